@@ -1,0 +1,242 @@
+"""Result types of the engine: frozen dataclasses with a JSON-able ``to_dict``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from .scenario import percentile_key
+
+__all__ = [
+    "Summary",
+    "YearSummary",
+    "Exceedance",
+    "Provenance",
+    "SimulationResult",
+    "summarize",
+]
+
+_Z975 = float(stats.norm.ppf(0.975))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Summary of one quantity over the trials.
+
+    Attributes
+    ----------
+    mean, sd : float
+        Sample mean and standard deviation (``ddof=1``; 0 for a single trial).
+    ci95_mean : tuple of float
+        95% confidence interval of the mean (normal approximation, mean +/- 1.96 sd/sqrt(n)).
+    min, max : float
+    percentiles : mapping of str to float
+        Keyed ``p5``, ``p50``, ... (linear interpolation between order statistics).
+    """
+
+    mean: float
+    sd: float
+    ci95_mean: tuple[float, float]
+    min: float
+    max: float
+    percentiles: Mapping[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "mean": self.mean,
+            "sd": self.sd,
+            "ci95_mean": list(self.ci95_mean),
+            "min": self.min,
+            "max": self.max,
+            "percentiles": dict(self.percentiles),
+        }
+
+
+def summarize(values: NDArray[np.float64], percentiles: Sequence[float]) -> Summary:
+    """Summarize per-trial values.
+
+    Parameters
+    ----------
+    values : ndarray
+        One value per trial (at least one).
+    percentiles : sequence of float
+        In percent, 0 to 100.
+
+    Returns
+    -------
+    Summary
+    """
+    x = np.asarray(values, dtype=np.float64)
+    n = x.size
+    mean = float(np.mean(x))
+    sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+    half = _Z975 * sd / np.sqrt(n)
+    qs = np.percentile(x, list(percentiles)) if len(percentiles) else []
+    return Summary(
+        mean=mean,
+        sd=sd,
+        ci95_mean=(float(mean - half), float(mean + half)),
+        min=float(np.min(x)),
+        max=float(np.max(x)),
+        percentiles={percentile_key(p): float(q) for p, q in zip(percentiles, qs, strict=True)},
+    )
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """One simulated year."""
+
+    year: int
+    net_cost: Summary
+    bed_days: Summary
+    detainers: Summary
+    honored: Summary
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "year": self.year,
+            "net_cost": self.net_cost.to_dict(),
+            "bed_days": self.bed_days.to_dict(),
+            "detainers": self.detainers.to_dict(),
+            "honored": self.honored.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Exceedance:
+    """Probability that year-1 net cost exceeds a threshold."""
+
+    threshold: float
+    probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"threshold": self.threshold, "probability": self.probability}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced a result, to reproduce it."""
+
+    model_version: str
+    numpy_version: str
+    scipy_version: str
+    seed: int | None
+    scenario_sha256: str
+    trials: int
+    start_year: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "model_version": self.model_version,
+            "numpy_version": self.numpy_version,
+            "scipy_version": self.scipy_version,
+            "seed": self.seed,
+            "scenario_sha256": self.scenario_sha256,
+            "trials": self.trials,
+            "start_year": self.start_year,
+        }
+
+
+def _opt(summary: Summary | None) -> dict[str, Any] | None:
+    return None if summary is None else summary.to_dict()
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Result of :func:`models.simulate`.
+
+    Dollar figures are net costs on the marginal basis unless named otherwise. In
+    ``components`` the offsets (``scaap_reimbursement``, ``other_reimbursement``) are
+    negative, so the components add up to ``annual_cost`` trial by trial.
+
+    Attributes
+    ----------
+    name : str or None
+        The scenario's name.
+    trials : int
+    annual_cost : Summary
+        Year-1 net cost.
+    total_cost : Summary
+        Net cost summed over the horizon.
+    present_value : Summary
+        Net cost over the horizon discounted at ``discount_rate``.
+    bed_days, hold_bed_days, extra_bed_days : Summary
+        Detainer-caused bed-days of year 1: all, the hold itself, the lengthened stay.
+    detainers, honored, transfers : Summary
+        Year-1 counts.
+    components : mapping of str to Summary
+        Year-1 cost components and offsets.
+    average_basis : mapping of str to Summary or None
+        ``annual_cost``, ``total_cost``, ``present_value`` at the fully loaded daily cost,
+        when ``daily_cost_average`` is given.
+    years : tuple of YearSummary
+    exceedance : tuple of Exceedance
+    per_capita_cost, budget_share : Summary or None
+        Year-1 net cost per resident and as a share of the annual budget.
+    cost_per_honored_detainer : float or None
+        Mean year-1 net cost over mean honored detainers (None when none are honored).
+    average_beds_occupied : Summary
+        Year-1 detainer-caused bed-days over the days of the year.
+    provenance : Provenance
+    samples : mapping of str to ndarray
+        Per-trial values (year-1 quantities, totals, and drawn inputs under ``input:NAME``).
+        Read-only; not part of ``to_dict``.
+    """
+
+    name: str | None
+    trials: int
+    annual_cost: Summary
+    total_cost: Summary
+    present_value: Summary
+    bed_days: Summary
+    hold_bed_days: Summary
+    extra_bed_days: Summary
+    detainers: Summary
+    honored: Summary
+    transfers: Summary
+    components: Mapping[str, Summary]
+    average_basis: Mapping[str, Summary] | None
+    years: tuple[YearSummary, ...]
+    exceedance: tuple[Exceedance, ...]
+    per_capita_cost: Summary | None
+    budget_share: Summary | None
+    cost_per_honored_detainer: float | None
+    average_beds_occupied: Summary
+    provenance: Provenance
+    samples: Mapping[str, NDArray[np.float64]] = field(repr=False, compare=False, default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form: what the CLI's ``--format json`` and the HTTP API return."""
+        return {
+            "name": self.name,
+            "trials": self.trials,
+            "annual_cost": self.annual_cost.to_dict(),
+            "total_cost": self.total_cost.to_dict(),
+            "present_value": self.present_value.to_dict(),
+            "bed_days": self.bed_days.to_dict(),
+            "hold_bed_days": self.hold_bed_days.to_dict(),
+            "extra_bed_days": self.extra_bed_days.to_dict(),
+            "detainers": self.detainers.to_dict(),
+            "honored": self.honored.to_dict(),
+            "transfers": self.transfers.to_dict(),
+            "components": {k: v.to_dict() for k, v in self.components.items()},
+            "average_basis": None
+            if self.average_basis is None
+            else {k: v.to_dict() for k, v in self.average_basis.items()},
+            "years": [y.to_dict() for y in self.years],
+            "exceedance": [e.to_dict() for e in self.exceedance],
+            "per_capita_cost": _opt(self.per_capita_cost),
+            "budget_share": _opt(self.budget_share),
+            "cost_per_honored_detainer": self.cost_per_honored_detainer,
+            "average_beds_occupied": self.average_beds_occupied.to_dict(),
+            "provenance": self.provenance.to_dict(),
+        }

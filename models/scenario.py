@@ -1,0 +1,452 @@
+"""The scenario: every input of the model, its unit, default, range and meaning.
+
+``FIELDS`` is the single table the engine validates against; the HTTP layer lists it
+as ``GET /v1/parameters``. A scenario is a plain JSON-able mapping; ``parse_scenario``
+turns it into a :class:`Scenario` or raises :class:`~models.errors.ScenarioError`
+listing every field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .distributions import Distribution, is_number, parse_distribution
+from .errors import FieldError, Path, ScenarioError
+
+__all__ = [
+    "FIELDS",
+    "FieldSpec",
+    "GROUPS",
+    "Scenario",
+    "parse_scenario",
+    "DEFAULT_SEED",
+    "MAX_TRIALS",
+    "MAX_HORIZON_YEARS",
+    "percentile_key",
+]
+
+#: The default seed, so that the same scenario always gives the same result.
+#: 2877 recalls 8 CFR 287.7, the detainer regulation.
+DEFAULT_SEED = 2877
+MAX_TRIALS = 1_000_000
+MAX_HORIZON_YEARS = 30
+MAX_LIST = 20
+BIG = 1e12
+
+Kind = Literal["uncertain", "number", "integer", "weights", "numbers", "string"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One scenario field.
+
+    Attributes
+    ----------
+    name : str
+        Dotted name (``offsets.scaap_reimbursement_rate``).
+    kind : str
+        ``uncertain`` (a number or a distribution spec), ``number``, ``integer``,
+        ``weights`` (7 non-negative numbers), ``numbers`` (a list), ``string``.
+    unit : str
+        Unit of the value.
+    description : str
+        One-line meaning.
+    default : object
+        Value used when the field is absent; ``None`` when it is optional with no default.
+    required : bool
+        Whether the field must be given (within its group, for grouped fields).
+    low, high : float or None
+        Allowed range. For an uncertain field, every draw must lie at or above ``low``;
+        at or below ``high`` when ``bounded`` (rates); otherwise ``high`` caps the mean.
+    bounded : bool
+        Whether ``high`` bounds every draw rather than the mean.
+    count : bool
+        Whether draws are whole numbers (rounded to the nearest integer).
+    """
+
+    name: str
+    kind: Kind
+    unit: str
+    description: str
+    default: Any = None
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+    bounded: bool = False
+    count: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-able description (for ``GET /v1/parameters``)."""
+        return {
+            "name": self.name,
+            "type": self.kind,
+            "unit": self.unit,
+            "default": self.default,
+            "required": self.required,
+            "minimum": self.low,
+            "maximum": self.high,
+            "maximum_applies_to": None
+            if self.high is None
+            else ("every draw" if self.bounded or self.kind != "uncertain" else "the mean"),
+            "description": self.description,
+        }
+
+
+def _rate(name: str, description: str, default: float | None = None, **kw: Any) -> FieldSpec:
+    return FieldSpec(name, "uncertain", "share (0-1)", description, default, low=0.0, high=1.0,
+                     bounded=True, **kw)
+
+
+def _money(name: str, description: str, default: float | None = None, **kw: Any) -> FieldSpec:
+    unit = kw.pop("unit", "US dollars")
+    return FieldSpec(name, "uncertain", unit, description, default, low=0.0, high=BIG, **kw)
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "string", "text", "Name of the scenario, shown in reports.", high=200),
+    FieldSpec("description", "string", "text", "Free-text notes on the scenario.", high=4000),
+    FieldSpec("detainers_per_year", "uncertain", "detainers a year",
+              "Detainers the jail receives in the first year (form 1 of the volume).",
+              low=0.0, high=1e9, count=True),
+    FieldSpec("bookings_per_year", "uncertain", "bookings a year",
+              "Bookings (arrests booked into the jail) in the first year (forms 2 and 3).",
+              low=0.0, high=1e9, count=True),
+    _rate("detainer_rate", "Detainers issued per booking (form 2)."),
+    _rate("match_rate", "Share of booked fingerprints that match DHS records (form 3)."),
+    _rate("detainers_per_match", "Share of matches on which ICE issues a detainer (form 3)."),
+    _rate("honor_rate", "Share of detainers the jail honors (1 = all, 0 = none).", 1.0),
+    FieldSpec("hold_hours", "number", "business hours",
+              "Hold window, skipping Saturdays, Sundays and federal holidays (8 CFR 287.7(d)).",
+              48.0, low=0.0, high=120.0),
+    FieldSpec("release_weekday_weights", "weights", "relative weight, Monday..Sunday",
+              "How often people become due for release on each weekday; time of day uniform.",
+              [1.0] * 7),
+    _rate("hold_window_used", "Average share of the hold period spent before pickup or release.",
+          1.0),
+    FieldSpec("extra_days_per_detainer", "uncertain", "days",
+              "Mean extra days of stay an honored detainer causes beyond the hold "
+              "(lost bail or pretrial release).", 0.0, low=0.0, high=3650.0),
+    FieldSpec("extra_days_cv", "uncertain", "ratio",
+              "Person-to-person coefficient of variation of the extra days (gamma).",
+              1.0, low=0.0, high=100.0),
+    _money("daily_cost", "Cost of one bed-day, marginal basis (what one more day adds).",
+           required=True, unit="US dollars per bed-day"),
+    _money("daily_cost_average", "Fully loaded (average) cost of one bed-day; adds a second "
+           "basis to the results.", unit="US dollars per bed-day"),
+    _money("admin_cost_per_detainer", "Processing cost of each detainer received.", 0.0,
+           unit="US dollars per detainer"),
+    _rate("ice_pickup_rate", "Share of honored holds that end with ICE taking custody.", 1.0),
+    _money("transport_cost_per_transfer", "Cost of each transfer to ICE custody.", 0.0,
+           unit="US dollars per transfer"),
+    FieldSpec("liability.claims_per_1000_honored", "uncertain", "claims per 1,000 honored",
+              "Rate of claims (wrongful detention suits) per 1,000 honored detainers.",
+              required=True, low=0.0, high=1000.0),
+    _money("liability.cost_per_claim", "Mean cost of one claim (settlement and defense).",
+           required=True, unit="US dollars per claim"),
+    _rate("offsets.scaap_eligible_share", "Share of detainer bed-day costs eligible for SCAAP.",
+          0.0),
+    _rate("offsets.scaap_reimbursement_rate", "Share of eligible costs SCAAP actually pays.", 0.0),
+    _money("offsets.other_reimbursement", "Other reimbursement, nominal dollars a year.", 0.0,
+           unit="US dollars a year"),
+    FieldSpec("capacity.rated_beds", "number", "beds", "Rated capacity of the jail.",
+              required=True, low=1.0, high=1e7),
+    FieldSpec("capacity.baseline_adp", "uncertain", "people",
+              "Average daily population without detainer-caused days.",
+              required=True, low=0.0, high=1e7),
+    _money("capacity.overflow_daily_cost", "Cost of a bed-day above rated capacity "
+           "(contract beds elsewhere, overtime).", required=True,
+           unit="US dollars per bed-day"),
+    FieldSpec("horizon_years", "integer", "years", "Years simulated.", 1, low=1,
+              high=MAX_HORIZON_YEARS),
+    FieldSpec("start_year", "integer", "calendar year",
+              "First simulated year (its holidays set the hold calendar). Default: this year.",
+              None, low=1990, high=2100),
+    FieldSpec("bookings_growth", "uncertain", "share a year",
+              "Annual growth of bookings (or detainers) after the first year.", 0.0,
+              low=-0.9, high=1.0, bounded=True),
+    FieldSpec("cost_inflation", "uncertain", "share a year",
+              "Annual growth of every dollar figure after the first year "
+              "(other_reimbursement stays nominal).", 0.0, low=-0.9, high=1.0, bounded=True),
+    FieldSpec("discount_rate", "number", "share a year",
+              "Discount rate for the present value; the first year is not discounted.", 0.0,
+              low=0.0, high=1.0),
+    FieldSpec("population", "number", "residents", "County population, for cost per resident.",
+              low=1.0, high=1e10),
+    FieldSpec("annual_budget", "number", "US dollars", "Annual budget, for the share of budget.",
+              low=1.0, high=BIG),
+    FieldSpec("thresholds", "numbers", "US dollars",
+              "Dollar amounts; the result gives the probability that year-1 net cost exceeds "
+              "each.", [], low=-BIG, high=BIG),
+    FieldSpec("percentiles", "numbers", "percent", "Percentiles reported in every summary.",
+              [5.0, 25.0, 50.0, 75.0, 95.0], low=0.0, high=100.0),
+    FieldSpec("trials", "integer", "trials", "Monte Carlo trials.", 10_000, low=1,
+              high=MAX_TRIALS),
+    FieldSpec("seed", "integer", "seed", f"Random seed (default {DEFAULT_SEED}).", DEFAULT_SEED,
+              low=0, high=2**64 - 1),
+)
+
+#: Optional groups of fields: present as a whole or absent.
+GROUPS = ("liability", "offsets", "capacity")
+
+BY_NAME = {f.name: f for f in FIELDS}
+UNCERTAIN = tuple(f.name for f in FIELDS if f.kind == "uncertain")
+VOLUME_FORMS: tuple[tuple[str, ...], ...] = (
+    ("detainers_per_year",),
+    ("bookings_per_year", "detainer_rate"),
+    ("bookings_per_year", "match_rate", "detainers_per_match"),
+)
+VOLUME_FIELDS = ("detainers_per_year", "bookings_per_year", "detainer_rate", "match_rate",
+                 "detainers_per_match")
+
+
+def percentile_key(q: float) -> str:
+    """Name of a percentile in results: 5 -> ``p5``, 2.5 -> ``p2.5``."""
+    return f"p{q:g}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with every default filled in.
+
+    Attributes
+    ----------
+    params : mapping of str to Distribution
+        Every uncertain quantity present (given or defaulted), by dotted name.
+    volume_form : int
+        0: ``detainers_per_year``; 1: bookings and ``detainer_rate``; 2: bookings and
+        the fingerprint chain.
+    canonical : dict
+        The scenario as JSON, defaults filled, for hashing and display.
+    """
+
+    params: Mapping[str, Distribution]
+    volume_form: int
+    hold_hours: float
+    release_weekday_weights: tuple[float, ...]
+    horizon_years: int
+    start_year: int
+    discount_rate: float
+    population: float | None
+    annual_budget: float | None
+    rated_beds: float | None
+    thresholds: tuple[float, ...]
+    percentiles: tuple[float, ...]
+    trials: int
+    seed: int
+    name: str | None
+    canonical: Mapping[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the canonical JSON (sorted keys, no spaces)."""
+        text = json.dumps(self.canonical, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def has(self, name: str) -> bool:
+        """Whether an uncertain quantity is present."""
+        return name in self.params
+
+
+def _lookup(data: Mapping[str, Any], name: str) -> tuple[bool, Any]:
+    parts = name.split(".")
+    node: Any = data
+    for part in parts[:-1]:
+        node = node.get(part)
+        if not isinstance(node, Mapping):
+            return False, None
+    return (parts[-1] in node), node.get(parts[-1])
+
+
+def _group_present(data: Mapping[str, Any], name: str) -> bool:
+    group = name.split(".")[0] if "." in name else None
+    return group is None or isinstance(data.get(group), Mapping)
+
+
+def _check_uncertain(spec: FieldSpec, dist: Distribution, path: Path) -> list[FieldError]:
+    low_s, high_s = dist.support()
+    errors = []
+    assert spec.low is not None and spec.high is not None
+    if low_s < spec.low:
+        errors.append(FieldError(path, f"can produce values below {spec.low:g} (this "
+                                       f"distribution reaches {low_s:g}); use a family bounded "
+                                       f"at {spec.low:g} or truncate a normal with low/high"))
+    if spec.bounded and high_s > spec.high:
+        errors.append(FieldError(path, f"can produce values above {spec.high:g} (this "
+                                       f"distribution reaches {high_s:g}); use a bounded family "
+                                       f"or truncate a normal with low/high"))
+    if not spec.bounded and dist.mean() > spec.high:
+        errors.append(FieldError(path, f"mean must be at most {spec.high:g}"))
+    return errors
+
+
+def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """Validate one present value; return (normalized, errors)."""
+    if spec.kind == "uncertain":
+        try:
+            dist = parse_distribution(value, path)
+        except ScenarioError as exc:
+            return None, list(exc.errors)
+        return dist, _check_uncertain(spec, dist, path)
+    if spec.kind == "string":
+        if not isinstance(value, str):
+            return None, [FieldError(path, "must be a string")]
+        if spec.high is not None and len(value) > spec.high:
+            return None, [FieldError(path, f"must be at most {spec.high:g} characters")]
+        return value, []
+    if spec.kind in ("number", "integer"):
+        if not is_number(value):
+            return None, [FieldError(path, "must be a finite number")]
+        if spec.kind == "integer" and float(value) != math.floor(float(value)):
+            return None, [FieldError(path, "must be a whole number")]
+        assert spec.low is not None and spec.high is not None
+        if not spec.low <= value <= spec.high:
+            return None, [FieldError(path, f"must lie between {spec.low:g} and {spec.high:g}")]
+        return (int(value) if spec.kind == "integer" else float(value)), []
+    # list kinds
+    if not isinstance(value, list | tuple):
+        return None, [FieldError(path, "must be a list of numbers")]
+    errors = [FieldError((*path, i), "must be a finite number")
+              for i, v in enumerate(value) if not is_number(v)]
+    if errors:
+        return None, errors
+    numbers = tuple(float(v) for v in value)
+    if spec.kind == "weights":
+        if len(numbers) != 7:
+            return None, [FieldError(path, "must hold 7 weights, Monday to Sunday")]
+        if any(w < 0 for w in numbers) or sum(numbers) <= 0:
+            return None, [FieldError(path, "weights must be non-negative with a positive sum")]
+        return numbers, []
+    if len(numbers) > MAX_LIST:
+        return None, [FieldError(path, f"must hold at most {MAX_LIST} values")]
+    assert spec.low is not None and spec.high is not None
+    for i, v in enumerate(numbers):
+        if not spec.low <= v <= spec.high:
+            return None, [FieldError((*path, i), f"must lie between {spec.low:g} and "
+                                                 f"{spec.high:g}")]
+    if len(set(numbers)) != len(numbers):
+        return None, [FieldError(path, "must not repeat a value")]
+    if spec.name == "percentiles" and not numbers:
+        return None, [FieldError(path, "must hold at least one percentile")]
+    return numbers, []
+
+
+def _unknown_keys(data: Mapping[str, Any]) -> list[FieldError]:
+    top = {f.name.split(".")[0] for f in FIELDS}
+    errors = [FieldError((key,), "is not a scenario field") for key in data if key not in top]
+    for group in GROUPS:
+        node = data.get(group)
+        if node is None:
+            continue
+        if not isinstance(node, Mapping):
+            errors.append(FieldError((group,), "must be an object"))
+            continue
+        known = {f.name.split(".")[1] for f in FIELDS if f.name.startswith(group + ".")}
+        errors += [FieldError((group, key), f"is not a field of {group}")
+                   for key in node if key not in known]
+    return errors
+
+
+def _volume_errors(present: set[str]) -> tuple[int, list[FieldError]]:
+    given = [f for f in VOLUME_FIELDS if f in present]
+    for form, fields in enumerate(VOLUME_FORMS):
+        if set(given) == set(fields):
+            return form, []
+    if not given:
+        return -1, [FieldError(("detainers_per_year",), "is required (or bookings_per_year with "
+                                                        "detainer_rate, or bookings_per_year "
+                                                        "with match_rate and "
+                                                        "detainers_per_match)")]
+    if "detainers_per_year" in given and len(given) > 1:
+        extra = next(f for f in given if f != "detainers_per_year")
+        return -1, [FieldError((extra,), "cannot be combined with detainers_per_year")]
+    if "detainer_rate" in given and ({"match_rate", "detainers_per_match"} & set(given)):
+        extra = next(f for f in given if f in ("match_rate", "detainers_per_match"))
+        return -1, [FieldError((extra,), "cannot be combined with detainer_rate")]
+    if "bookings_per_year" not in given:
+        return -1, [FieldError(("bookings_per_year",), f"is required with {given[0]}")]
+    if len(given) == 1:
+        return -1, [FieldError(("detainer_rate",), "is required with bookings_per_year (or "
+                                                   "match_rate and detainers_per_match)")]
+    missing = next(f for f in ("match_rate", "detainers_per_match") if f not in given)
+    return -1, [FieldError((missing,), "is required with the fingerprint chain")]
+
+
+def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
+    """Validate a scenario mapping and fill in its defaults.
+
+    Parameters
+    ----------
+    data : mapping
+        The scenario, as decoded from JSON.
+    today : datetime.date, optional
+        Sets the default ``start_year`` (this year when omitted).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Listing every field at fault, each with its path and the reason.
+    """
+    if isinstance(data, Scenario):
+        return data
+    if not isinstance(data, Mapping):
+        raise ScenarioError.single((), "must be a JSON object")
+    errors = _unknown_keys(data)
+    values: dict[str, Any] = {}
+    canonical: dict[str, Any] = {}
+    for spec in FIELDS:
+        if not _group_present(data, spec.name):
+            continue
+        found, raw = _lookup(data, spec.name)
+        path: Path = tuple(spec.name.split("."))
+        if not found or raw is None:
+            if spec.required:
+                errors.append(FieldError(path, "is required"))
+                continue
+            default = spec.default
+            if spec.name == "start_year":
+                default = (today or dt.date.today()).year
+            if default is None:
+                continue
+            raw = default
+        value, problems = _parse_value(spec, raw, path)
+        errors += problems
+        if problems:
+            continue
+        values[spec.name] = value
+        node = canonical
+        for part in path[:-1]:
+            node = node.setdefault(str(part), {})
+        node[str(path[-1])] = value.spec if isinstance(value, Distribution) else (
+            list(value) if isinstance(value, tuple) else value)
+    form, problems = _volume_errors({f for f in VOLUME_FIELDS if _lookup(data, f)[0]})
+    errors += problems
+    if errors:
+        raise ScenarioError(errors)
+    return Scenario(
+        params={k: v for k, v in values.items() if isinstance(v, Distribution)},
+        volume_form=form,
+        hold_hours=values["hold_hours"],
+        release_weekday_weights=values["release_weekday_weights"],
+        horizon_years=values["horizon_years"],
+        start_year=values["start_year"],
+        discount_rate=values["discount_rate"],
+        population=values.get("population"),
+        annual_budget=values.get("annual_budget"),
+        rated_beds=values.get("capacity.rated_beds"),
+        thresholds=values["thresholds"],
+        percentiles=values["percentiles"],
+        trials=values["trials"],
+        seed=values["seed"],
+        name=values.get("name"),
+        canonical=canonical,
+    )
