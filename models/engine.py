@@ -190,7 +190,7 @@ def _bed_day_costs(scenario: Scenario, inputs: Mapping[str, Array], v: YearVolum
              "overflow_premium": premium}
     share = inputs["offsets.scaap_eligible_share"] * inputs["offsets.scaap_reimbursement_rate"] \
         if "offsets.scaap_eligible_share" in inputs else 0.0
-    costs["scaap_reimbursement"] = -share * (costs["hold"] + costs["extra_stay"] + premium)
+    costs["scaap_reimbursement"] = 0.0 - share * (costs["hold"] + costs["extra_stay"] + premium)
     return costs
 
 
@@ -224,7 +224,7 @@ def account(scenario: Scenario, inputs: Mapping[str, Array], v: YearVolumes,
     costs["liability"] = (v.claims * inputs["liability.cost_per_claim"] * inflation
                           if "liability.cost_per_claim" in inputs else np.zeros_like(v.honored))
     other = inputs.get("offsets.other_reimbursement")
-    costs["other_reimbursement"] = -other if other is not None else np.zeros_like(v.honored)
+    costs["other_reimbursement"] = 0.0 - other if other is not None else np.zeros_like(v.honored)
     components = {name: np.asarray(costs[name], dtype=np.float64) for name in COMPONENTS}
     if "daily_cost_average" not in inputs:
         return components, None

@@ -272,14 +272,20 @@ def _check_uncertain(spec: FieldSpec, dist: Distribution, path: Path) -> list[Fi
     low_s, high_s = dist.support()
     errors = []
     assert spec.low is not None and spec.high is not None
-    if low_s < spec.low:
+    if dist.is_fixed and not spec.low <= low_s <= spec.high:
+        return [FieldError(path, f"must lie between {spec.low:g} and {spec.high:g}")]
+    below = low_s < spec.low
+    above = spec.bounded and high_s > spec.high
+    fix = "use a family bounded there or truncate a normal with low/high"
+    if below and above:
+        errors.append(FieldError(path, f"can produce values outside [{spec.low:g}, "
+                                       f"{spec.high:g}]; {fix}"))
+    elif below:
         errors.append(FieldError(path, f"can produce values below {spec.low:g} (this "
-                                       f"distribution reaches {low_s:g}); use a family bounded "
-                                       f"at {spec.low:g} or truncate a normal with low/high"))
-    if spec.bounded and high_s > spec.high:
+                                       f"distribution reaches {low_s:g}); {fix}"))
+    elif above:
         errors.append(FieldError(path, f"can produce values above {spec.high:g} (this "
-                                       f"distribution reaches {high_s:g}); use a bounded family "
-                                       f"or truncate a normal with low/high"))
+                                       f"distribution reaches {high_s:g}); {fix}"))
     if not spec.bounded and dist.mean() > spec.high:
         errors.append(FieldError(path, f"mean must be at most {spec.high:g}"))
     return errors

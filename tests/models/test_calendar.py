@@ -1,0 +1,118 @@
+"""The hold window on the calendar: holidays, the worked examples, the release table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from models.calendar import (
+    business_days,
+    federal_holidays,
+    hold_duration,
+    hold_table,
+    release_date_probabilities,
+)
+
+HOURS = 1 / 24
+
+
+def at(year: int, month: int, day: int, hour: float) -> float:
+    """Days since 1 January of ``year`` for a date and hour."""
+    return (dt.date(year, month, day) - dt.date(year, 1, 1)).days + hour * HOURS
+
+
+def test_federal_holidays_2026_observed() -> None:
+    # OPM's 2026 federal holiday table (Independence Day observed Friday 3 July).
+    expected = {
+        dt.date(2026, 1, 1), dt.date(2026, 1, 19), dt.date(2026, 2, 16), dt.date(2026, 5, 25),
+        dt.date(2026, 6, 19), dt.date(2026, 7, 3), dt.date(2026, 9, 7), dt.date(2026, 10, 12),
+        dt.date(2026, 11, 11), dt.date(2026, 11, 26), dt.date(2026, 12, 25),
+    }
+    assert federal_holidays(2026) == expected
+
+
+def test_observed_day_rules() -> None:
+    # 1 Jan 2022 was a Saturday: observed Friday 31 Dec 2021, which belongs to 2021.
+    assert dt.date(2021, 12, 31) in federal_holidays(2021)
+    assert not any(d.month == 1 and d.day <= 2 for d in federal_holidays(2022))
+    # Juneteenth 2022 fell on a Sunday: observed Monday 20 June.
+    assert dt.date(2022, 6, 20) in federal_holidays(2022)
+    # Juneteenth is a federal holiday from 2021 on only.
+    assert not any(d.month == 6 for d in federal_holidays(2019))
+
+
+def test_business_days_skip_weekends_and_holidays() -> None:
+    flags = business_days(2026)
+    assert not flags[0]  # New Year's Day (Thursday)
+    assert flags[1]  # Friday 2 January
+    assert not flags[2] and not flags[3]  # weekend
+    assert flags.size == 365 + 30
+
+
+WORKED = [
+    # due for release, expected days held (48 business hours)
+    (at(2026, 1, 5, 10), 2.0),  # Monday 10:00 -> Wednesday 10:00
+    (at(2026, 1, 8, 10), 4.0),  # Thursday 10:00 -> Monday 10:00
+    (at(2026, 1, 10, 10), 3 + 14 * HOURS),  # Saturday 10:00 -> Wednesday 00:00
+    (at(2026, 1, 16, 10), 5.0),  # Friday before MLK Day (Mon 19 Jan) -> Wednesday 10:00
+    (at(2026, 1, 8, 0), 2.0),  # Thursday 00:00 -> Friday 24:00
+]
+
+
+@pytest.mark.parametrize(("start", "days"), WORKED)
+def test_worked_examples(start: float, days: float) -> None:
+    assert hold_duration(start, 48, business_days(2026)) == pytest.approx(days, abs=1e-9)
+
+
+def test_hold_ends_on_wednesday_after_holiday_weekend() -> None:
+    start = at(2026, 1, 16, 10)
+    end = start + hold_duration(start, 48, business_days(2026))
+    end_date = dt.date(2026, 1, 1) + dt.timedelta(days=int(end))
+    assert end_date == dt.date(2026, 1, 21)
+    assert end_date.weekday() == 2
+
+
+def test_zero_hours_means_no_hold() -> None:
+    assert hold_duration(at(2026, 1, 10, 10), 0, business_days(2026)) == 0.0
+    table = hold_table(2026, 0.0, (1.0,) * 7)
+    assert table.mean_days == 0.0
+
+
+def test_hold_reaching_into_next_year_uses_next_years_holidays() -> None:
+    # Wednesday 30 Dec 2026 10:00: Thu 31 Dec is a business day, 1 Jan 2027 (Fri) a holiday,
+    # so 48 hours end on Monday 4 Jan 2027 10:00.
+    start = at(2026, 12, 30, 10)
+    assert hold_duration(start, 48, business_days(2026)) == pytest.approx(5.0)
+
+
+def test_release_probabilities_follow_weekday_weights() -> None:
+    weights = (3.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0)
+    probs = release_date_probabilities(2026, weights)
+    assert probs.sum() == pytest.approx(1.0)
+    weekday = [(dt.date(2026, 1, 1) + dt.timedelta(days=i)).weekday() for i in range(365)]
+    mondays = sum(p for p, w in zip(probs, weekday, strict=True) if w == 0)
+    assert mondays == pytest.approx(3 / 8)
+    assert all(p == 0 for p, w in zip(probs, weekday, strict=True) if w == 5)
+
+
+def _integrated_mean(year: int, hours: float, weights: tuple[float, ...]) -> float:
+    """Mean hold length by brute force: 480 times of day per date, weighted by date."""
+    business = business_days(year)
+    probs = release_date_probabilities(year, weights)
+    grid = (np.arange(480) + 0.5) / 480
+    return sum(
+        p * np.mean([hold_duration(day + u, hours, business) for u in grid])
+        for day, p in enumerate(probs)
+        if p > 0
+    )
+
+
+@pytest.mark.parametrize("hours", [48.0, 36.0, 10.0, 120.0])
+@pytest.mark.parametrize("weights", [(1.0,) * 7, (0, 0, 0, 0, 1.0, 2.0, 0)])
+def test_table_mean_equals_brute_force(hours: float, weights: tuple[float, ...]) -> None:
+    table = hold_table(2026, hours, tuple(float(w) for w in weights))
+    assert table.probabilities.sum() == pytest.approx(1.0)
+    # The grid midpoint rule is exact on the constant pieces and on the linear ones.
+    assert table.mean_days == pytest.approx(_integrated_mean(2026, hours, weights), abs=1e-6)

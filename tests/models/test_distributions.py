@@ -1,0 +1,162 @@
+"""Distribution specs: parameterization checked against analytic moments.
+
+Each family is sampled N = 200,000 times with a fixed seed. The sample mean must lie
+within 4 standard errors (sd / sqrt(N)) of the analytic mean, and the sample variance
+within 4 standard errors of the analytic variance, the standard error of a sample
+variance being var * sqrt((kurtosis - 1) / N).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from models.distributions import Z95, parse_distribution
+from models.errors import ScenarioError
+
+N = 200_000
+
+
+def _beta_var(a: float, b: float, width: float = 1.0) -> float:
+    return a * b * width**2 / ((a + b) ** 2 * (a + b + 1))
+
+
+PERT_A, PERT_B = 1 + 4 * 2 / 7, 1 + 4 * 5 / 7
+TRUNC_A, TRUNC_B = (0 - 0.5) / 0.3, (1 - 0.5) / 0.3
+_Z = stats.norm.cdf(TRUNC_B) - stats.norm.cdf(TRUNC_A)
+TRUNC_MEAN = 0.5 + 0.3 * (stats.norm.pdf(TRUNC_A) - stats.norm.pdf(TRUNC_B)) / _Z
+TRUNC_VAR = 0.09 * (
+    1
+    + (TRUNC_A * stats.norm.pdf(TRUNC_A) - TRUNC_B * stats.norm.pdf(TRUNC_B)) / _Z
+    - ((stats.norm.pdf(TRUNC_A) - stats.norm.pdf(TRUNC_B)) / _Z) ** 2
+)
+
+# spec, analytic mean, analytic variance
+CASES = [
+    ({"dist": "uniform", "low": 2, "high": 10}, 6.0, 64 / 12),
+    (
+        {"dist": "triangular", "low": 1, "mode": 3, "high": 8},
+        4.0,
+        (1 + 9 + 64 - 3 - 8 - 24) / 18,
+    ),
+    ({"dist": "pert", "low": 1, "mode": 3, "high": 8}, 3.5, _beta_var(PERT_A, PERT_B, 7)),
+    (
+        {"dist": "pert", "low": 0, "mode": 1, "high": 4, "lambda": 2},
+        (0 + 2 * 1 + 4) / 4,
+        _beta_var(1 + 2 / 4, 1 + 2 * 3 / 4, 4),
+    ),
+    ({"dist": "normal", "mean": 10, "sd": 2}, 10.0, 4.0),
+    ({"dist": "normal", "mean": 0.5, "sd": 0.3, "low": 0, "high": 1}, TRUNC_MEAN, TRUNC_VAR),
+    ({"dist": "lognormal", "mean": 100, "sd": 50}, 100.0, 2500.0),
+    ({"dist": "gamma", "mean": 20, "sd": 10}, 20.0, 100.0),
+    ({"dist": "beta", "mean": 0.3, "sd": 0.1}, 0.3, 0.01),
+    ({"dist": "beta", "successes": 3, "trials": 10}, 3.5 / 11, _beta_var(3.5, 7.5)),
+    ({"dist": "poisson", "mean": 4}, 4.0, 4.0),
+    ({"dist": "negative_binomial", "mean": 10, "dispersion": 2}, 10.0, 10 + 100 / 2),
+    ({"dist": "empirical", "values": [1, 2, 2, 5]}, 2.5, 2.25),
+    ({"dist": "fixed", "value": 7}, 7.0, 0.0),
+    (7.5, 7.5, 0.0),
+]
+
+
+@pytest.mark.parametrize(("spec", "mean", "var"), CASES, ids=lambda c: str(c)[:40])
+def test_moments_match_analytic_values(spec: object, mean: float, var: float) -> None:
+    dist = parse_distribution(spec, ("x",))
+    x = dist.sample(N, rng=np.random.default_rng(20240601))
+    assert x.shape == (N,)
+    assert dist.mean() == pytest.approx(mean, rel=1e-9, abs=1e-12)
+    if var == 0:
+        assert np.all(x == mean)
+        return
+    assert abs(x.mean() - mean) <= 4 * math.sqrt(var / N)
+    kurtosis = float(np.mean((x - x.mean()) ** 4) / x.var() ** 2)
+    se_var = var * math.sqrt((kurtosis - 1) / N)
+    assert abs(x.var(ddof=1) - var) <= 4 * se_var
+
+
+@pytest.mark.parametrize("shape", ["lognormal", "normal"])
+def test_range_is_a_90_percent_interval(shape: str) -> None:
+    dist = parse_distribution({"dist": "range", "low": 10, "high": 40, "shape": shape}, ("x",))
+    assert dist.ppf([0.05, 0.95]) == pytest.approx([10, 40], rel=1e-9)
+    x = dist.sample(N, rng=np.random.default_rng(7))
+    se = math.sqrt(0.05 * 0.95 / N)
+    assert abs(np.mean(x < 10) - 0.05) <= 4 * se
+    assert abs(np.mean(x > 40) - 0.05) <= 4 * se
+
+
+def test_range_defaults_to_lognormal() -> None:
+    dist = parse_distribution({"dist": "range", "low": 10, "high": 40}, ("x",))
+    assert dist.support()[0] == 0.0
+    assert dist.ppf(0.5) == pytest.approx(20.0)  # geometric midpoint
+    assert Z95 == pytest.approx(1.6448536, rel=1e-7)
+
+
+def test_empirical_resamples_only_given_values() -> None:
+    dist = parse_distribution({"dist": "empirical", "values": [3, 9]}, ("x",))
+    x = dist.sample(1000, rng=np.random.default_rng(1))
+    assert set(np.unique(x)) == {3.0, 9.0}
+    assert dist.ppf([0.25, 0.75]).tolist() == [3.0, 9.0]
+
+
+def test_sampling_is_reproducible_by_generator() -> None:
+    dist = parse_distribution({"dist": "gamma", "mean": 5, "sd": 1}, ("x",))
+    a = dist.sample(10, rng=np.random.default_rng(3))
+    b = dist.sample(10, rng=np.random.default_rng(3))
+    c = dist.sample(10, rng=np.random.default_rng(4))
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+BAD = [
+    ("abc", ("x",), "number"),
+    (True, ("x",), "finite number"),
+    (float("nan"), ("x",), "finite number"),
+    (float("inf"), ("x",), "finite number"),
+    ([1, 2], ("x",), "object with 'dist'"),
+    ({"dist": "cauchy"}, ("x", "dist"), "must be one of"),
+    ({"low": 1}, ("x", "dist"), "must be one of"),
+    ({"dist": "uniform", "low": 1}, ("x", "high"), "required"),
+    ({"dist": "uniform", "low": 1, "high": 2, "mode": 1}, ("x", "mode"), "not a parameter"),
+    ({"dist": "uniform", "low": 2, "high": 2}, ("x", "high"), "greater than low"),
+    ({"dist": "uniform", "low": "a", "high": 2}, ("x", "low"), "finite number"),
+    ({"dist": "triangular", "low": 1, "mode": 0, "high": 2}, ("x", "mode"), "at least low"),
+    ({"dist": "pert", "low": 1, "mode": 3, "high": 2}, ("x", "high"), "at least mode"),
+    ({"dist": "pert", "low": 1, "mode": 1, "high": 2, "lambda": 0}, ("x", "lambda"), "> 0"),
+    ({"dist": "normal", "mean": 1, "sd": 0}, ("x", "sd"), "greater than 0"),
+    ({"dist": "normal", "mean": 1, "sd": 1, "low": 2, "high": 1}, ("x", "high"), "low"),
+    ({"dist": "normal", "mean": 0, "sd": 1, "low": 50, "high": 51}, ("x",), "almost none"),
+    ({"dist": "lognormal", "mean": 0, "sd": 1}, ("x", "mean"), "greater than 0"),
+    ({"dist": "gamma", "mean": 1, "sd": -1}, ("x", "sd"), "greater than 0"),
+    ({"dist": "range", "low": 0, "high": 1}, ("x", "low"), "lognormal"),
+    ({"dist": "range", "low": 1, "high": 2, "shape": "cube"}, ("x", "shape"), "lognormal"),
+    ({"dist": "beta", "mean": 0.5, "sd": 0.6}, ("x", "sd"), "below"),
+    ({"dist": "beta", "mean": 1.5, "sd": 0.1}, ("x", "mean"), "between 0 and 1"),
+    ({"dist": "beta", "mean": 0.5}, ("x", "sd"), "required"),
+    ({"dist": "beta", "mean": 0.5, "sd": 0.1, "trials": 3}, ("x",), "either"),
+    ({"dist": "beta", "successes": 5, "trials": 3}, ("x", "successes"), "between 0"),
+    ({"dist": "beta", "successes": 1}, ("x", "trials"), "required"),
+    ({"dist": "poisson", "mean": -1}, ("x", "mean"), "at least 0"),
+    ({"dist": "negative_binomial", "mean": 1, "dispersion": 0}, ("x", "dispersion"), "> 0"),
+    ({"dist": "empirical", "values": []}, ("x", "values"), "non-empty"),
+    ({"dist": "empirical", "values": [1, "2"]}, ("x", "values", 1), "finite number"),
+    ({"dist": "fixed", "value": 1, "note": 3}, ("x", "note"), "string"),
+]
+
+
+@pytest.mark.parametrize(("spec", "path", "words"), BAD, ids=lambda c: str(c)[:40])
+def test_invalid_specs_name_the_parameter(spec: object, path: tuple[object, ...],
+                                          words: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_distribution(spec, ("x",))
+    error = info.value.errors[0]
+    assert error.path == path
+    words = words.replace("> 0", "greater than 0")
+    assert words in error.reason
+
+
+def test_note_is_allowed_and_kept() -> None:
+    spec = {"dist": "uniform", "low": 1, "high": 2, "note": "KEYE 2014"}
+    assert parse_distribution(spec, ("x",)).spec == spec
