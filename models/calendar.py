@@ -65,7 +65,7 @@ def federal_holidays(year: int) -> frozenset[dt.date]:
     -------
     frozenset of datetime.date
     """
-    days = set()
+    days: set[dt.date] = set()
     for y in (year, year + 1):
         fixed = [dt.date(y, 1, 1), dt.date(y, 7, 4), dt.date(y, 11, 11), dt.date(y, 12, 25)]
         if y >= 2021:
@@ -137,7 +137,9 @@ def hold_duration(start: float, hold_hours: float, business: NDArray[np.bool_]) 
         t = float(day)
 
 
-def release_date_probabilities(year: int, weekday_weights: tuple[float, ...]) -> NDArray[np.float64]:
+def release_date_probabilities(
+    year: int, weekday_weights: tuple[float, ...]
+) -> NDArray[np.float64]:
     """Probability that a person becomes due for release on each date of ``year``.
 
     The weekday is drawn with ``weekday_weights`` (Monday first), then a date uniformly

@@ -153,7 +153,7 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
         raise ScenarioError.single(path, "must be a finite number or a distribution object")
     if not isinstance(spec, Mapping):
         raise ScenarioError.single(
-            path, "must be a number or an object with 'dist' (e.g. {\"dist\": \"pert\", ...})"
+            path, 'must be a number or an object with \'dist\' (e.g. {"dist": "pert", ...})'
         )
     kind = spec.get("dist")
     if kind not in DISTRIBUTIONS:
@@ -191,9 +191,10 @@ def _positive(spec: Mapping[str, Any], key: str, path: Path) -> float:
 
 def _ordered(spec: Mapping[str, Any], path: Path, keys: tuple[str, ...]) -> list[float]:
     values = [_num(spec, k, path) for k in keys]
-    for (k1, v1), (k2, v2) in zip(zip(keys, values), zip(keys[1:], values[1:]), strict=False):
-        if v2 < v1:
-            raise ScenarioError.single((*path, k2), f"must be at least {k1} ({v1:g})")
+    for i in range(1, len(keys)):
+        if values[i] < values[i - 1]:
+            reason = f"must be at least {keys[i - 1]} ({values[i - 1]:g})"
+            raise ScenarioError.single((*path, keys[i]), reason)
     if values[-1] <= values[0]:
         raise ScenarioError.single((*path, keys[-1]), f"must be greater than {keys[0]}")
     return values

@@ -35,8 +35,15 @@ CHUNK_TRIALS = 8192
 #: CDF differs from the exact one by under 1e-3.
 IRWIN_HALL_EXACT_MAX = 64
 #: Random streams of each simulated year, one per layer, spawned in this order.
-YEAR_LAYERS = ("bookings", "honor", "pickup", "release_day", "release_time", "extra_stay",
-               "liability")
+YEAR_LAYERS = (
+    "bookings",
+    "honor",
+    "pickup",
+    "release_day",
+    "release_time",
+    "extra_stay",
+    "liability",
+)
 
 try:
     __version__ = importlib.metadata.version("detainer-cost")
@@ -118,8 +125,13 @@ def irwin_hall(n: NDArray[np.int64], *, rng: np.random.Generator) -> Array:
     return out
 
 
-def hold_days_aggregate(table: HoldTable, honored: NDArray[np.int64], *,
-                        rng_day: np.random.Generator, rng_time: np.random.Generator) -> Array:
+def hold_days_aggregate(
+    table: HoldTable,
+    honored: NDArray[np.int64],
+    *,
+    rng_day: np.random.Generator,
+    rng_time: np.random.Generator,
+) -> Array:
     """Total calendar days held (full window) by ``honored`` people, per trial.
 
     People spread over the release categories by one multinomial draw per trial. Those
@@ -133,8 +145,9 @@ def hold_days_aggregate(table: HoldTable, honored: NDArray[np.int64], *,
     return np.asarray(total - irwin_hall(weekend, rng=rng_time), dtype=np.float64)
 
 
-def gamma_sum(people: NDArray[np.int64], mean: Array, cv: Array, *,
-              rng: np.random.Generator) -> Array:
+def gamma_sum(
+    people: NDArray[np.int64], mean: Array, cv: Array, *, rng: np.random.Generator
+) -> Array:
     """Sum of ``people`` independent gamma(mean, cv) days: one gamma draw per trial.
 
     A sum of k gamma variables with shape 1/cv^2 and scale mean*cv^2 is gamma with shape
@@ -147,8 +160,9 @@ def gamma_sum(people: NDArray[np.int64], mean: Array, cv: Array, *,
     return np.where(random, draws, np.where(cv > 0, 0.0, people * mean))
 
 
-def year_volumes(scenario: Scenario, inputs: Mapping[str, Array], year_index: int, *,
-                 rng: np.random.Generator) -> YearVolumes:
+def year_volumes(
+    scenario: Scenario, inputs: Mapping[str, Array], year_index: int, *, rng: np.random.Generator
+) -> YearVolumes:
     """Simulate one year's people in aggregate (the engine's way)."""
     r = dict(zip(YEAR_LAYERS, rng.spawn(len(YEAR_LAYERS)), strict=True))
     if scenario.volume_form == 0:
@@ -158,44 +172,81 @@ def year_volumes(scenario: Scenario, inputs: Mapping[str, Array], year_index: in
         detainers = r["bookings"].binomial(bookings, detainer_rate(inputs))
     honored = r["honor"].binomial(detainers, inputs["honor_rate"])
     transfers = r["pickup"].binomial(honored, inputs["ice_pickup_rate"])
-    table = hold_table(scenario.start_year + year_index, scenario.hold_hours,
-                       scenario.release_weekday_weights)
-    hold = hold_days_aggregate(table, honored, rng_day=r["release_day"],
-                               rng_time=r["release_time"]) * inputs["hold_window_used"]
-    extra = gamma_sum(honored, inputs["extra_days_per_detainer"], inputs["extra_days_cv"],
-                      rng=r["extra_stay"])
+    table = hold_table(
+        scenario.start_year + year_index, scenario.hold_hours, scenario.release_weekday_weights
+    )
+    hold = (
+        hold_days_aggregate(table, honored, rng_day=r["release_day"], rng_time=r["release_time"])
+        * inputs["hold_window_used"]
+    )
+    extra = gamma_sum(
+        honored, inputs["extra_days_per_detainer"], inputs["extra_days_cv"], rng=r["extra_stay"]
+    )
     if "liability.claims_per_1000_honored" in inputs:
-        claims = r["liability"].poisson(honored * inputs["liability.claims_per_1000_honored"]
-                                        / 1000.0).astype(np.float64)
+        claims = (
+            r["liability"]
+            .poisson(honored * inputs["liability.claims_per_1000_honored"] / 1000.0)
+            .astype(np.float64)
+        )
     else:
         claims = np.zeros(honored.shape)
-    return YearVolumes(detainers.astype(np.float64), honored.astype(np.float64),
-                       transfers.astype(np.float64), hold, extra, claims)
+    return YearVolumes(
+        detainers.astype(np.float64),
+        honored.astype(np.float64),
+        transfers.astype(np.float64),
+        hold,
+        extra,
+        claims,
+    )
 
 
-COMPONENTS = ("hold", "extra_stay", "overflow_premium", "admin", "transport", "liability",
-              "scaap_reimbursement", "other_reimbursement")
+COMPONENTS = (
+    "hold",
+    "extra_stay",
+    "overflow_premium",
+    "admin",
+    "transport",
+    "liability",
+    "scaap_reimbursement",
+    "other_reimbursement",
+)
 
 
-def _bed_day_costs(scenario: Scenario, inputs: Mapping[str, Array], v: YearVolumes,
-                   daily: Array, inflation: Array, days_in_year: int) -> dict[str, Array]:
+def _bed_day_costs(
+    scenario: Scenario,
+    inputs: Mapping[str, Array],
+    v: YearVolumes,
+    daily: Array,
+    inflation: Array,
+    days_in_year: int,
+) -> dict[str, Array]:
     bed_days = v.hold_days + v.extra_days
     premium = np.zeros_like(bed_days)
     if scenario.rated_beds is not None:
-        above = inputs["capacity.baseline_adp"] * days_in_year + bed_days \
+        above = (
+            inputs["capacity.baseline_adp"] * days_in_year
+            + bed_days
             - scenario.rated_beds * days_in_year
+        )
         overflow = np.clip(above, 0.0, bed_days)
         premium = overflow * (inputs["capacity.overflow_daily_cost"] * inflation - daily)
-    costs = {"hold": v.hold_days * daily, "extra_stay": v.extra_days * daily,
-             "overflow_premium": premium}
-    share = inputs["offsets.scaap_eligible_share"] * inputs["offsets.scaap_reimbursement_rate"] \
-        if "offsets.scaap_eligible_share" in inputs else 0.0
+    costs = {
+        "hold": v.hold_days * daily,
+        "extra_stay": v.extra_days * daily,
+        "overflow_premium": premium,
+    }
+    share = (
+        inputs["offsets.scaap_eligible_share"] * inputs["offsets.scaap_reimbursement_rate"]
+        if "offsets.scaap_eligible_share" in inputs
+        else 0.0
+    )
     costs["scaap_reimbursement"] = 0.0 - share * (costs["hold"] + costs["extra_stay"] + premium)
     return costs
 
 
-def account(scenario: Scenario, inputs: Mapping[str, Array], v: YearVolumes,
-            year_index: int) -> tuple[dict[str, Array], Array | None]:
+def account(
+    scenario: Scenario, inputs: Mapping[str, Array], v: YearVolumes, year_index: int
+) -> tuple[dict[str, Array], Array | None]:
     """Turn one year's people and days into dollars.
 
     Parameters
@@ -217,19 +268,24 @@ def account(scenario: Scenario, inputs: Mapping[str, Array], v: YearVolumes,
     inflation = (1.0 + inputs["cost_inflation"]) ** year_index
     year = scenario.start_year + year_index
     days_in_year = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
-    costs = _bed_day_costs(scenario, inputs, v, inputs["daily_cost"] * inflation, inflation,
-                           days_in_year)
+    costs = _bed_day_costs(
+        scenario, inputs, v, inputs["daily_cost"] * inflation, inflation, days_in_year
+    )
     costs["admin"] = v.detainers * inputs["admin_cost_per_detainer"] * inflation
     costs["transport"] = v.transfers * inputs["transport_cost_per_transfer"] * inflation
-    costs["liability"] = (v.claims * inputs["liability.cost_per_claim"] * inflation
-                          if "liability.cost_per_claim" in inputs else np.zeros_like(v.honored))
+    costs["liability"] = (
+        v.claims * inputs["liability.cost_per_claim"] * inflation
+        if "liability.cost_per_claim" in inputs
+        else np.zeros_like(v.honored)
+    )
     other = inputs.get("offsets.other_reimbursement")
     costs["other_reimbursement"] = 0.0 - other if other is not None else np.zeros_like(v.honored)
     components = {name: np.asarray(costs[name], dtype=np.float64) for name in COMPONENTS}
     if "daily_cost_average" not in inputs:
         return components, None
-    average = _bed_day_costs(scenario, inputs, v, inputs["daily_cost_average"] * inflation,
-                             inflation, days_in_year)
+    average = _bed_day_costs(
+        scenario, inputs, v, inputs["daily_cost_average"] * inflation, inflation, days_in_year
+    )
     rest = ("admin", "transport", "liability", "other_reimbursement")
     net_average = sum(average.values()) + sum(components[k] for k in rest)
     return components, np.asarray(net_average, dtype=np.float64)
@@ -244,8 +300,9 @@ def _defaults(inputs: dict[str, Array], size: int) -> dict[str, Array]:
 VolumesFn = Callable[..., YearVolumes]
 
 
-def run_trials(scenario: Scenario, size: int, *, rng: np.random.Generator,
-               volumes: VolumesFn = year_volumes) -> dict[str, Array]:
+def run_trials(
+    scenario: Scenario, size: int, *, rng: np.random.Generator, volumes: VolumesFn = year_volumes
+) -> dict[str, Array]:
     """Simulate ``size`` trials of every year; return per-trial outputs.
 
     Keys: year-1 quantities (``annual_cost``, ``bed_days``, ``hold_bed_days``,
@@ -277,9 +334,15 @@ def run_trials(scenario: Scenario, size: int, *, rng: np.random.Generator,
         out[f"year:{y}:honored"] = v.honored
         if y == 0:
             out.update({f"component:{k}": c for k, c in components.items()})
-            out.update(annual_cost=net, bed_days=v.hold_days + v.extra_days,
-                       hold_bed_days=v.hold_days, extra_bed_days=v.extra_days,
-                       detainers=v.detainers, honored=v.honored, transfers=v.transfers)
+            out.update(
+                annual_cost=net,
+                bed_days=v.hold_days + v.extra_days,
+                hold_bed_days=v.hold_days,
+                extra_bed_days=v.extra_days,
+                detainers=v.detainers,
+                honored=v.honored,
+                transfers=v.transfers,
+            )
             if net_avg is not None:
                 out["average:annual_cost"] = net_avg
     out["total_cost"] = total
@@ -290,8 +353,14 @@ def run_trials(scenario: Scenario, size: int, *, rng: np.random.Generator,
     return out
 
 
-def run(scenario: Scenario, *, rng: np.random.Generator, volumes: VolumesFn = year_volumes,
-        chunk: int = CHUNK_TRIALS, progress: Progress | None = None) -> dict[str, Array]:
+def run(
+    scenario: Scenario,
+    *,
+    rng: np.random.Generator,
+    volumes: VolumesFn = year_volumes,
+    chunk: int = CHUNK_TRIALS,
+    progress: Progress | None = None,
+) -> dict[str, Array]:
     """All trials of ``scenario``, ``chunk`` at a time, each chunk on its own stream."""
     n = scenario.trials
     chunks = rng.spawn(math.ceil(n / chunk))
@@ -309,8 +378,9 @@ def run(scenario: Scenario, *, rng: np.random.Generator, volumes: VolumesFn = ye
     return samples
 
 
-def simulate(scenario: Mapping[str, Any] | Scenario, *, rng: Any = None,
-             progress: Progress | None = None) -> SimulationResult:
+def simulate(
+    scenario: Mapping[str, Any] | Scenario, *, rng: Any = None, progress: Progress | None = None
+) -> SimulationResult:
     """Simulate the yearly cost of honoring detainers.
 
     Parameters
@@ -352,8 +422,9 @@ def build_result(sc: Scenario, samples: Mapping[str, Array], seed: int | None) -
     mean_honored = float(np.mean(samples["honored"]))
     average_basis = None
     if "average:annual_cost" in samples:
-        average_basis = {k: s(f"average:{k}") for k in ("annual_cost", "total_cost",
-                                                        "present_value")}
+        average_basis = {
+            k: s(f"average:{k}") for k in ("annual_cost", "total_cost", "present_value")
+        }
     return SimulationResult(
         name=sc.name,
         trials=sc.trials,
@@ -369,16 +440,22 @@ def build_result(sc: Scenario, samples: Mapping[str, Array], seed: int | None) -
         components={k: s(f"component:{k}") for k in COMPONENTS},
         average_basis=average_basis,
         years=tuple(
-            YearSummary(sc.start_year + y, s(f"year:{y}:net_cost"), s(f"year:{y}:bed_days"),
-                        s(f"year:{y}:detainers"), s(f"year:{y}:honored"))
+            YearSummary(
+                sc.start_year + y,
+                s(f"year:{y}:net_cost"),
+                s(f"year:{y}:bed_days"),
+                s(f"year:{y}:detainers"),
+                s(f"year:{y}:honored"),
+            )
             for y in range(sc.horizon_years)
         ),
         exceedance=tuple(Exceedance(t, float(np.mean(annual > t))) for t in sc.thresholds),
-        per_capita_cost=None if sc.population is None
-        else summarize(annual / sc.population, pct),
-        budget_share=None if sc.annual_budget is None
+        per_capita_cost=None if sc.population is None else summarize(annual / sc.population, pct),
+        budget_share=None
+        if sc.annual_budget is None
         else summarize(annual / sc.annual_budget, pct),
-        cost_per_honored_detainer=None if mean_honored == 0
+        cost_per_honored_detainer=None
+        if mean_honored == 0
         else float(np.mean(annual)) / mean_honored,
         average_beds_occupied=summarize(samples["bed_days"] / days, pct),
         provenance=Provenance(

@@ -31,8 +31,9 @@ def _dates_by_weekday(year: int) -> list[list[int]]:
     return by_weekday
 
 
-def person_year_volumes(scenario: Scenario, inputs: Mapping[str, Array], year_index: int, *,
-                        rng: np.random.Generator) -> YearVolumes:
+def person_year_volumes(
+    scenario: Scenario, inputs: Mapping[str, Array], year_index: int, *, rng: np.random.Generator
+) -> YearVolumes:
     """Simulate one year person by person, trial by trial."""
     size = inputs["daily_cost"].size
     year = scenario.start_year + year_index
@@ -43,8 +44,7 @@ def person_year_volumes(scenario: Scenario, inputs: Mapping[str, Array], year_in
     fields = ("detainers", "honored", "transfers", "hold_days", "extra_days", "claims")
     out = {name: np.zeros(size) for name in fields}
     form = scenario.volume_form
-    level = volume(inputs, "detainers_per_year" if form == 0 else "bookings_per_year",
-                   year_index)
+    level = volume(inputs, "detainers_per_year" if form == 0 else "bookings_per_year", year_index)
     rate = detainer_rate(inputs) if form != 0 else None
     for i in range(size):
         if form == 0:
@@ -80,8 +80,9 @@ def person_year_volumes(scenario: Scenario, inputs: Mapping[str, Array], year_in
     return YearVolumes(**out)
 
 
-def simulate_reference(scenario: Mapping[str, Any] | Scenario, *,
-                       rng: Any = None) -> SimulationResult:
+def simulate_reference(
+    scenario: Mapping[str, Any] | Scenario, *, rng: Any = None
+) -> SimulationResult:
     """Simulate ``scenario`` person by person (slow; for tests).
 
     Parameters

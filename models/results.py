@@ -77,7 +77,7 @@ def summarize(values: NDArray[np.float64], percentiles: Sequence[float]) -> Summ
     mean = float(np.mean(x))
     sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
     half = _Z975 * sd / np.sqrt(n)
-    qs = np.percentile(x, list(percentiles)) if len(percentiles) else []
+    qs = np.percentile(x, list(percentiles)).tolist() if len(percentiles) else []
     return Summary(
         mean=mean,
         sd=sd,
@@ -212,7 +212,9 @@ class SimulationResult:
     cost_per_honored_detainer: float | None
     average_beds_occupied: Summary
     provenance: Provenance
-    samples: Mapping[str, NDArray[np.float64]] = field(repr=False, compare=False, default_factory=dict)
+    samples: Mapping[str, NDArray[np.float64]] = field(
+        repr=False, compare=False, default_factory=dict
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form: what the CLI's ``--format json`` and the HTTP API return."""

@@ -99,8 +99,17 @@ class FieldSpec:
 
 
 def _rate(name: str, description: str, default: float | None = None, **kw: Any) -> FieldSpec:
-    return FieldSpec(name, "uncertain", "share (0-1)", description, default, low=0.0, high=1.0,
-                     bounded=True, **kw)
+    return FieldSpec(
+        name,
+        "uncertain",
+        "share (0-1)",
+        description,
+        default,
+        low=0.0,
+        high=1.0,
+        bounded=True,
+        **kw,
+    )
 
 
 def _money(name: str, description: str, default: float | None = None, **kw: Any) -> FieldSpec:
@@ -111,84 +120,225 @@ def _money(name: str, description: str, default: float | None = None, **kw: Any)
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "string", "text", "Name of the scenario, shown in reports.", high=200),
     FieldSpec("description", "string", "text", "Free-text notes on the scenario.", high=4000),
-    FieldSpec("detainers_per_year", "uncertain", "detainers a year",
-              "Detainers the jail receives in the first year (form 1 of the volume).",
-              low=0.0, high=1e9, count=True),
-    FieldSpec("bookings_per_year", "uncertain", "bookings a year",
-              "Bookings (arrests booked into the jail) in the first year (forms 2 and 3).",
-              low=0.0, high=1e9, count=True),
+    FieldSpec(
+        "detainers_per_year",
+        "uncertain",
+        "detainers a year",
+        "Detainers the jail receives in the first year (form 1 of the volume).",
+        low=0.0,
+        high=1e9,
+        count=True,
+    ),
+    FieldSpec(
+        "bookings_per_year",
+        "uncertain",
+        "bookings a year",
+        "Bookings (arrests booked into the jail) in the first year (forms 2 and 3).",
+        low=0.0,
+        high=1e9,
+        count=True,
+    ),
     _rate("detainer_rate", "Detainers issued per booking (form 2)."),
     _rate("match_rate", "Share of booked fingerprints that match DHS records (form 3)."),
     _rate("detainers_per_match", "Share of matches on which ICE issues a detainer (form 3)."),
     _rate("honor_rate", "Share of detainers the jail honors (1 = all, 0 = none).", 1.0),
-    FieldSpec("hold_hours", "number", "business hours",
-              "Hold window, skipping Saturdays, Sundays and federal holidays (8 CFR 287.7(d)).",
-              48.0, low=0.0, high=120.0),
-    FieldSpec("release_weekday_weights", "weights", "relative weight, Monday..Sunday",
-              "How often people become due for release on each weekday; time of day uniform.",
-              [1.0] * 7),
-    _rate("hold_window_used", "Average share of the hold period spent before pickup or release.",
-          1.0),
-    FieldSpec("extra_days_per_detainer", "uncertain", "days",
-              "Mean extra days of stay an honored detainer causes beyond the hold "
-              "(lost bail or pretrial release).", 0.0, low=0.0, high=3650.0),
-    FieldSpec("extra_days_cv", "uncertain", "ratio",
-              "Person-to-person coefficient of variation of the extra days (gamma).",
-              1.0, low=0.0, high=100.0),
-    _money("daily_cost", "Cost of one bed-day, marginal basis (what one more day adds).",
-           required=True, unit="US dollars per bed-day"),
-    _money("daily_cost_average", "Fully loaded (average) cost of one bed-day; adds a second "
-           "basis to the results.", unit="US dollars per bed-day"),
-    _money("admin_cost_per_detainer", "Processing cost of each detainer received.", 0.0,
-           unit="US dollars per detainer"),
+    FieldSpec(
+        "hold_hours",
+        "number",
+        "business hours",
+        "Hold window, skipping Saturdays, Sundays and federal holidays (8 CFR 287.7(d)).",
+        48.0,
+        low=0.0,
+        high=120.0,
+    ),
+    FieldSpec(
+        "release_weekday_weights",
+        "weights",
+        "relative weight, Monday..Sunday",
+        "How often people become due for release on each weekday; time of day uniform.",
+        [1.0] * 7,
+    ),
+    _rate(
+        "hold_window_used", "Average share of the hold period spent before pickup or release.", 1.0
+    ),
+    FieldSpec(
+        "extra_days_per_detainer",
+        "uncertain",
+        "days",
+        "Mean extra days of stay an honored detainer causes beyond the hold "
+        "(lost bail or pretrial release).",
+        0.0,
+        low=0.0,
+        high=3650.0,
+    ),
+    FieldSpec(
+        "extra_days_cv",
+        "uncertain",
+        "ratio",
+        "Person-to-person coefficient of variation of the extra days (gamma).",
+        1.0,
+        low=0.0,
+        high=100.0,
+    ),
+    _money(
+        "daily_cost",
+        "Cost of one bed-day, marginal basis (what one more day adds).",
+        required=True,
+        unit="US dollars per bed-day",
+    ),
+    _money(
+        "daily_cost_average",
+        "Fully loaded (average) cost of one bed-day; adds a second basis to the results.",
+        unit="US dollars per bed-day",
+    ),
+    _money(
+        "admin_cost_per_detainer",
+        "Processing cost of each detainer received.",
+        0.0,
+        unit="US dollars per detainer",
+    ),
     _rate("ice_pickup_rate", "Share of honored holds that end with ICE taking custody.", 1.0),
-    _money("transport_cost_per_transfer", "Cost of each transfer to ICE custody.", 0.0,
-           unit="US dollars per transfer"),
-    FieldSpec("liability.claims_per_1000_honored", "uncertain", "claims per 1,000 honored",
-              "Rate of claims (wrongful detention suits) per 1,000 honored detainers.",
-              required=True, low=0.0, high=1000.0),
-    _money("liability.cost_per_claim", "Mean cost of one claim (settlement and defense).",
-           required=True, unit="US dollars per claim"),
-    _rate("offsets.scaap_eligible_share", "Share of detainer bed-day costs eligible for SCAAP.",
-          0.0),
+    _money(
+        "transport_cost_per_transfer",
+        "Cost of each transfer to ICE custody.",
+        0.0,
+        unit="US dollars per transfer",
+    ),
+    FieldSpec(
+        "liability.claims_per_1000_honored",
+        "uncertain",
+        "claims per 1,000 honored",
+        "Rate of claims (wrongful detention suits) per 1,000 honored detainers.",
+        required=True,
+        low=0.0,
+        high=1000.0,
+    ),
+    _money(
+        "liability.cost_per_claim",
+        "Mean cost of one claim (settlement and defense).",
+        required=True,
+        unit="US dollars per claim",
+    ),
+    _rate(
+        "offsets.scaap_eligible_share", "Share of detainer bed-day costs eligible for SCAAP.", 0.0
+    ),
     _rate("offsets.scaap_reimbursement_rate", "Share of eligible costs SCAAP actually pays.", 0.0),
-    _money("offsets.other_reimbursement", "Other reimbursement, nominal dollars a year.", 0.0,
-           unit="US dollars a year"),
-    FieldSpec("capacity.rated_beds", "number", "beds", "Rated capacity of the jail.",
-              required=True, low=1.0, high=1e7),
-    FieldSpec("capacity.baseline_adp", "uncertain", "people",
-              "Average daily population without detainer-caused days.",
-              required=True, low=0.0, high=1e7),
-    _money("capacity.overflow_daily_cost", "Cost of a bed-day above rated capacity "
-           "(contract beds elsewhere, overtime).", required=True,
-           unit="US dollars per bed-day"),
-    FieldSpec("horizon_years", "integer", "years", "Years simulated.", 1, low=1,
-              high=MAX_HORIZON_YEARS),
-    FieldSpec("start_year", "integer", "calendar year",
-              "First simulated year (its holidays set the hold calendar). Default: this year.",
-              None, low=1990, high=2100),
-    FieldSpec("bookings_growth", "uncertain", "share a year",
-              "Annual growth of bookings (or detainers) after the first year.", 0.0,
-              low=-0.9, high=1.0, bounded=True),
-    FieldSpec("cost_inflation", "uncertain", "share a year",
-              "Annual growth of every dollar figure after the first year "
-              "(other_reimbursement stays nominal).", 0.0, low=-0.9, high=1.0, bounded=True),
-    FieldSpec("discount_rate", "number", "share a year",
-              "Discount rate for the present value; the first year is not discounted.", 0.0,
-              low=0.0, high=1.0),
-    FieldSpec("population", "number", "residents", "County population, for cost per resident.",
-              low=1.0, high=1e10),
-    FieldSpec("annual_budget", "number", "US dollars", "Annual budget, for the share of budget.",
-              low=1.0, high=BIG),
-    FieldSpec("thresholds", "numbers", "US dollars",
-              "Dollar amounts; the result gives the probability that year-1 net cost exceeds "
-              "each.", [], low=-BIG, high=BIG),
-    FieldSpec("percentiles", "numbers", "percent", "Percentiles reported in every summary.",
-              [5.0, 25.0, 50.0, 75.0, 95.0], low=0.0, high=100.0),
-    FieldSpec("trials", "integer", "trials", "Monte Carlo trials.", 10_000, low=1,
-              high=MAX_TRIALS),
-    FieldSpec("seed", "integer", "seed", f"Random seed (default {DEFAULT_SEED}).", DEFAULT_SEED,
-              low=0, high=2**64 - 1),
+    _money(
+        "offsets.other_reimbursement",
+        "Other reimbursement, nominal dollars a year.",
+        0.0,
+        unit="US dollars a year",
+    ),
+    FieldSpec(
+        "capacity.rated_beds",
+        "number",
+        "beds",
+        "Rated capacity of the jail.",
+        required=True,
+        low=1.0,
+        high=1e7,
+    ),
+    FieldSpec(
+        "capacity.baseline_adp",
+        "uncertain",
+        "people",
+        "Average daily population without detainer-caused days.",
+        required=True,
+        low=0.0,
+        high=1e7,
+    ),
+    _money(
+        "capacity.overflow_daily_cost",
+        "Cost of a bed-day above rated capacity (contract beds elsewhere, overtime).",
+        required=True,
+        unit="US dollars per bed-day",
+    ),
+    FieldSpec(
+        "horizon_years", "integer", "years", "Years simulated.", 1, low=1, high=MAX_HORIZON_YEARS
+    ),
+    FieldSpec(
+        "start_year",
+        "integer",
+        "calendar year",
+        "First simulated year (its holidays set the hold calendar). Default: this year.",
+        None,
+        low=1990,
+        high=2100,
+    ),
+    FieldSpec(
+        "bookings_growth",
+        "uncertain",
+        "share a year",
+        "Annual growth of bookings (or detainers) after the first year.",
+        0.0,
+        low=-0.9,
+        high=1.0,
+        bounded=True,
+    ),
+    FieldSpec(
+        "cost_inflation",
+        "uncertain",
+        "share a year",
+        "Annual growth of every dollar figure after the first year "
+        "(other_reimbursement stays nominal).",
+        0.0,
+        low=-0.9,
+        high=1.0,
+        bounded=True,
+    ),
+    FieldSpec(
+        "discount_rate",
+        "number",
+        "share a year",
+        "Discount rate for the present value; the first year is not discounted.",
+        0.0,
+        low=0.0,
+        high=1.0,
+    ),
+    FieldSpec(
+        "population",
+        "number",
+        "residents",
+        "County population, for cost per resident.",
+        low=1.0,
+        high=1e10,
+    ),
+    FieldSpec(
+        "annual_budget",
+        "number",
+        "US dollars",
+        "Annual budget, for the share of budget.",
+        low=1.0,
+        high=BIG,
+    ),
+    FieldSpec(
+        "thresholds",
+        "numbers",
+        "US dollars",
+        "Dollar amounts; the result gives the probability that year-1 net cost exceeds each.",
+        [],
+        low=-BIG,
+        high=BIG,
+    ),
+    FieldSpec(
+        "percentiles",
+        "numbers",
+        "percent",
+        "Percentiles reported in every summary.",
+        [5.0, 25.0, 50.0, 75.0, 95.0],
+        low=0.0,
+        high=100.0,
+    ),
+    FieldSpec("trials", "integer", "trials", "Monte Carlo trials.", 10_000, low=1, high=MAX_TRIALS),
+    FieldSpec(
+        "seed",
+        "integer",
+        "seed",
+        f"Random seed (default {DEFAULT_SEED}).",
+        DEFAULT_SEED,
+        low=0,
+        high=2**64 - 1,
+    ),
 )
 
 #: Optional groups of fields: present as a whole or absent.
@@ -201,8 +351,13 @@ VOLUME_FORMS: tuple[tuple[str, ...], ...] = (
     ("bookings_per_year", "detainer_rate"),
     ("bookings_per_year", "match_rate", "detainers_per_match"),
 )
-VOLUME_FIELDS = ("detainers_per_year", "bookings_per_year", "detainer_rate", "match_rate",
-                 "detainers_per_match")
+VOLUME_FIELDS = (
+    "detainers_per_year",
+    "bookings_per_year",
+    "detainer_rate",
+    "match_rate",
+    "detainers_per_match",
+)
 
 
 def percentile_key(q: float) -> str:
@@ -278,14 +433,25 @@ def _check_uncertain(spec: FieldSpec, dist: Distribution, path: Path) -> list[Fi
     above = spec.bounded and high_s > spec.high
     fix = "use a family bounded there or truncate a normal with low/high"
     if below and above:
-        errors.append(FieldError(path, f"can produce values outside [{spec.low:g}, "
-                                       f"{spec.high:g}]; {fix}"))
+        errors.append(
+            FieldError(path, f"can produce values outside [{spec.low:g}, {spec.high:g}]; {fix}")
+        )
     elif below:
-        errors.append(FieldError(path, f"can produce values below {spec.low:g} (this "
-                                       f"distribution reaches {low_s:g}); {fix}"))
+        errors.append(
+            FieldError(
+                path,
+                f"can produce values below {spec.low:g} (this "
+                f"distribution reaches {low_s:g}); {fix}",
+            )
+        )
     elif above:
-        errors.append(FieldError(path, f"can produce values above {spec.high:g} (this "
-                                       f"distribution reaches {high_s:g}); {fix}"))
+        errors.append(
+            FieldError(
+                path,
+                f"can produce values above {spec.high:g} (this "
+                f"distribution reaches {high_s:g}); {fix}",
+            )
+        )
     if not spec.bounded and dist.mean() > spec.high:
         errors.append(FieldError(path, f"mean must be at most {spec.high:g}"))
     return errors
@@ -317,8 +483,11 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
     # list kinds
     if not isinstance(value, list | tuple):
         return None, [FieldError(path, "must be a list of numbers")]
-    errors = [FieldError((*path, i), "must be a finite number")
-              for i, v in enumerate(value) if not is_number(v)]
+    errors = [
+        FieldError((*path, i), "must be a finite number")
+        for i, v in enumerate(value)
+        if not is_number(v)
+    ]
     if errors:
         return None, errors
     numbers = tuple(float(v) for v in value)
@@ -333,8 +502,9 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
     assert spec.low is not None and spec.high is not None
     for i, v in enumerate(numbers):
         if not spec.low <= v <= spec.high:
-            return None, [FieldError((*path, i), f"must lie between {spec.low:g} and "
-                                                 f"{spec.high:g}")]
+            return None, [
+                FieldError((*path, i), f"must lie between {spec.low:g} and {spec.high:g}")
+            ]
     if len(set(numbers)) != len(numbers):
         return None, [FieldError(path, "must not repeat a value")]
     if spec.name == "percentiles" and not numbers:
@@ -353,8 +523,11 @@ def _unknown_keys(data: Mapping[str, Any]) -> list[FieldError]:
             errors.append(FieldError((group,), "must be an object"))
             continue
         known = {f.name.split(".")[1] for f in FIELDS if f.name.startswith(group + ".")}
-        errors += [FieldError((group, key), f"is not a field of {group}")
-                   for key in node if key not in known]
+        errors += [
+            FieldError((group, key), f"is not a field of {group}")
+            for key in node
+            if key not in known
+        ]
     return errors
 
 
@@ -364,10 +537,15 @@ def _volume_errors(present: set[str]) -> tuple[int, list[FieldError]]:
         if set(given) == set(fields):
             return form, []
     if not given:
-        return -1, [FieldError(("detainers_per_year",), "is required (or bookings_per_year with "
-                                                        "detainer_rate, or bookings_per_year "
-                                                        "with match_rate and "
-                                                        "detainers_per_match)")]
+        return -1, [
+            FieldError(
+                ("detainers_per_year",),
+                "is required (or bookings_per_year with "
+                "detainer_rate, or bookings_per_year "
+                "with match_rate and "
+                "detainers_per_match)",
+            )
+        ]
     if "detainers_per_year" in given and len(given) > 1:
         extra = next(f for f in given if f != "detainers_per_year")
         return -1, [FieldError((extra,), "cannot be combined with detainers_per_year")]
@@ -377,8 +555,12 @@ def _volume_errors(present: set[str]) -> tuple[int, list[FieldError]]:
     if "bookings_per_year" not in given:
         return -1, [FieldError(("bookings_per_year",), f"is required with {given[0]}")]
     if len(given) == 1:
-        return -1, [FieldError(("detainer_rate",), "is required with bookings_per_year (or "
-                                                   "match_rate and detainers_per_match)")]
+        return -1, [
+            FieldError(
+                ("detainer_rate",),
+                "is required with bookings_per_year (or match_rate and detainers_per_match)",
+            )
+        ]
     missing = next(f for f in ("match_rate", "detainers_per_match") if f not in given)
     return -1, [FieldError((missing,), "is required with the fingerprint chain")]
 
@@ -432,8 +614,11 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         node = canonical
         for part in path[:-1]:
             node = node.setdefault(str(part), {})
-        node[str(path[-1])] = value.spec if isinstance(value, Distribution) else (
-            list(value) if isinstance(value, tuple) else value)
+        node[str(path[-1])] = (
+            value.spec
+            if isinstance(value, Distribution)
+            else (list(value) if isinstance(value, tuple) else value)
+        )
     form, problems = _volume_errors({f for f in VOLUME_FIELDS if _lookup(data, f)[0]})
     errors += problems
     if errors:

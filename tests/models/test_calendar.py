@@ -26,9 +26,17 @@ def at(year: int, month: int, day: int, hour: float) -> float:
 def test_federal_holidays_2026_observed() -> None:
     # OPM's 2026 federal holiday table (Independence Day observed Friday 3 July).
     expected = {
-        dt.date(2026, 1, 1), dt.date(2026, 1, 19), dt.date(2026, 2, 16), dt.date(2026, 5, 25),
-        dt.date(2026, 6, 19), dt.date(2026, 7, 3), dt.date(2026, 9, 7), dt.date(2026, 10, 12),
-        dt.date(2026, 11, 11), dt.date(2026, 11, 26), dt.date(2026, 12, 25),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 19),
+        dt.date(2026, 2, 16),
+        dt.date(2026, 5, 25),
+        dt.date(2026, 6, 19),
+        dt.date(2026, 7, 3),
+        dt.date(2026, 9, 7),
+        dt.date(2026, 10, 12),
+        dt.date(2026, 11, 11),
+        dt.date(2026, 11, 26),
+        dt.date(2026, 12, 25),
     }
     assert federal_holidays(2026) == expected
 

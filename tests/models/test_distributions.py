@@ -147,8 +147,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("spec", "path", "words"), BAD, ids=lambda c: str(c)[:40])
-def test_invalid_specs_name_the_parameter(spec: object, path: tuple[object, ...],
-                                          words: str) -> None:
+def test_invalid_specs_name_the_parameter(
+    spec: object, path: tuple[object, ...], words: str
+) -> None:
     with pytest.raises(ScenarioError) as info:
         parse_distribution(spec, ("x",))
     error = info.value.errors[0]

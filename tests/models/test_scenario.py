@@ -72,8 +72,7 @@ INVALID: list[tuple[Any, str, str]] = [
     (with_(daily_cost={"dist": "pert", "low": 1}), "daily_cost.mode", "required"),
     (with_(honor_rate=1.5), "honor_rate", "between 0 and 1"),
     (with_(honor_rate={"dist": "lognormal", "mean": 0.5, "sd": 0.1}), "honor_rate", "above 1"),
-    (with_(honor_rate={"dist": "normal", "mean": 0.5, "sd": 0.1}), "honor_rate",
-     "outside [0, 1]"),
+    (with_(honor_rate={"dist": "normal", "mean": 0.5, "sd": 0.1}), "honor_rate", "outside [0, 1]"),
     (with_(detainers_per_year=...), "detainers_per_year", "required"),
     (with_(bookings_per_year=10), "bookings_per_year", "cannot be combined"),
     (with_(detainers_per_year=..., bookings_per_year=10), "detainer_rate", "required"),
@@ -103,18 +102,27 @@ INVALID: list[tuple[Any, str, str]] = [
     (with_(seed=-1), "seed", "between 0"),
     (with_(release_weekday_weights=[1] * 6), "release_weekday_weights", "7 weights"),
     (with_(release_weekday_weights=[0] * 7), "release_weekday_weights", "positive sum"),
-    (with_(release_weekday_weights=[1, 1, 1, "x", 1, 1, 1]), "release_weekday_weights[3]",
-     "finite number"),
+    (
+        with_(release_weekday_weights=[1, 1, 1, "x", 1, 1, 1]),
+        "release_weekday_weights[3]",
+        "finite number",
+    ),
     (with_(release_weekday_weights=5), "release_weekday_weights", "list"),
     (with_(percentiles=[5, 101]), "percentiles[1]", "between 0 and 100"),
     (with_(percentiles=[5, 5]), "percentiles", "repeat"),
     (with_(percentiles=[]), "percentiles", "at least one"),
     (with_(thresholds=list(range(21))), "thresholds", "at most 20"),
     (with_(liability={"claims_per_1000_honored": 1}), "liability.cost_per_claim", "required"),
-    (with_(capacity={"rated_beds": 10, "baseline_adp": 5}), "capacity.overflow_daily_cost",
-     "required"),
-    (with_(capacity={"rated_beds": 0, "baseline_adp": 5, "overflow_daily_cost": 1}),
-     "capacity.rated_beds", "between 1"),
+    (
+        with_(capacity={"rated_beds": 10, "baseline_adp": 5}),
+        "capacity.overflow_daily_cost",
+        "required",
+    ),
+    (
+        with_(capacity={"rated_beds": 0, "baseline_adp": 5, "overflow_daily_cost": 1}),
+        "capacity.rated_beds",
+        "between 1",
+    ),
     (with_(name=3), "name", "string"),
     (with_(name="x" * 201), "name", "at most 200"),
     (with_(bookings_growth=-1), "bookings_growth", "between -0.9"),
@@ -137,7 +145,10 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ScenarioError) as info:
         parse_scenario({"daily_cost": -1, "honor_rate": 2, "colour": 1})
     assert {e.field for e in info.value.errors} == {
-        "colour", "daily_cost", "honor_rate", "detainers_per_year",
+        "colour",
+        "daily_cost",
+        "honor_rate",
+        "detainers_per_year",
     }
     assert "daily_cost:" in str(info.value)
 

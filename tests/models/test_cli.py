@@ -1,0 +1,86 @@
+"""The command line: JSON output equals the library's result, errors exit 2."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from models import simulate
+from models.cli import ProgressBar, main
+
+SCENARIO = {
+    "detainers_per_year": 120,
+    "extra_days_per_detainer": 15,
+    "daily_cost": 95,
+    "trials": 300,
+    "name": "Test county",
+}
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(SCENARIO))
+    return path
+
+
+def test_json_output_is_the_result_dict(
+    scenario_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", str(scenario_file), "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(json.dumps(simulate(SCENARIO).to_dict()))
+
+
+def test_trials_and_seed_flags_override(
+    scenario_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["simulate", str(scenario_file), "--format", "json", "--trials", "50", "--seed", "4"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["trials"] == 50
+    assert printed["provenance"]["seed"] == 4
+
+
+def test_reads_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(SCENARIO)))
+    assert main(["simulate", "-"]) == 0
+    out = capsys.readouterr().out
+    assert "Year-1 net cost" in out and "Test county" in out
+
+
+def test_bad_scenario_exits_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({**SCENARIO, "honor_rate": 3}))
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "honor_rate" in err and "between 0 and 1" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("content", [None, "{not json"])
+def test_unreadable_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None
+) -> None:
+    path = tmp_path / "x.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["simulate", str(path)]) == 2
+    assert "cannot read scenario" in capsys.readouterr().err
+
+
+def test_progress_bar_waits_then_draws() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream, delay=3600)
+    bar(1, 2)
+    assert stream.getvalue() == ""
+    bar = ProgressBar(stream, delay=0)
+    bar(1, 2)
+    bar(2, 2)
+    assert "1/2 trials" in stream.getvalue() and stream.getvalue().endswith("\n")

@@ -1,0 +1,272 @@
+"""The aggregate engine: hand computations, reproducibility, result shape."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from models import ScenarioError, simulate
+from models.calendar import hold_table
+from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall
+
+FIXED: dict[str, Any] = {
+    "detainers_per_year": 1000,
+    "hold_hours": 0,
+    "extra_days_per_detainer": 20,
+    "extra_days_cv": 0,
+    "daily_cost": 100,
+    "daily_cost_average": 150,
+    "admin_cost_per_detainer": 10,
+    "transport_cost_per_transfer": 50,
+    "offsets": {
+        "scaap_eligible_share": 0.5,
+        "scaap_reimbursement_rate": 0.2,
+        "other_reimbursement": 5000,
+    },
+    "capacity": {"rated_beds": 100, "baseline_adp": 90, "overflow_daily_cost": 200},
+    "horizon_years": 3,
+    "start_year": 2026,
+    "bookings_growth": 0.1,
+    "cost_inflation": 0.03,
+    "discount_rate": 0.05,
+    "population": 500_000,
+    "annual_budget": 100_000_000,
+    "thresholds": [3_000_000, 3_500_000],
+    "trials": 50,
+}
+
+
+def _year(detainers: int, inflation: float, days: int, daily: float) -> float:
+    """Hand computation of one year's net cost of the FIXED scenario."""
+    bed_days = detainers * 20
+    rate = daily * inflation
+    overflow = min(bed_days, max(0, 90 * days + bed_days - 100 * days))
+    extra = bed_days * rate
+    premium = overflow * (200 * inflation - rate)
+    admin = detainers * 10 * inflation
+    transport = detainers * 50 * inflation
+    scaap = 0.5 * 0.2 * (extra + premium)
+    return extra + premium + admin + transport - scaap - 5000
+
+
+def test_all_fixed_scenario_equals_hand_computation_to_the_cent() -> None:
+    result = simulate(FIXED)
+    # 2026 and 2027 have 365 days, 2028 has 366; detainers 1000, 1100, 1210.
+    years = [
+        _year(1000, 1.0, 365, 100),
+        _year(1100, 1.03, 365, 100),
+        _year(1210, 1.03**2, 366, 100),
+    ]
+    assert years[0] == pytest.approx(3_326_500.00, abs=0.005)
+    assert years[1] == pytest.approx(3_803_425.00, abs=0.005)
+    assert years[2] == pytest.approx(4_343_841.28, abs=0.005)
+    assert result.annual_cost.mean == pytest.approx(years[0], abs=0.005)
+    assert result.annual_cost.sd == 0.0
+    assert set(result.annual_cost.percentiles.values()) == {result.annual_cost.mean}
+    assert result.total_cost.mean == pytest.approx(sum(years), abs=0.005)
+    pv = years[0] + years[1] / 1.05 + years[2] / 1.05**2
+    assert result.present_value.mean == pytest.approx(pv, abs=0.005)
+    assert [y.net_cost.mean for y in result.years] == pytest.approx(years, abs=0.005)
+    assert [y.year for y in result.years] == [2026, 2027, 2028]
+    assert result.components["extra_stay"].mean == pytest.approx(2_000_000, abs=0.005)
+    assert result.components["overflow_premium"].mean == pytest.approx(1_635_000, abs=0.005)
+    assert result.components["scaap_reimbursement"].mean == pytest.approx(-363_500, abs=0.005)
+    assert result.components["other_reimbursement"].mean == -5000
+    assert result.components["hold"].mean == 0
+    assert result.extra_bed_days.mean == 20_000
+    assert result.transfers.mean == 1000
+    assert result.average_basis is not None
+    assert result.average_basis["annual_cost"].mean == pytest.approx(3_490_750, abs=0.005)
+    assert result.per_capita_cost is not None
+    assert result.per_capita_cost.mean == pytest.approx(years[0] / 500_000)
+    assert result.budget_share is not None
+    assert result.budget_share.mean == pytest.approx(years[0] / 1e8)
+    assert result.cost_per_honored_detainer == pytest.approx(years[0] / 1000)
+    assert result.average_beds_occupied.mean == pytest.approx(20_000 / 365)
+    assert [e.probability for e in result.exceedance] == [1.0, 0.0]
+
+
+def test_components_add_up_to_net_cost_trial_by_trial() -> None:
+    scenario = {
+        "bookings_per_year": 20_000,
+        "match_rate": {"dist": "beta", "mean": 0.1, "sd": 0.02},
+        "detainers_per_match": 0.5,
+        "honor_rate": {"dist": "uniform", "low": 0.5, "high": 1},
+        "extra_days_per_detainer": {"dist": "pert", "low": 10, "mode": 20, "high": 60},
+        "daily_cost": {"dist": "range", "low": 60, "high": 140},
+        "liability": {"claims_per_1000_honored": 2, "cost_per_claim": 50_000},
+        "offsets": {"scaap_eligible_share": 0.4, "scaap_reimbursement_rate": 0.2},
+        "capacity": {
+            "rated_beds": 1000,
+            "baseline_adp": {"dist": "uniform", "low": 900, "high": 1000},
+            "overflow_daily_cost": 180,
+        },
+        "trials": 2000,
+    }
+    result = simulate(scenario)
+    s = result.samples
+    total = sum(s[f"component:{k}"] for k in COMPONENTS)
+    np.testing.assert_allclose(total, s["annual_cost"], rtol=1e-12)
+    np.testing.assert_allclose(s["bed_days"], s["hold_bed_days"] + s["extra_bed_days"])
+    assert np.all(s["honored"] <= s["detainers"])
+    assert np.all(s["transfers"] <= s["honored"])
+    assert result.components["liability"].mean > 0
+    assert result.components["overflow_premium"].mean > 0
+
+
+def test_hold_days_match_the_calendar_mean() -> None:
+    """Mean hold bed-days per honored person equals the table's exact mean.
+
+    Tolerance: 4 standard errors of the per-trial mean over 4,000 trials.
+    """
+    scenario = {
+        "detainers_per_year": 500,
+        "daily_cost": 1,
+        "start_year": 2026,
+        "hold_window_used": 0.8,
+        "trials": 4000,
+    }
+    result = simulate(scenario)
+    per_person = result.samples["hold_bed_days"] / result.samples["honored"]
+    expected = hold_table(2026, 48.0, (1.0,) * 7).mean_days * 0.8
+    se = per_person.std(ddof=1) / math.sqrt(per_person.size)
+    assert abs(per_person.mean() - expected) <= 4 * se
+
+
+def test_same_seed_same_result_other_seed_differs() -> None:
+    scenario = {
+        "detainers_per_year": {"dist": "poisson", "mean": 300},
+        "extra_days_per_detainer": 20,
+        "daily_cost": 90,
+        "trials": 500,
+    }
+    a = simulate(scenario).to_dict()
+    b = simulate(scenario).to_dict()
+    c = simulate({**scenario, "seed": 99}).to_dict()
+    assert json.dumps(a) == json.dumps(b)
+    assert a["annual_cost"] != c["annual_cost"]
+    assert a["provenance"]["seed"] == 2877
+    assert c["provenance"]["seed"] == 99
+
+
+def test_rng_argument_overrides_the_seed() -> None:
+    scenario = {
+        "detainers_per_year": 300,
+        "extra_days_per_detainer": 20,
+        "daily_cost": 90,
+        "trials": 200,
+    }
+    from_rng = simulate(scenario, rng=np.random.default_rng(2877))
+    assert from_rng.provenance.seed is None
+    assert from_rng.annual_cost == simulate(scenario).annual_cost
+    other = simulate(scenario, rng=np.random.default_rng(1))
+    assert other.annual_cost != from_rng.annual_cost
+
+
+def test_chunks_are_independent_of_the_trial_count() -> None:
+    scenario = {"detainers_per_year": 300, "extra_days_per_detainer": 20, "daily_cost": 90}
+    short = simulate({**scenario, "trials": CHUNK_TRIALS})
+    long = simulate({**scenario, "trials": 2 * CHUNK_TRIALS + 7})
+    assert long.samples["annual_cost"].size == 2 * CHUNK_TRIALS + 7
+    np.testing.assert_array_equal(
+        long.samples["annual_cost"][:CHUNK_TRIALS], short.samples["annual_cost"]
+    )
+
+
+def test_progress_is_reported_per_chunk() -> None:
+    calls: list[tuple[int, int]] = []
+    simulate(
+        {"detainers_per_year": 3, "daily_cost": 1, "trials": CHUNK_TRIALS + 1},
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(CHUNK_TRIALS, CHUNK_TRIALS + 1), (CHUNK_TRIALS + 1, CHUNK_TRIALS + 1)]
+
+
+def test_no_detainers_gives_zero_cost_and_no_nan() -> None:
+    result = simulate(
+        {
+            "detainers_per_year": 0,
+            "daily_cost": 100,
+            "trials": 10,
+            "population": 10,
+            "annual_budget": 10,
+        }
+    )
+    assert result.annual_cost.mean == 0
+    assert result.cost_per_honored_detainer is None
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_single_trial_has_zero_sd() -> None:
+    result = simulate({"detainers_per_year": 10, "daily_cost": 100, "trials": 1})
+    assert result.annual_cost.sd == 0.0
+    assert result.annual_cost.ci95_mean[0] == result.annual_cost.ci95_mean[1]
+
+
+def test_result_shape_and_percentile_keys() -> None:
+    result = simulate(
+        {
+            "detainers_per_year": 10,
+            "daily_cost": 100,
+            "trials": 100,
+            "percentiles": [2.5, 50, 99.9],
+            "horizon_years": 2,
+        }
+    )
+    d = result.to_dict()
+    for key in (
+        "annual_cost",
+        "total_cost",
+        "present_value",
+        "bed_days",
+        "hold_bed_days",
+        "extra_bed_days",
+        "detainers",
+        "honored",
+        "transfers",
+    ):
+        assert set(d[key]) == {"mean", "sd", "ci95_mean", "min", "max", "percentiles"}
+        assert list(d[key]["percentiles"]) == ["p2.5", "p50", "p99.9"]
+    assert set(d["components"]) == set(COMPONENTS)
+    assert len(d["years"]) == 2
+    assert d["average_basis"] is None and d["per_capita_cost"] is None
+    assert set(d["provenance"]) >= {
+        "model_version",
+        "numpy_version",
+        "scipy_version",
+        "seed",
+        "scenario_sha256",
+    }
+    with pytest.raises(AttributeError):
+        result.trials = 5  # type: ignore[misc]
+    assert not result.samples["annual_cost"].flags.writeable
+
+
+def test_invalid_scenario_raises_before_any_work() -> None:
+    with pytest.raises(ScenarioError) as info:
+        simulate({"detainers_per_year": 10})
+    assert info.value.field == "daily_cost"
+
+
+def test_irwin_hall_is_exact_for_small_counts_and_bounded_for_large() -> None:
+    rng = np.random.default_rng(5)
+    n = np.array([0, 1, 2, 64, 65, 10_000])
+    draws = np.array([irwin_hall(n, rng=rng) for _ in range(4000)])
+    assert np.all(draws[:, 0] == 0)
+    assert np.all((draws >= 0) & (draws <= n))
+    # Mean n/2 and variance n/12; mean within 4 standard errors.
+    se = np.sqrt(n / 12 / 4000)
+    assert np.all(np.abs(draws.mean(axis=0) - n / 2) <= 4 * se + 1e-12)
+
+
+def test_gamma_sum_handles_zero_people_and_zero_cv() -> None:
+    rng = np.random.default_rng(1)
+    people = np.array([0, 5, 5, 0])
+    out = gamma_sum(
+        people, np.array([10.0, 10.0, 0.0, 10.0]), np.array([1.0, 0.0, 1.0, 0.0]), rng=rng
+    )
+    assert out.tolist() == [0.0, 50.0, 0.0, 0.0]
