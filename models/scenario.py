@@ -80,6 +80,7 @@ class FieldSpec:
     high: float | None = None
     bounded: bool = False
     count: bool = False
+    default_text: str | None = None
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able description (for ``GET /v1/parameters``)."""
@@ -88,6 +89,7 @@ class FieldSpec:
             "type": self.kind,
             "unit": self.unit,
             "default": self.default,
+            "default_text": self.default_text,
             "required": self.required,
             "minimum": self.low,
             "maximum": self.high,
@@ -260,10 +262,11 @@ FIELDS: tuple[FieldSpec, ...] = (
         "start_year",
         "integer",
         "calendar year",
-        "First simulated year (its holidays set the hold calendar). Default: this year.",
+        "First simulated year (its holidays set the hold calendar).",
         None,
         low=1990,
         high=2100,
+        default_text="this year",
     ),
     FieldSpec(
         "bookings_growth",

@@ -84,3 +84,19 @@ def test_progress_bar_waits_then_draws() -> None:
     bar(1, 2)
     bar(2, 2)
     assert "1/2 trials" in stream.getvalue() and stream.getvalue().endswith("\n")
+
+
+def test_parameters_doc_is_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parameters", "--format", "markdown"]) == 0
+    doc = Path(__file__).resolve().parents[2] / "docs" / "parameters.md"
+    assert capsys.readouterr().out == doc.read_text(), (
+        "docs/parameters.md is stale: run `detainer-cost parameters > docs/parameters.md`"
+    )
+
+
+def test_parameters_json_lists_every_field(capsys: pytest.CaptureFixture[str]) -> None:
+    from models.scenario import FIELDS
+
+    main(["parameters", "--format", "json"])
+    listed = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in listed] == [f.name for f in FIELDS]
