@@ -204,7 +204,7 @@ def hold_table(year: int, hold_hours: float, weekday_weights: tuple[float, ...])
     -------
     HoldTable
     """
-    if hold_hours <= 0:
+    if hold_hours / 24.0 <= 0:  # the same test as hold_duration's, underflow included
         return HoldTable(_readonly(np.array([1.0])), _readonly(np.array([0.0])), 1)
     business = business_days(year)
     probs = release_date_probabilities(year, weekday_weights)

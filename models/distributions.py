@@ -10,6 +10,7 @@ or a 90% interval, never the parameters of the log.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,7 +114,11 @@ class Distribution:
         """The distribution's mean."""
         if self.kind in ("fixed", "empirical"):
             return float(np.mean(self._values))
-        return float(self._frozen.mean())
+        # scipy computes skewness and kurtosis along with the mean; with extreme (yet
+        # valid) parameters those overflow and warn, while the mean itself is fine.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return float(self._frozen.mean())
 
     def support(self) -> tuple[float, float]:
         """Smallest and largest values a draw can take."""

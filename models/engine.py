@@ -34,6 +34,8 @@ CHUNK_TRIALS = 8192
 #: one; above it their sum (Irwin-Hall) is drawn from its normal approximation, whose
 #: CDF differs from the exact one by under 1e-3.
 IRWIN_HALL_EXACT_MAX = 64
+#: Above this gamma shape the sum of extra days is taken as its mean (see gamma_sum).
+MAX_GAMMA_SHAPE = 1e15
 #: Random streams of each simulated year, one per layer, spawned in this order.
 YEAR_LAYERS = (
     "bookings",
@@ -151,13 +153,16 @@ def gamma_sum(
     """Sum of ``people`` independent gamma(mean, cv) days: one gamma draw per trial.
 
     A sum of k gamma variables with shape 1/cv^2 and scale mean*cv^2 is gamma with shape
-    k/cv^2 and the same scale. With cv = 0 every person has exactly ``mean`` days.
+    k/cv^2 and the same scale. With cv = 0 every person has exactly ``mean`` days, and
+    so has the sum when its shape would exceed ``MAX_GAMMA_SHAPE`` (its relative standard
+    deviation is then below 3.2e-8).
     """
-    shape = np.divide(people, cv * cv, out=np.zeros_like(mean), where=cv > 0)
-    scale = mean * cv * cv
-    random = shape > 0
-    draws = rng.gamma(np.where(random, shape, 1.0), np.where(random, scale, 1.0))
-    return np.where(random, draws, np.where(cv > 0, 0.0, people * mean))
+    cv2 = cv * cv
+    random = (people > 0) & (people < MAX_GAMMA_SHAPE * cv2)
+    shape = np.where(random, people / np.where(random, cv2, 1.0), 1.0)
+    scale = np.where(random, mean * cv2, 1.0)
+    draws = rng.gamma(shape, scale)
+    return np.where(random, draws, people * mean)
 
 
 def year_volumes(

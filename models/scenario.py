@@ -622,7 +622,7 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
             if isinstance(value, Distribution)
             else (list(value) if isinstance(value, tuple) else value)
         )
-    form, problems = _volume_errors({f for f in VOLUME_FIELDS if _lookup(data, f)[0]})
+    form, problems = _volume_errors({f for f in VOLUME_FIELDS if _lookup(data, f)[1] is not None})
     errors += problems
     if errors:
         raise ScenarioError(errors)
