@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from .engine import __version__, simulate
@@ -165,8 +165,10 @@ def _parameters(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``detainer-cost`` argument parser."""
+def build_parser(
+    extend: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None,
+) -> argparse.ArgumentParser:
+    """The ``detainer-cost`` argument parser; ``extend`` may add subcommands."""
     parser = argparse.ArgumentParser(
         prog="detainer-cost",
         description="Monte Carlo costs of honoring ICE immigration detainers.",
@@ -182,12 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     par = sub.add_parser("parameters", help="list every scenario field")
     par.add_argument("--format", choices=("json", "markdown"), default="markdown")
     par.set_defaults(func=_parameters)
+    if extend is not None:
+        extend(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    extend: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None,
+) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(extend).parse_args(argv)
     status: int = args.func(args)
     return status
 

@@ -1,0 +1,76 @@
+"""gunicorn settings for detainer-cost (``gunicorn -c python:service.gunicorn_conf``).
+
+Environment: ``DETAINER_COST_BIND`` (127.0.0.1:8000), ``WEB_CONCURRENCY`` (workers; the
+CPU count), ``DETAINER_COST_THREADS`` (4 per worker), ``DETAINER_COST_REQUEST_DEADLINE``
+(30 s; the worker timeout is set above it).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import tempfile
+from typing import Any
+
+# One BLAS thread per worker: the workers are the parallelism. Set before any worker
+# imports numpy (workers are forked without preloading the app).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+bind = os.environ.get("DETAINER_COST_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
+worker_class = "gthread"
+threads = int(os.environ.get("DETAINER_COST_THREADS", "4"))
+_deadline = float(os.environ.get("DETAINER_COST_REQUEST_DEADLINE", "30"))
+timeout = int(_deadline) + 15
+graceful_timeout = timeout
+keepalive = 5
+max_requests = 1000
+max_requests_jitter = 100
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+wsgi_app = "service:create_app()"
+
+# prometheus_client multiprocess mode: a fresh directory per server start.
+_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix="detainer-cost-metrics-", dir=worker_tmp_dir
+    )
+
+
+def on_starting(server: Any) -> None:
+    """Clear metric files a previous run may have left in a given directory."""
+    for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(path)
+
+
+def post_worker_init(worker: Any) -> None:
+    """On SIGTERM, mark the app as draining (``/readyz`` 503), then stop gracefully."""
+    original = signal.getsignal(signal.SIGTERM)
+
+    def drain(signum: int, frame: Any) -> None:
+        state = getattr(worker.wsgi, "extensions", {}).get("detainer_cost")
+        if state is not None:
+            state.draining = True
+        if callable(original):
+            original(signum, frame)
+
+    signal.signal(signal.SIGTERM, drain)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Let the metrics of a dead worker's live gauges go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """Remove the metrics directory this config created."""
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -1,0 +1,131 @@
+"""Request and response plumbing shared by the blueprints: JSON bodies in, JSON out,
+request ids, metrics, security headers and CORS."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from . import metrics
+from .problems import BadRequest, Unauthorized, UnsupportedMediaType
+
+__all__ = ["json_body", "json_response", "register_hooks", "require_api_key"]
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'"
+    ),
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+CORS_ALLOW_HEADERS = "Content-Type, Authorization, X-API-Key, X-Request-ID"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def json_body() -> Any:
+    """The request body decoded as strict JSON (415, 413 or 400 otherwise)."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"send the body as application/json (got {mimetype or 'no Content-Type'})"
+        )
+    raw = request.get_data(cache=True)  # raises RequestEntityTooLarge (413) past the limit
+    try:
+        return json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_reject_constant,
+            object_pairs_hook=_no_duplicates,
+        )
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8 text") from None
+    except RecursionError:
+        raise BadRequest("the body is nested too deeply") from None
+    except ValueError as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """Compact, deterministic JSON (no NaN or infinity)."""
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    return Response(text, status=status, mimetype="application/json")
+
+
+def _key_matches(presented: str, keys: tuple[str, ...]) -> bool:
+    digest = hashlib.sha256(presented.encode()).hexdigest()
+    ok = False
+    for key in keys:  # every key is compared, whichever matches
+        if key.startswith("sha256:"):
+            ok |= hmac.compare_digest(digest, key[len("sha256:") :].lower())
+        else:
+            ok |= hmac.compare_digest(presented.encode(), key.encode())
+    return ok
+
+
+def require_api_key() -> None:
+    """``before_request`` of the API: with keys configured, demand one (401 otherwise)."""
+    keys: tuple[str, ...] = current_app.config["API_KEYS"]
+    if not keys or request.method == "OPTIONS":
+        return
+    auth = request.headers.get("Authorization", "")
+    presented = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    presented = presented or request.headers.get("X-API-Key", "")
+    if not presented or not _key_matches(presented, keys):
+        raise Unauthorized()
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith("/v1/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    origin = request.headers.get("Origin")
+    if origin and origin in current_app.config["CORS_ORIGINS"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Retry-After"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+    if current_app.config["CORS_ORIGINS"]:
+        response.vary.add("Origin")
+    route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
+    labels = (route, request.method, str(response.status_code))
+    metrics.REQUESTS.labels(*labels).inc()
+    metrics.LATENCY.labels(*labels).observe(time.perf_counter() - g.get("started", 0.0))
+    return response
+
+
+def register_hooks(app: Flask) -> None:
+    """Request id, metrics, security headers and CORS on every response."""
+    app.before_request(_start)
+    app.after_request(_finish)

@@ -1,0 +1,96 @@
+"""Health, metrics, the OpenAPI document and its interactive docs."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from importlib import resources
+from typing import Any
+
+import flask_swagger_ui
+import yaml
+from flask import Blueprint, Response, current_app, send_from_directory
+
+from . import metrics
+from .errors import problem_response
+from .http import json_response
+
+__all__ = ["bp", "openapi_document"]
+
+bp = Blueprint("meta", __name__)
+
+STATIC = os.path.join(os.path.dirname(__file__), "static")
+SWAGGER_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
+OWN_ASSETS = {"docs-init.js"}
+
+
+@functools.lru_cache(maxsize=1)
+def _spec_text() -> str:
+    return (resources.files("service") / "openapi.yaml").read_text(encoding="utf-8")
+
+
+def openapi_document(settings: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with its maxima set to the configured limits."""
+    spec: dict[str, Any] = copy.deepcopy(yaml.safe_load(_spec_text()))
+    trials = spec["components"]["schemas"]["Scenario"]["properties"]["trials"]
+    trials["maximum"] = settings["MAX_TRIALS"]
+    return spec
+
+
+@bp.get("/livez")
+def livez() -> Response:
+    """The process is up."""
+    return json_response({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Ready to take traffic: 503 while starting or draining."""
+    state = current_app.extensions["detainer_cost"]
+    if state.ready and not state.draining:
+        return json_response({"status": "ready"})
+    reason = "draining" if state.draining else "starting"
+    return problem_response(
+        503, "Service Unavailable", f"not ready: {reason}", headers={"Retry-After": "1"}
+    )
+
+
+@bp.get("/metrics")
+def metrics_view() -> Response:
+    """Prometheus exposition text."""
+    body, content_type = metrics.render()
+    return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
+
+
+@bp.get("/openapi.yaml")
+def openapi_yaml() -> Response:
+    """The contract, with the configured limits."""
+    text = current_app.extensions["detainer_cost.openapi_text"]
+    return Response(text, mimetype="application/yaml")
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    """Interactive documentation (Swagger UI, served from local files)."""
+    return send_from_directory(STATIC, "docs.html", mimetype="text/html", max_age=0)
+
+
+@bp.get("/docs/assets/<path:filename>")
+def docs_asset(filename: str) -> Response:
+    """Swagger UI's files, and the page's own script."""
+    folder = STATIC if filename in OWN_ASSETS else SWAGGER_DIST
+    return send_from_directory(folder, filename, max_age=3600)
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def openapi_text(settings: dict[str, Any]) -> str:
+    """The spec to serve: the file itself, or a copy with the configured limits."""
+    spec = openapi_document(settings)
+    if spec == yaml.safe_load(_spec_text()):
+        return _spec_text()
+    return yaml.dump(spec, Dumper=_NoAliases, sort_keys=False, allow_unicode=True)
