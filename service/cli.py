@@ -13,12 +13,23 @@ __all__ = ["main"]
 
 
 def _serve(args: argparse.Namespace) -> int:
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
-               "--bind", f"{args.host}:{args.port}"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:service.gunicorn_conf",
+        "--bind",
+        f"{args.host}:{args.port}",
+    ]
     if args.workers is not None:
         command += ["--workers", str(args.workers)]
-    print(f"detainer-cost: serving on http://{args.host}:{args.port} "
-          f"(docs: http://{args.host}:{args.port}/docs)", file=sys.stderr, flush=True)
+    print(
+        f"detainer-cost: serving on http://{args.host}:{args.port} "
+        f"(docs: http://{args.host}:{args.port}/docs)",
+        file=sys.stderr,
+        flush=True,
+    )
     os.execv(sys.executable, command)  # replaces this process; signals reach gunicorn
 
 

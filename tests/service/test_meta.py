@@ -1,0 +1,121 @@
+"""Health, readiness, metrics and the interactive docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.config import load_settings
+
+from .conftest import SCENARIO
+
+
+def test_livez(client: FlaskClient) -> None:
+    response = client.get("/livez")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_readyz_ready_then_draining(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    app.extensions["detainer_cost"].draining = True
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "draining" in response.get_json(force=True)["detail"]
+    assert response.headers["Retry-After"] == "1"
+
+
+def test_readyz_while_starting(app: Flask) -> None:
+    app.extensions["detainer_cost"].ready = False
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert "starting" in response.get_json(force=True)["detail"]
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            if all(f'{k}="{v}"' in line for k, v in labels.items()):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_requests_and_trials(client: FlaskClient) -> None:
+    before = client.get("/metrics").get_data(as_text=True)
+    client.post("/v1/simulations", json=SCENARIO)
+    client.get("/nope")
+    response = client.get("/metrics")
+    assert response.mimetype == "text/plain"
+    after = response.get_data(as_text=True)
+    labels = {"route": "/v1/simulations", "method": "POST", "status": "200"}
+    name = "detainer_cost_http_requests_total"
+    assert _sample(after, name, **labels) == _sample(before, name, **labels) + 1
+    hist = "detainer_cost_http_request_duration_seconds_count"
+    assert _sample(after, hist, **labels) == _sample(before, hist, **labels) + 1
+    trials = "detainer_cost_simulation_trials_total"
+    assert _sample(after, trials) == _sample(before, trials) + SCENARIO["trials"]
+    unmatched = {"route": "(unmatched)", "status": "404"}
+    assert _sample(after, name, **unmatched) == _sample(before, name, **unmatched) + 1
+
+
+def test_docs_page_uses_local_assets_only(client: FlaskClient) -> None:
+    html = client.get("/docs").get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html
+    for asset in (
+        "swagger-ui.css",
+        "swagger-ui-bundle.js",
+        "swagger-ui-standalone-preset.js",
+        "docs-init.js",
+    ):
+        assert f"/docs/assets/{asset}" in html
+        response = client.get(f"/docs/assets/{asset}")
+        assert response.status_code == 200 and len(response.get_data()) > 100
+
+
+def test_swagger_ui_is_version_5_for_openapi_3_1(client: FlaskClient) -> None:
+    bundle = client.get("/docs/assets/swagger-ui-bundle.js").get_data(as_text=True)
+    assert "OpenAPI 3.1" in bundle or "openapi31" in bundle.lower()
+
+
+@pytest.mark.parametrize("name", ["../__init__.py", "%2e%2e/__init__.py", "nothing.js"])
+def test_docs_assets_do_not_leave_their_folder(client: FlaskClient, name: str) -> None:
+    assert client.get(f"/docs/assets/{name}").status_code == 404
+
+
+def test_settings_come_from_the_environment() -> None:
+    settings = load_settings(
+        environ={
+            "DETAINER_COST_MAX_TRIALS": "500",
+            "DETAINER_COST_CORS_ORIGINS": "https://a, https://b",
+            "DETAINER_COST_REQUEST_DEADLINE": "2.5",
+        }
+    )
+    assert settings["MAX_TRIALS"] == 500
+    assert settings["CORS_ORIGINS"] == ("https://a", "https://b")
+    assert settings["REQUEST_DEADLINE"] == 2.5
+    assert (
+        load_settings({"MAX_TRIALS": 7}, environ={"DETAINER_COST_MAX_TRIALS": "500"})["MAX_TRIALS"]
+        == 7
+    )
+
+
+@pytest.mark.parametrize("value", ["many", "-1", "0"])
+def test_bad_environment_setting_names_the_variable(value: str) -> None:
+    with pytest.raises(ValueError, match="DETAINER_COST_MAX_TRIALS"):
+        load_settings(environ={"DETAINER_COST_MAX_TRIALS": value})
+
+
+def test_create_app_configures_nothing_at_import() -> None:
+    import service
+
+    assert not hasattr(service, "app")
+    assert callable(service.create_app)
+
+
+def test_two_apps_are_independent(make_app: Any) -> None:
+    a, b = make_app(MAX_TRIALS=10), make_app()
+    assert a.config["MAX_TRIALS"] == 10 and b.config["MAX_TRIALS"] != 10
+    assert a.extensions["detainer_cost"] is not b.extensions["detainer_cost"]

@@ -1,0 +1,62 @@
+"""POST /v1/simulations and GET /v1/parameters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from models import simulate
+from models.scenario import FIELDS
+from service.cli import main as cli_main
+
+from .conftest import SCENARIO
+
+
+def test_simulation_returns_the_engine_result(client: FlaskClient) -> None:
+    response = client.post("/v1/simulations", json=SCENARIO)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body == json.loads(json.dumps(simulate(SCENARIO).to_dict()))
+    assert body["provenance"]["seed"] == 2877
+    assert len(body["provenance"]["scenario_sha256"]) == 64
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_same_request_gives_byte_identical_json_from_any_worker(make_app: Any) -> None:
+    """Two apps stand for two workers."""
+    first = make_app().test_client().post("/v1/simulations", json=SCENARIO).get_data()
+    second = make_app().test_client().post("/v1/simulations", json=SCENARIO).get_data()
+    assert first == second
+
+
+def test_cli_json_equals_api_json(
+    client: FlaskClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(SCENARIO))
+    assert cli_main(["simulate", str(path), "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == client.post("/v1/simulations", json=SCENARIO).get_json()
+
+
+def test_parameters_list_every_field(client: FlaskClient) -> None:
+    response = client.get("/v1/parameters")
+    assert response.status_code == 200
+    listed = response.get_json()["parameters"]
+    assert [p["name"] for p in listed] == [f.name for f in FIELDS]
+    honor = next(p for p in listed if p["name"] == "honor_rate")
+    assert honor["minimum"] == 0 and honor["maximum"] == 1 and honor["default"] == 1.0
+    assert honor["unit"] and honor["description"]
+
+
+def test_json_with_charset_and_plus_json_are_accepted(client: FlaskClient) -> None:
+    for content_type in ("application/json; charset=utf-8", "application/scenario+json"):
+        response = client.post(
+            "/v1/simulations", data=json.dumps(SCENARIO), content_type=content_type
+        )
+        assert response.status_code == 200, content_type
