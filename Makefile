@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit serve bench clean
+.PHONY: test lint typecheck unit serve wheel bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,12 +25,21 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-# Until the HTTP service exists this runs the CLI on the example scenario.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The HTTP service under gunicorn (service/gunicorn_conf.py); Ctrl-C or SIGTERM stops it
+# gracefully.
 serve: $(STAMP)
-	$(BIN)/detainer-cost simulate examples/county.json --format table
+	@echo "detainer-cost: http://$(HOST):$(PORT)/  interactive docs: http://$(HOST):$(PORT)/docs"
+	exec $(BIN)/detainer-cost serve --host $(HOST) --port $(PORT)
+
+# The wheel the Dockerfile installs, built the same way.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

@@ -1,0 +1,226 @@
+"""The service under a real gunicorn on a loopback port: metrics across two workers,
+`make serve`, graceful shutdown, and the wheel the Dockerfile installs.
+
+Every server is started in its own session on a free 127.0.0.1 port, waited for with a
+bounded timeout, and always stopped (SIGTERM, then SIGKILL)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from prometheus_client.mmap_dict import MmapedDict
+
+from .conftest import ROOT, SCENARIO
+
+pytestmark = pytest.mark.slow
+STARTUP_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(
+    command: Sequence[str], port: int, log: Path, **kwargs: Any
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while True:
+                if proc.poll() is not None:
+                    raise AssertionError(f"server exited early:\n{log.read_text()[-3000:]}")
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/livez", timeout=2).ok:
+                        break
+                except requests.ConnectionError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"server did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.2)
+            yield proc
+        finally:
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 40) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def _livez_counts(metrics_dir: Path) -> dict[str, float]:
+    """Requests to /livez counted in each worker's metric file."""
+    counts = {}
+    for path in glob.glob(str(metrics_dir / "counter_*.db")):
+        entries = MmapedDict.read_all_values_from_file(path)  # (key, value, ...)
+        total = sum(
+            e[1]
+            for e in entries
+            if "detainer_cost_http_requests_total" in e[0] and "/livez" in e[0]
+        )
+        counts[path] = total
+    return counts
+
+
+def test_metrics_add_up_across_two_workers(tmp_path: Path) -> None:
+    port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:service.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+    ]
+    with server(command, port, tmp_path / "log", env=env, cwd=tmp_path):
+        base = f"http://127.0.0.1:{port}"
+        sent = 0
+        deadline = time.monotonic() + 30
+        # New connections until both workers have answered some (bounded).
+        while time.monotonic() < deadline and sent < 2000:
+            threads = [
+                threading.Thread(target=requests.get, args=(f"{base}/livez",)) for _ in range(8)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(10)
+            sent += len(threads)
+            if sum(1 for c in _livez_counts(metrics_dir).values() if c > 0) >= 2:
+                break
+        sent += 1  # the startup probe
+        assert sum(1 for c in _livez_counts(metrics_dir).values() if c > 0) >= 2
+        assert requests.post(f"{base}/v1/simulations", json=SCENARIO, timeout=30).ok
+        text = requests.get(f"{base}/metrics", timeout=10).text
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith("detainer_cost_http_requests_total{")
+        and 'route="/livez"' in ln
+        and '"200"' in ln
+    )
+    assert float(line.rsplit(" ", 1)[1]) == sent
+    trials = next(
+        ln for ln in text.splitlines() if ln.startswith("detainer_cost_simulation_trials_total ")
+    )
+    assert float(trials.rsplit(" ", 1)[1]) == SCENARIO["trials"]
+
+
+def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path) -> None:
+    port = free_port()
+    command = ["make", "--no-print-directory", "serve", f"PORT={port}"]
+    long_run = {**SCENARIO, "trials": 100_000, "horizon_years": 10}
+    with server(command, port, tmp_path / "log", cwd=ROOT) as proc:
+        base = f"http://127.0.0.1:{port}"
+        quick = requests.post(f"{base}/v1/simulations", json=SCENARIO, timeout=30)
+        assert quick.status_code == 200 and quick.json()["trials"] == SCENARIO["trials"]
+        result: dict[str, Any] = {}
+
+        def in_flight() -> None:
+            response = requests.post(f"{base}/v1/simulations", json=long_run, timeout=60)
+            result["status"] = response.status_code
+            result["trials"] = response.json().get("trials")
+
+        thread = threading.Thread(target=in_flight)
+        thread.start()
+        time.sleep(0.5)  # the request is being computed
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGTERM)
+        thread.join(60)
+        assert result == {"status": 200, "trials": 100_000}
+        proc.wait(40)
+        assert time.monotonic() - started < 40
+    log = (tmp_path / "log").read_text()
+    assert f"http://127.0.0.1:{port}/docs" in log
+
+
+@pytest.fixture(scope="module")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with the wheel installed as the Dockerfile installs it."""
+    root = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(root / "dist"),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=300,
+    )
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    wheels = glob.glob(str(root / "dist" / "*.whl"))
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *wheels],
+        check=True,
+        timeout=600,
+    )
+    return venv
+
+
+def test_installed_wheel_serves_spec_and_docs(wheel_venv: Path, tmp_path: Path) -> None:
+    """What the Docker image runs: the wheel alone, outside the source tree."""
+    port = free_port()
+    env = {**os.environ, "DETAINER_COST_BIND": f"127.0.0.1:{port}"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = [
+        str(wheel_venv / "bin" / "gunicorn"),
+        "-c",
+        "python:service.gunicorn_conf",
+        "--workers",
+        "1",
+    ]
+    with server(command, port, tmp_path / "log", env=env, cwd=tmp_path):
+        base = f"http://127.0.0.1:{port}"
+        assert requests.get(f"{base}/openapi.yaml", timeout=10).text.startswith("# The")
+        assert requests.get(f"{base}/docs/assets/docs-init.js", timeout=10).ok
+        assert requests.get(f"{base}/docs/assets/swagger-ui-bundle.js", timeout=10).ok
+        assert requests.post(f"{base}/v1/simulations", json=SCENARIO, timeout=30).ok
+
+
+def test_dockerfile_follows_the_deployment_rules() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    froms = [ln for ln in text.splitlines() if ln.startswith("FROM")]
+    assert len(froms) == 2 and " AS build" in froms[0]  # multi-stage
+    assert "ARG PYTHON_IMAGE=python:3.11.7-slim" in text  # pinned slim base
+    assert "pip wheel --no-cache-dir --no-deps" in text  # the same build as `make wheel`
+    assert "USER 10001" in text  # non-root
+    assert "HEALTHCHECK" in text and "/livez" in text and "curl" not in text
+    cmd = next(ln for ln in text.splitlines() if ln.startswith("CMD"))
+    assert cmd.startswith('CMD ["gunicorn"')  # exec form
