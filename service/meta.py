@@ -15,10 +15,12 @@ from flask import Blueprint, Response, current_app, send_from_directory
 from . import metrics
 from .errors import problem_response
 from .http import json_response
+from .schemas import StatusSchema
 
 __all__ = ["bp", "openapi_document"]
 
 bp = Blueprint("meta", __name__)
+_STATUS = StatusSchema()
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 SWAGGER_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
@@ -41,7 +43,7 @@ def openapi_document(settings: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/livez")
 def livez() -> Response:
     """The process is up."""
-    return json_response({"status": "ok"})
+    return json_response(_STATUS.dump({"status": "ok"}))
 
 
 @bp.get("/readyz")
@@ -49,7 +51,7 @@ def readyz() -> Response:
     """Ready to take traffic: 503 while starting or draining."""
     state = current_app.extensions["detainer_cost"]
     if state.ready and not state.draining:
-        return json_response({"status": "ready"})
+        return json_response(_STATUS.dump({"status": "ready"}))
     reason = "draining" if state.draining else "starting"
     return problem_response(
         503, "Service Unavailable", f"not ready: {reason}", headers={"Retry-After": "1"}

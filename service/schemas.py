@@ -21,6 +21,7 @@ __all__ = [
     "ParameterSchema",
     "ProblemSchema",
     "SimulationResultSchema",
+    "StatusSchema",
     "load_scenario",
     "scenario_schema",
 ]
@@ -223,6 +224,10 @@ class ParameterSchema(Schema):
     maximum = fields.Float(allow_none=True)
     maximum_applies_to = fields.String(allow_none=True)
     description = fields.String()
+
+
+class StatusSchema(Schema):
+    status = fields.String()
 
 
 class PointerErrorSchema(Schema):
