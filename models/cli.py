@@ -145,6 +145,8 @@ def parameters_markdown() -> str:
                 bounds += " (maximum of the mean)"
         if d["type"] == "string":
             bounds = f"at most {d['maximum']:g} characters"
+        if d["choices"]:
+            bounds = "one of " + ", ".join(f"`{c}`" for c in d["choices"])
         lines.append(
             f"| `{d['name']}` | {d['type']} | {d['unit']} | {default} | {bounds} | "
             f"{d['description']} |"

@@ -21,8 +21,17 @@ import numpy as np
 import scipy
 from numpy.typing import NDArray
 
+from . import sampling
 from .calendar import HoldTable, hold_table
-from .results import Exceedance, Provenance, SimulationResult, YearSummary, summarize
+from .results import (
+    Convergence,
+    Exceedance,
+    Provenance,
+    SimulationResult,
+    YearSummary,
+    relative_half_widths,
+    summarize,
+)
 from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario
 
 __all__ = ["simulate", "draw_inputs", "account", "YearVolumes", "CHUNK_TRIALS", "__version__"]
@@ -60,7 +69,9 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
     """Draw every uncertain input of ``scenario`` for ``size`` trials.
 
     Each input has its own stream, spawned from ``rng`` in the fixed order of the field
-    table, so an input's draws do not depend on which other inputs are present.
+    table, then one stream for stratified points and one for correlations; so an input's
+    draws do not depend on which other inputs are present, and two scenarios that share
+    an input with the same seed share its draws (common random numbers).
 
     Parameters
     ----------
@@ -73,15 +84,17 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
     dict of str to ndarray
         One array of ``size`` draws per present input; counts rounded to integers.
     """
-    streams = rng.spawn(len(UNCERTAIN))
-    draws: dict[str, Array] = {}
-    for name, stream in zip(UNCERTAIN, streams, strict=True):
-        dist = scenario.params.get(name)
-        if dist is None:
-            continue
-        values = dist.sample(size, rng=stream)
-        draws[name] = np.rint(values) if BY_NAME[name].count else values
-    return draws
+    *field_streams, qmc_rng, correlation_rng = rng.spawn(len(UNCERTAIN) + 2)
+    streams = dict(zip(UNCERTAIN, field_streams, strict=True))
+    dists = {name: scenario.params[name] for name in UNCERTAIN if name in scenario.params}
+    draws = sampling.draw(dists, size, method=scenario.sampling, streams=streams, qmc_rng=qmc_rng)
+    if scenario.correlations:
+        names = [n for n in UNCERTAIN if any(n in (c.a, c.b) for c in scenario.correlations)]
+        target = sampling.correlation_matrix(names, scenario.correlations, ("correlations",))
+        matrix = np.column_stack([draws[n] for n in names])
+        shuffled = sampling.iman_conover(matrix, target, rng=correlation_rng)
+        draws.update({n: shuffled[:, j] for j, n in enumerate(names)})
+    return {n: np.rint(v) if BY_NAME[n].count else v for n, v in draws.items()}
 
 
 @dataclass(frozen=True)
@@ -306,7 +319,12 @@ VolumesFn = Callable[..., YearVolumes]
 
 
 def run_trials(
-    scenario: Scenario, size: int, *, rng: np.random.Generator, volumes: VolumesFn = year_volumes
+    scenario: Scenario,
+    size: int,
+    *,
+    rng: np.random.Generator,
+    volumes: VolumesFn = year_volumes,
+    inputs: Mapping[str, Array] | None = None,
 ) -> dict[str, Array]:
     """Simulate ``size`` trials of every year; return per-trial outputs.
 
@@ -317,7 +335,9 @@ def run_trials(
     inputs (``input:NAME``).
     """
     param_rng, *year_rngs = rng.spawn(1 + scenario.horizon_years)
-    inputs = _defaults(draw_inputs(scenario, size, rng=param_rng), size)
+    if inputs is None:
+        inputs = draw_inputs(scenario, size, rng=param_rng)
+    inputs = _defaults(dict(inputs), size)
     out: dict[str, Array] = {f"input:{k}": v for k, v in inputs.items()}
     total = np.zeros(size)
     present = np.zeros(size)
@@ -365,22 +385,43 @@ def run(
     volumes: VolumesFn = year_volumes,
     chunk: int = CHUNK_TRIALS,
     progress: Progress | None = None,
-) -> dict[str, Array]:
-    """All trials of ``scenario``, ``chunk`` at a time, each chunk on its own stream."""
+) -> tuple[dict[str, Array], Convergence]:
+    """All trials of ``scenario``, ``chunk`` at a time, each chunk on its own stream.
+
+    With ``precision``, stops after the first chunk at which the relative half-widths of
+    the 95% CIs of the mean and of the 95th percentile of year-1 net cost are both at or
+    below it; ``trials`` is then the cap.
+    """
     n = scenario.trials
     chunks = rng.spawn(math.ceil(n / chunk))
     parts: list[dict[str, Array]] = []
     done = 0
+    stopped_by = "trials" if scenario.precision is None else "trial_cap"
     for chunk_rng in chunks:
         size = min(chunk, n - done)
         parts.append(run_trials(scenario, size, rng=chunk_rng, volumes=volumes))
         done += size
         if progress is not None:
             progress(done, n)
+        if scenario.precision is not None and done < n:
+            annual = np.concatenate([p["annual_cost"] for p in parts])
+            if max(relative_half_widths(annual)) <= scenario.precision:
+                stopped_by = "precision"
+                break
     samples = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     for array in samples.values():
         array.flags.writeable = False
-    return samples
+    mean_width, p95_width = relative_half_widths(samples["annual_cost"])
+    if stopped_by == "trial_cap" and max(mean_width, p95_width) <= (scenario.precision or 0):
+        stopped_by = "precision"
+    convergence = Convergence(
+        target=scenario.precision,
+        trials_run=done,
+        trial_cap=n,
+        relative_half_width={"mean": mean_width, "p95": p95_width},
+        stopped_by=stopped_by,
+    )
+    return samples, convergence
 
 
 def simulate(
@@ -411,11 +452,13 @@ def simulate(
     sc = parse_scenario(scenario)
     seed = sc.seed if rng is None else None
     generator = np.random.default_rng(sc.seed if rng is None else rng)
-    samples = run(sc, rng=generator, progress=progress)
-    return build_result(sc, samples, seed)
+    samples, convergence = run(sc, rng=generator, progress=progress)
+    return build_result(sc, samples, seed, convergence)
 
 
-def build_result(sc: Scenario, samples: Mapping[str, Array], seed: int | None) -> SimulationResult:
+def build_result(
+    sc: Scenario, samples: Mapping[str, Array], seed: int | None, convergence: Convergence
+) -> SimulationResult:
     """Summarize per-trial samples into a :class:`SimulationResult`."""
     pct = sc.percentiles
 
@@ -432,7 +475,7 @@ def build_result(sc: Scenario, samples: Mapping[str, Array], seed: int | None) -
         }
     return SimulationResult(
         name=sc.name,
-        trials=sc.trials,
+        trials=convergence.trials_run,
         annual_cost=s("annual_cost"),
         total_cost=s("total_cost"),
         present_value=s("present_value"),
@@ -469,8 +512,10 @@ def build_result(sc: Scenario, samples: Mapping[str, Array], seed: int | None) -
             scipy_version=scipy.__version__,
             seed=seed,
             scenario_sha256=sc.sha256,
-            trials=sc.trials,
+            trials=convergence.trials_run,
+            sampling=sc.sampling,
             start_year=sc.start_year,
         ),
+        convergence=convergence,
         samples=samples,
     )

@@ -97,5 +97,5 @@ def simulate_reference(
     """
     sc = parse_scenario(scenario)
     generator = np.random.default_rng(sc.seed if rng is None else rng)
-    samples = run(sc, rng=generator, volumes=person_year_volumes)
-    return build_result(sc, samples, sc.seed if rng is None else None)
+    samples, convergence = run(sc, rng=generator, volumes=person_year_volumes)
+    return build_result(sc, samples, sc.seed if rng is None else None, convergence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ __all__ = [
     "Provenance",
     "SimulationResult",
     "summarize",
+    "Convergence",
+    "relative_half_widths",
 ]
 
 _Z975 = float(stats.norm.ppf(0.975))
@@ -32,30 +35,53 @@ class Summary:
     ----------
     mean, sd : float
         Sample mean and standard deviation (``ddof=1``; 0 for a single trial).
+    se : float
+        Standard error of the mean, sd / sqrt(n).
     ci95_mean : tuple of float
-        95% confidence interval of the mean (normal approximation, mean +/- 1.96 sd/sqrt(n)).
+        95% confidence interval of the mean (normal approximation, mean +/- 1.96 se).
     min, max : float
     percentiles : mapping of str to float
-        Keyed ``p5``, ``p50``, ... (linear interpolation between order statistics).
+        Keyed ``p5``, ``p50``, ... (linear interpolation between order statistics, as
+        ``numpy.percentile``).
+    percentile_ci95 : mapping of str to (float, float)
+        Distribution-free 95% confidence interval of each percentile: the order
+        statistics whose ranks are the 2.5% and 97.5% points of Binomial(n, q).
     """
 
     mean: float
     sd: float
+    se: float
     ci95_mean: tuple[float, float]
     min: float
     max: float
     percentiles: Mapping[str, float]
+    percentile_ci95: Mapping[str, tuple[float, float]]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {
             "mean": self.mean,
             "sd": self.sd,
+            "se": self.se,
             "ci95_mean": list(self.ci95_mean),
             "min": self.min,
             "max": self.max,
             "percentiles": dict(self.percentiles),
+            "percentile_ci95": {k: list(v) for k, v in self.percentile_ci95.items()},
         }
+
+
+def _ranks(n: int, qs: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """0-based order-statistic indices of the 95% CI of each quantile ``q``."""
+    lo = stats.binom.ppf(0.025, n, qs) - 1
+    hi = stats.binom.ppf(0.975, n, qs)
+    return (np.clip(lo, 0, n - 1).astype(np.intp), np.clip(hi, 0, n - 1).astype(np.intp))
+
+
+def _lerp(a: NDArray[np.float64], b: NDArray[np.float64], t: NDArray[np.float64]) -> Any:
+    """numpy.percentile's linear interpolation, to the last bit."""
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def summarize(values: NDArray[np.float64], percentiles: Sequence[float]) -> Summary:
@@ -76,16 +102,67 @@ def summarize(values: NDArray[np.float64], percentiles: Sequence[float]) -> Summ
     n = x.size
     mean = float(np.mean(x))
     sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
-    half = _Z975 * sd / np.sqrt(n)
-    qs = np.percentile(x, list(percentiles)).tolist() if len(percentiles) else []
+    se = sd / math.sqrt(n)
+    qs = np.asarray(percentiles, dtype=np.float64) / 100.0
+    position = qs * (n - 1)
+    below = np.floor(position).astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    ci_lo, ci_hi = _ranks(n, qs)
+    kth = np.unique(np.concatenate([[0, n - 1], below, above, ci_lo, ci_hi]))
+    part = np.partition(x, kth)
+    values_q = _lerp(part[below], part[above], position - below)
+    keys = [percentile_key(p) for p in percentiles]
     return Summary(
         mean=mean,
         sd=sd,
-        ci95_mean=(float(mean - half), float(mean + half)),
-        min=float(np.min(x)),
-        max=float(np.max(x)),
-        percentiles={percentile_key(p): float(q) for p, q in zip(percentiles, qs, strict=True)},
+        se=se,
+        ci95_mean=(mean - _Z975 * se, mean + _Z975 * se),
+        min=float(part[0]),
+        max=float(part[n - 1]),
+        percentiles={k: float(v) for k, v in zip(keys, values_q, strict=True)},
+        percentile_ci95={
+            k: (float(part[lo]), float(part[hi]))
+            for k, lo, hi in zip(keys, ci_lo, ci_hi, strict=True)
+        },
     )
+
+
+def relative_half_widths(values: NDArray[np.float64]) -> tuple[float, float]:
+    """Half-widths of the 95% CIs of the mean and of the 95th percentile, each over the
+    absolute value of its estimate (0 when both are 0, infinity when only the estimate is)."""
+    s = summarize(values, (95.0,))
+
+    def ratio(half: float, estimate: float) -> float:
+        if half == 0:
+            return 0.0
+        return half / abs(estimate) if estimate != 0 else math.inf
+
+    lo, hi = s.percentile_ci95["p95"]
+    return (ratio(_Z975 * s.se, s.mean), ratio((hi - lo) / 2, s.percentiles["p95"]))
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """How precise the Monte Carlo estimates are, and what stopped the run."""
+
+    target: float | None
+    trials_run: int
+    trial_cap: int
+    relative_half_width: Mapping[str, float]
+    stopped_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "target": self.target,
+            "trials_run": self.trials_run,
+            "trial_cap": self.trial_cap,
+            # Undefined (an estimate of 0 with some spread) is null, never infinity.
+            "relative_half_width": {
+                k: (v if math.isfinite(v) else None) for k, v in self.relative_half_width.items()
+            },
+            "stopped_by": self.stopped_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -132,6 +209,7 @@ class Provenance:
     scenario_sha256: str
     trials: int
     start_year: int
+    sampling: str
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -143,6 +221,7 @@ class Provenance:
             "scenario_sha256": self.scenario_sha256,
             "trials": self.trials,
             "start_year": self.start_year,
+            "sampling": self.sampling,
         }
 
 
@@ -187,6 +266,10 @@ class SimulationResult:
     average_beds_occupied : Summary
         Year-1 detainer-caused bed-days over the days of the year.
     provenance : Provenance
+    convergence : Convergence
+        Relative half-widths of the 95% CIs of the mean and 95th percentile of year-1 net
+        cost, and whether the trial count, the precision target or the trial cap ended
+        the run.
     samples : mapping of str to ndarray
         Per-trial values (year-1 quantities, totals, and drawn inputs under ``input:NAME``).
         Read-only; not part of ``to_dict``.
@@ -212,6 +295,7 @@ class SimulationResult:
     cost_per_honored_detainer: float | None
     average_beds_occupied: Summary
     provenance: Provenance
+    convergence: Convergence
     samples: Mapping[str, NDArray[np.float64]] = field(
         repr=False, compare=False, default_factory=dict
     )
@@ -240,5 +324,6 @@ class SimulationResult:
             "budget_share": _opt(self.budget_share),
             "cost_per_honored_detainer": self.cost_per_honored_detainer,
             "average_beds_occupied": self.average_beds_occupied.to_dict(),
+            "convergence": self.convergence.to_dict(),
             "provenance": self.provenance.to_dict(),
         }

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from .distributions import Distribution, is_number, parse_distribution
 from .errors import FieldError, Path, ScenarioError
+from .sampling import SAMPLING_METHODS, Correlation, correlation_matrix
 
 __all__ = [
     "FIELDS",
@@ -39,7 +40,9 @@ MAX_HORIZON_YEARS = 30
 MAX_LIST = 20
 BIG = 1e12
 
-Kind = Literal["uncertain", "number", "integer", "weights", "numbers", "string"]
+Kind = Literal[
+    "uncertain", "number", "integer", "weights", "numbers", "string", "choice", "correlations"
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class FieldSpec:
     bounded: bool = False
     count: bool = False
     default_text: str | None = None
+    choices: tuple[str, ...] = ()
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able description (for ``GET /v1/parameters``)."""
@@ -90,6 +94,7 @@ class FieldSpec:
             "unit": self.unit,
             "default": self.default,
             "default_text": self.default_text,
+            "choices": list(self.choices) or None,
             "required": self.required,
             "minimum": self.low,
             "maximum": self.high,
@@ -332,7 +337,43 @@ FIELDS: tuple[FieldSpec, ...] = (
         low=0.0,
         high=100.0,
     ),
-    FieldSpec("trials", "integer", "trials", "Monte Carlo trials.", 10_000, low=1, high=MAX_TRIALS),
+    FieldSpec(
+        "sampling",
+        "choice",
+        "method",
+        "How inputs are sampled: independent draws, Latin hypercube, or a scrambled Sobol "
+        "sequence (both through inverse CDFs).",
+        "random",
+        choices=SAMPLING_METHODS,
+    ),
+    FieldSpec(
+        "correlations",
+        "correlations",
+        "Spearman rank correlation",
+        "Target rank correlations [{a, b, rho}] between uncertain inputs, induced by the "
+        "Iman-Conover method (marginals kept).",
+        [],
+        low=-1.0,
+        high=1.0,
+    ),
+    FieldSpec(
+        "precision",
+        "number",
+        "relative half-width",
+        "Stop once the 95% CIs of the mean and of the 95th percentile of year-1 net cost are "
+        "within this share of their estimates, or at `trials`, whichever comes first.",
+        low=1e-6,
+        high=1.0,
+    ),
+    FieldSpec(
+        "trials",
+        "integer",
+        "trials",
+        "Monte Carlo trials (the cap when `precision` is given).",
+        10_000,
+        low=1,
+        high=MAX_TRIALS,
+    ),
     FieldSpec(
         "seed",
         "integer",
@@ -399,6 +440,9 @@ class Scenario:
     seed: int
     name: str | None
     canonical: Mapping[str, Any]
+    sampling: str = "random"
+    correlations: tuple[Correlation, ...] = ()
+    precision: float | None = None
 
     @property
     def sha256(self) -> str:
@@ -483,6 +527,12 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
         if not spec.low <= value <= spec.high:
             return None, [FieldError(path, f"must lie between {spec.low:g} and {spec.high:g}")]
         return (int(value) if spec.kind == "integer" else float(value)), []
+    if spec.kind == "choice":
+        if value not in spec.choices:
+            return None, [FieldError(path, f"must be one of: {', '.join(spec.choices)}")]
+        return value, []
+    if spec.kind == "correlations":
+        return _parse_correlations(value, path)
     # list kinds
     if not isinstance(value, list | tuple):
         return None, [FieldError(path, "must be a list of numbers")]
@@ -513,6 +563,70 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
     if spec.name == "percentiles" and not numbers:
         return None, [FieldError(path, "must hold at least one percentile")]
     return numbers, []
+
+
+def _parse_correlations(value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """Shape of ``correlations``: a list of {a, b, rho}; names are checked later."""
+    if not isinstance(value, list | tuple):
+        return None, [FieldError(path, "must be a list of {a, b, rho} objects")]
+    if len(value) > MAX_LIST:
+        return None, [FieldError(path, f"must hold at most {MAX_LIST} pairs")]
+    out: list[Correlation] = []
+    errors: list[FieldError] = []
+    for i, item in enumerate(value):
+        here = (*path, i)
+        if not isinstance(item, Mapping):
+            errors.append(FieldError(here, "must be an object {a, b, rho}"))
+            continue
+        errors += [
+            FieldError((*here, k), "is not a field of a correlation")
+            for k in item
+            if k not in ("a", "b", "rho")
+        ]
+        for key in ("a", "b"):
+            if not isinstance(item.get(key), str):
+                errors.append(FieldError((*here, key), "must be the name of an uncertain input"))
+        rho: Any = item.get("rho")
+        if not is_number(rho) or not -1 < float(rho) < 1:
+            errors.append(FieldError((*here, "rho"), "must be a number strictly between -1 and 1"))
+        if not errors:
+            out.append(Correlation(item["a"], item["b"], float(rho)))
+    return (tuple(out) if not errors else None), errors
+
+
+def _correlation_errors(
+    correlations: tuple[Correlation, ...], params: Mapping[str, Distribution]
+) -> list[FieldError]:
+    """Names must be uncertain inputs present with uncertainty; pairs distinct; the
+    matrix positive definite."""
+    errors: list[FieldError] = []
+    seen: set[frozenset[str]] = set()
+    for i, c in enumerate(correlations):
+        for key, name in (("a", c.a), ("b", c.b)):
+            if name not in UNCERTAIN:
+                errors.append(
+                    FieldError(("correlations", i, key), f"'{name}' is not an uncertain input")
+                )
+            elif name not in params or params[name].is_fixed:
+                errors.append(
+                    FieldError(
+                        ("correlations", i, key), f"'{name}' must be given as a distribution"
+                    )
+                )
+        pair = frozenset((c.a, c.b))
+        if c.a == c.b:
+            errors.append(FieldError(("correlations", i), "a and b must differ"))
+        elif pair in seen:
+            errors.append(FieldError(("correlations", i), "repeats a pair"))
+        seen.add(pair)
+    if errors:
+        return errors
+    names = [n for n in UNCERTAIN if any(n in (c.a, c.b) for c in correlations)]
+    try:
+        correlation_matrix(names, correlations, ("correlations",))
+    except ScenarioError as exc:
+        return list(exc.errors)
+    return []
 
 
 def _unknown_keys(data: Mapping[str, Any]) -> list[FieldError]:
@@ -568,6 +682,16 @@ def _volume_errors(present: set[str]) -> tuple[int, list[FieldError]]:
     return -1, [FieldError((missing,), "is required with the fingerprint chain")]
 
 
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Distribution):
+        return value.spec
+    if isinstance(value, Correlation):
+        return {"a": value.a, "b": value.b, "rho": value.rho}
+    if isinstance(value, tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     """Validate a scenario mapping and fill in its defaults.
 
@@ -617,17 +741,16 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         node = canonical
         for part in path[:-1]:
             node = node.setdefault(str(part), {})
-        node[str(path[-1])] = (
-            value.spec
-            if isinstance(value, Distribution)
-            else (list(value) if isinstance(value, tuple) else value)
-        )
+        node[str(path[-1])] = _canonical(value)
     form, problems = _volume_errors({f for f in VOLUME_FIELDS if _lookup(data, f)[1] is not None})
     errors += problems
+    params = {k: v for k, v in values.items() if isinstance(v, Distribution)}
+    if values.get("correlations"):
+        errors += _correlation_errors(values["correlations"], params)
     if errors:
         raise ScenarioError(errors)
     return Scenario(
-        params={k: v for k, v in values.items() if isinstance(v, Distribution)},
+        params=params,
         volume_form=form,
         hold_hours=values["hold_hours"],
         release_weekday_weights=values["release_weekday_weights"],
@@ -643,4 +766,7 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         seed=values["seed"],
         name=values.get("name"),
         canonical=canonical,
+        sampling=values["sampling"],
+        correlations=values["correlations"],
+        precision=values.get("precision"),
     )

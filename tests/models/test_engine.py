@@ -229,8 +229,18 @@ def test_result_shape_and_percentile_keys() -> None:
         "honored",
         "transfers",
     ):
-        assert set(d[key]) == {"mean", "sd", "ci95_mean", "min", "max", "percentiles"}
+        assert set(d[key]) == {
+            "mean",
+            "sd",
+            "se",
+            "ci95_mean",
+            "min",
+            "max",
+            "percentiles",
+            "percentile_ci95",
+        }
         assert list(d[key]["percentiles"]) == ["p2.5", "p50", "p99.9"]
+        assert list(d[key]["percentile_ci95"]) == ["p2.5", "p50", "p99.9"]
     assert set(d["components"]) == set(COMPONENTS)
     assert len(d["years"]) == 2
     assert d["average_basis"] is None and d["per_capita_cost"] is None

@@ -1,0 +1,622 @@
+"""Questions a budget office asks after "what does it cost": what a policy saves
+(``compare``), which input drives the answer (``sensitivity``), and what several
+jurisdictions cost together (``portfolio``)."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from .engine import COMPONENTS, build_result, run, run_trials
+from .errors import FieldError, Path, ScenarioError
+from .results import SimulationResult, Summary, summarize
+from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario
+
+__all__ = [
+    "ComparisonResult",
+    "PortfolioResult",
+    "SensitivityResult",
+    "UMRA_THRESHOLDS",
+    "compare",
+    "portfolio",
+    "sensitivity",
+]
+
+Array = NDArray[np.float64]
+MAX_ALTERNATIVES = 20
+MAX_MEMBERS = 50
+#: Fields an alternative may not change: its trials must pair with the baseline's.
+FROZEN_IN_ALTERNATIVES = ("trials", "seed", "horizon_years", "start_year", "precision")
+#: Sample keys whose differences and totals are reported.
+PAIRED_KEYS = (
+    "annual_cost",
+    "total_cost",
+    "present_value",
+    "bed_days",
+    "hold_bed_days",
+    "extra_bed_days",
+    "detainers",
+    "honored",
+    "transfers",
+)
+
+#: UMRA intergovernmental mandate threshold by year, US dollars: $50M in 1996 dollars,
+#: adjusted for inflation (Congressional Budget Office; the values CBO published).
+UMRA_THRESHOLDS: dict[int, float] = {
+    1996: 50e6,
+    2009: 69e6,
+    2012: 73e6,
+    2015: 77e6,
+    2019: 82e6,
+}
+
+
+def _prefixed(exc: ScenarioError, prefix: Path) -> ScenarioError:
+    return ScenarioError([FieldError((*prefix, *e.path), e.reason) for e in exc.errors])
+
+
+def _parse_at(data: object, prefix: Path) -> Scenario:
+    try:
+        return parse_scenario(data)
+    except ScenarioError as exc:
+        raise _prefixed(exc, prefix) from None
+
+
+def _streams(scenario: Scenario, rng: Any) -> Callable[[], np.random.Generator]:
+    """A factory of identical generators: every run it makes draws the same numbers.
+
+    Each call builds a fresh ``SeedSequence`` (spawning children advances a sequence, so
+    one sequence must not be shared by two runs).
+    """
+    if rng is None:
+        entropy, key = scenario.seed, ()
+    else:
+        child = np.random.default_rng(rng).bit_generator.seed_seq.spawn(1)[0]  # type: ignore[attr-defined]
+        entropy, key = child.entropy, tuple(child.spawn_key)
+    return lambda: np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
+
+
+# --- policy comparison ------------------------------------------------------------------
+
+
+def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` applied: groups merge key by key; ``None`` removes."""
+    out = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Baseline minus alternative, trial by trial (positive: the alternative saves)."""
+
+    summaries: Mapping[str, Summary]
+    components: Mapping[str, Summary]
+
+    def __getattr__(self, name: str) -> Summary:
+        try:
+            return self.summaries[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form: the summary shape of a simulation result."""
+        out: dict[str, Any] = {k: v.to_dict() for k, v in self.summaries.items()}
+        out["components"] = {k: v.to_dict() for k, v in self.components.items()}
+        return out
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One policy alternative: its own result and its paired difference."""
+
+    name: str
+    result: SimulationResult
+    difference: Difference
+    probability_saves: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "name": self.name,
+            "result": self.result.to_dict(),
+            "difference": self.difference.to_dict(),
+            "probability_saves": self.probability_saves,
+        }
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Result of :func:`compare`."""
+
+    baseline: SimulationResult
+    alternatives: tuple[Alternative, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "baseline": self.baseline.to_dict(),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
+
+
+def _alternatives(baseline: Mapping[str, Any], alternatives: object) -> list[tuple[str, Any]]:
+    if not isinstance(alternatives, Sequence) or isinstance(alternatives, str):
+        raise ScenarioError.single(("alternatives",), "must be a list of {name, overrides}")
+    if not 1 <= len(alternatives) <= MAX_ALTERNATIVES:
+        raise ScenarioError.single(("alternatives",), f"must hold 1 to {MAX_ALTERNATIVES} items")
+    out: list[tuple[str, Any]] = []
+    errors: list[FieldError] = []
+    names: set[str] = set()
+    for i, alt in enumerate(alternatives):
+        here: Path = ("alternatives", i)
+        if not isinstance(alt, Mapping):
+            errors.append(FieldError(here, "must be an object {name, overrides}"))
+            continue
+        errors += [
+            FieldError((*here, k), "is not a field of an alternative")
+            for k in alt
+            if k not in ("name", "overrides")
+        ]
+        name: Any = alt.get("name")
+        overrides: Any = alt.get("overrides", {})
+        if not isinstance(name, str) or not name or len(name) > 200:
+            errors.append(FieldError((*here, "name"), "must be a non-empty string"))
+        elif name in names:
+            errors.append(FieldError((*here, "name"), "repeats another alternative's name"))
+        names.add(name)
+        if not isinstance(overrides, Mapping):
+            errors.append(FieldError((*here, "overrides"), "must be an object of scenario fields"))
+            continue
+        errors += [
+            FieldError(
+                (*here, "overrides", k), "cannot differ from the baseline in a paired comparison"
+            )
+            for k in overrides
+            if k in FROZEN_IN_ALTERNATIVES
+        ]
+        out.append((str(name), merge(baseline, overrides)))
+    if errors:
+        raise ScenarioError(errors)
+    return out
+
+
+def _paired(
+    base: Mapping[str, Array], alt: Mapping[str, Array], percentiles: Sequence[float]
+) -> Difference:
+    return Difference(
+        summaries={k: summarize(base[k] - alt[k], percentiles) for k in PAIRED_KEYS},
+        components={
+            k: summarize(base[f"component:{k}"] - alt[f"component:{k}"], percentiles)
+            for k in COMPONENTS
+        },
+    )
+
+
+def compare(
+    baseline: Mapping[str, Any], alternatives: object, *, rng: Any = None
+) -> ComparisonResult:
+    """Compare policy alternatives with the baseline, with common random numbers.
+
+    Every scenario runs on identical random streams, and each input has its own stream,
+    so an input an alternative does not change takes the same value in the same trial:
+    differences are paired and their spread is the policy's, not the sampler's.
+
+    Parameters
+    ----------
+    baseline : mapping
+        A scenario (without ``precision``: pairing needs equal trial counts).
+    alternatives : sequence of mappings
+        Each ``{"name": str, "overrides": {...}}``; overrides are scenario fields merged
+        into the baseline (groups key by key; ``null`` removes a field). ``trials``,
+        ``seed``, ``horizon_years``, ``start_year`` and ``precision`` cannot be overridden.
+    rng : numpy.random.Generator, int or None, keyword-only
+        ``None`` uses the baseline's seed.
+
+    Returns
+    -------
+    ComparisonResult
+        Per alternative: its result, the distribution of baseline minus alternative, and
+        the probability that it saves money in year 1.
+    """
+    if not isinstance(baseline, Mapping):
+        raise ScenarioError.single(("baseline",), "must be a JSON object")
+    base_sc = _parse_at(baseline, ("baseline",))
+    if base_sc.precision is not None:
+        raise ScenarioError.single(
+            ("baseline", "precision"), "is not available in comparisons (trials must pair)"
+        )
+    alts = [
+        (name, _parse_at(merged, ("alternatives", i, "overrides")))
+        for i, (name, merged) in enumerate(_alternatives(baseline, alternatives))
+    ]
+    streams = _streams(base_sc, rng)
+    seed = base_sc.seed if rng is None else None
+    base_samples, base_conv = run(base_sc, rng=streams())
+    base_result = build_result(base_sc, base_samples, seed, base_conv)
+    out = []
+    for name, sc in alts:
+        samples, conv = run(sc, rng=streams())
+        saves = float(np.mean(base_samples["annual_cost"] - samples["annual_cost"] > 0))
+        out.append(
+            Alternative(
+                name,
+                build_result(sc, samples, seed, conv),
+                _paired(base_samples, samples, base_sc.percentiles),
+                saves,
+            )
+        )
+    return ComparisonResult(base_result, tuple(out))
+
+
+# --- sensitivity --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    """Mean year-1 net cost with one input at its 10th and 90th percentiles."""
+
+    input: str
+    input_low: float
+    input_high: float
+    low: float
+    high: float
+    swing: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class RankCorrelation:
+    """Spearman correlation of an input with year-1 net cost, and its share of variance."""
+
+    input: str
+    rho: float
+    contribution: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SobolIndex:
+    """First- and total-order Sobol indices of an input, with bootstrap 95% CIs."""
+
+    input: str
+    first_order: float
+    first_order_ci95: tuple[float, float]
+    total_order: float
+    total_order_ci95: tuple[float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        d = dict(self.__dict__)
+        d["first_order_ci95"] = list(self.first_order_ci95)
+        d["total_order_ci95"] = list(self.total_order_ci95)
+        return d
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Result of :func:`sensitivity`; every figure concerns year-1 net cost."""
+
+    base: float
+    tornado: tuple[TornadoBar, ...]
+    rank_correlation: tuple[RankCorrelation, ...]
+    sobol: tuple[SobolIndex, ...]
+    model_noise_share: float
+    evaluations: Mapping[str, int]
+    result: SimulationResult = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "output": "annual_cost",
+            "base": self.base,
+            "tornado": [t.to_dict() for t in self.tornado],
+            "rank_correlation": [r.to_dict() for r in self.rank_correlation],
+            "sobol": [s.to_dict() for s in self.sobol],
+            "model_noise_share": self.model_noise_share,
+            "evaluations": dict(self.evaluations),
+        }
+
+
+TORNADO_TRIALS = 1000
+SOBOL_N = 512
+
+
+def uncertain_inputs(sc: Scenario) -> list[str]:
+    """The inputs of ``sc`` given as distributions, in field-table order."""
+    return [n for n in UNCERTAIN if n in sc.params and not sc.params[n].is_fixed]
+
+
+def sensitivity_work(
+    sc: Scenario, tornado_trials: int = TORNADO_TRIALS, sobol_n: int = SOBOL_N
+) -> dict[str, int]:
+    """Trials each part of :func:`sensitivity` runs (for work budgets)."""
+    d = len(uncertain_inputs(sc))
+    return {
+        "main": sc.trials,
+        "tornado": (2 * d + 1) * tornado_trials if d else 0,
+        "sobol": sobol_n * (d + 2) if d else 0,
+    }
+
+
+def _fixed_inputs(sc: Scenario, size: int, values: Mapping[str, float]) -> dict[str, Array]:
+    inputs = {}
+    for name, dist in sc.params.items():
+        value = values.get(name, float(dist.ppf(0.5)))
+        inputs[name] = np.full(size, np.rint(value) if BY_NAME[name].count else value)
+    return inputs
+
+
+def sensitivity(
+    scenario: Mapping[str, Any] | Scenario,
+    *,
+    rng: Any = None,
+    tornado_trials: int = TORNADO_TRIALS,
+    sobol_n: int = SOBOL_N,
+) -> SensitivityResult:
+    """Which inputs drive year-1 net cost.
+
+    Parameters
+    ----------
+    scenario : mapping or Scenario
+    rng : numpy.random.Generator, int or None, keyword-only
+        ``None`` uses the scenario's seed.
+    tornado_trials : int
+        Trials per tornado evaluation; all evaluations share their random numbers.
+    sobol_n : int
+        Base sample size of the Sobol estimator (a power of 2); it evaluates the model
+        ``sobol_n * (d + 2)`` times for ``d`` uncertain inputs.
+
+    Returns
+    -------
+    SensitivityResult
+        ``tornado``: each uncertain input at its 10th and 90th percentile, the others at
+        their medians, sorted by swing. ``rank_correlation``: Spearman correlation of each
+        input with the cost in the main run, and rho^2 over the sum of rho^2.
+        ``sobol``: first- and total-order indices (``scipy.stats.sobol_indices``,
+        Saltelli 2010) with bootstrap CIs, for independent inputs. The model's own
+        randomness (who is booked, which day they are released) is part of the cost's
+        variance: ``model_noise_share`` estimates its share, which also appears in the
+        total-order indices.
+    """
+    sc = parse_scenario(scenario)
+    if sobol_n < 2 or sobol_n & (sobol_n - 1):
+        raise ValueError("sobol_n must be a power of 2")
+    names = uncertain_inputs(sc)
+    streams = _streams(sc, rng)
+    samples, conv = run(sc, rng=streams())
+    result = build_result(sc, samples, sc.seed if rng is None else None, conv)
+    annual = samples["annual_cost"]
+
+    def mean_cost(values: Mapping[str, float]) -> tuple[float, Array]:
+        out = run_trials(
+            sc, tornado_trials, rng=streams(), inputs=_fixed_inputs(sc, tornado_trials, values)
+        )["annual_cost"]
+        return float(np.mean(out)), out
+
+    base, at_medians = mean_cost({})
+    bars = []
+    for name in names:
+        lo_in, hi_in = (float(v) for v in sc.params[name].ppf([0.1, 0.9]))
+        lo, _ = mean_cost({name: lo_in})
+        hi, _ = mean_cost({name: hi_in})
+        bars.append(TornadoBar(name, lo_in, hi_in, lo, hi, abs(hi - lo)))
+    bars.sort(key=lambda b: -b.swing)
+
+    rhos = []
+    for name in names:
+        x = samples[f"input:{name}"]
+        ok = np.ptp(x) > 0 and np.ptp(annual) > 0
+        rhos.append(float(stats.spearmanr(x, annual).statistic) if ok else 0.0)
+    total_sq = sum(r * r for r in rhos)
+    ranks = tuple(
+        RankCorrelation(n, r, (r * r / total_sq) if total_sq > 0 else 0.0)
+        for n, r in zip(names, rhos, strict=True)
+    )
+
+    variance = float(np.var(annual))
+    noise = float(np.var(at_medians))
+    noise_share = min(1.0, noise / variance) if variance > 0 else 0.0
+
+    sobol = _sobol(sc, names, sobol_n, streams) if names else ()
+    work = sensitivity_work(sc, tornado_trials, sobol_n)
+    return SensitivityResult(base, tuple(bars), ranks, sobol, noise_share, work, result)
+
+
+def _sobol(
+    sc: Scenario, names: list[str], n: int, streams: Callable[[], np.random.Generator]
+) -> tuple[SobolIndex, ...]:
+    noise_rng = streams()
+    sampler_rng = streams()
+
+    def func(x: Array) -> Array:
+        size = x.shape[1]
+        inputs = _fixed_inputs(sc, size, {})
+        for row, name in enumerate(names):
+            inputs[name] = np.rint(x[row]) if BY_NAME[name].count else x[row]
+        return run_trials(sc, size, rng=noise_rng, inputs=inputs)["annual_cost"][np.newaxis]
+
+    dists = [sc.params[name] for name in names]
+    res = stats.sobol_indices(func=func, n=n, dists=dists, rng=sampler_rng)
+    boot = res.bootstrap(confidence_level=0.95, n_resamples=999)
+    first = np.atleast_1d(res.first_order)
+    total = np.atleast_1d(res.total_order)
+    f_lo, f_hi = (
+        np.atleast_1d(v)
+        for v in (
+            boot.first_order.confidence_interval.low,
+            boot.first_order.confidence_interval.high,
+        )
+    )
+    t_lo, t_hi = (
+        np.atleast_1d(v)
+        for v in (
+            boot.total_order.confidence_interval.low,
+            boot.total_order.confidence_interval.high,
+        )
+    )
+    return tuple(
+        SobolIndex(
+            name,
+            _finite(first[i]),
+            (_finite(f_lo[i]), _finite(f_hi[i])),
+            _finite(total[i]),
+            (_finite(t_lo[i]), _finite(t_hi[i])),
+        )
+        for i, name in enumerate(names)
+    )
+
+
+def _finite(x: Any) -> float:
+    value = float(x)
+    return value if math.isfinite(value) else 0.0
+
+
+# --- portfolio ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """One jurisdiction of a portfolio."""
+
+    name: str | None
+    result: SimulationResult
+    share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"name": self.name, "result": self.result.to_dict(), "share": self.share}
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """Result of :func:`portfolio`."""
+
+    total: SimulationResult
+    members: tuple[Member, ...]
+    threshold: float | None
+    threshold_source: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "total": self.total.to_dict(),
+            "members": [m.to_dict() for m in self.members],
+            "threshold": self.threshold,
+            "threshold_source": self.threshold_source,
+        }
+
+
+def _threshold(value: object) -> tuple[float | None, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k != "umra_year"]
+        if unknown:
+            raise ScenarioError.single(("threshold", unknown[0]), "is not a threshold option")
+        year = value.get("umra_year")
+        if year not in UMRA_THRESHOLDS:
+            known = ", ".join(str(y) for y in UMRA_THRESHOLDS)
+            raise ScenarioError.single(
+                ("threshold", "umra_year"), f"must be one of the years CBO published: {known}"
+            )
+        return UMRA_THRESHOLDS[year], f"UMRA intergovernmental threshold for {year} (CBO)"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ScenarioError.single(("threshold",), 'must be a dollar amount or {"umra_year": YEAR}')
+    return float(value), "given"
+
+
+def portfolio(
+    members: object, *, threshold: object = None, seed: int | None = None, rng: Any = None
+) -> PortfolioResult:
+    """Sum several jurisdictions trial by trial.
+
+    Parameters
+    ----------
+    members : sequence of mappings
+        Scenarios with equal ``trials``, ``horizon_years``, ``start_year`` and
+        ``percentiles``; none may set ``seed`` or ``precision``.
+    threshold : float or {"umra_year": int}, optional
+        Dollar amount for P(total year-1 cost > threshold); ``umra_year`` takes CBO's
+        published UMRA intergovernmental threshold of that year.
+    seed : int, optional
+        Seed of the portfolio (default 2877); each member gets its own spawned stream.
+    rng : numpy.random.Generator, keyword-only, optional
+        Overrides ``seed``.
+
+    Returns
+    -------
+    PortfolioResult
+    """
+    if (
+        not isinstance(members, Sequence)
+        or isinstance(members, str)
+        or not 1 <= len(members) <= MAX_MEMBERS
+    ):
+        raise ScenarioError.single(("members",), f"must be a list of 1 to {MAX_MEMBERS} scenarios")
+    value, source = _threshold(threshold)
+    parsed, errors = [], []
+    for i, member in enumerate(members):
+        if isinstance(member, Mapping):
+            errors += [
+                FieldError(("members", i, k), "is set by the portfolio, not a member")
+                for k in ("seed", "precision")
+                if k in member
+            ]
+        try:
+            parsed.append(_parse_at(member, ("members", i)))
+        except ScenarioError as exc:
+            errors += exc.errors
+    if not errors:
+        first = parsed[0]
+        for i, sc in enumerate(parsed[1:], start=1):
+            for key in ("trials", "horizon_years", "start_year", "percentiles"):
+                if getattr(sc, key) != getattr(first, key):
+                    errors.append(FieldError(("members", i, key), f"must equal members[0]'s {key}"))
+    if errors:
+        raise ScenarioError(errors)
+    root = np.random.default_rng(
+        rng if rng is not None else (seed if seed is not None else parsed[0].seed)
+    )
+    runs = [run(sc, rng=child) for sc, child in zip(parsed, root.spawn(len(parsed)), strict=True)]
+    keys = set.intersection(*(set(s) for s, _ in runs))
+    keys = {k for k in keys if not k.startswith("input:")}
+    summed = {k: np.sum([s[k] for s, _ in runs], axis=0) for k in sorted(keys)}
+    first = parsed[0]
+    populations = [sc.population for sc in parsed]
+    total_sc = replace(
+        first,
+        name="Portfolio",
+        thresholds=() if value is None else (value,),
+        population=None if None in populations else float(sum(p or 0 for p in populations)),
+        annual_budget=None,
+        canonical={"members": [sc.canonical for sc in parsed], "threshold": value},
+    )
+    used_seed = None if rng is not None else (seed if seed is not None else first.seed)
+    total = build_result(total_sc, summed, used_seed, runs[0][1])
+    total_mean = float(np.mean(summed["annual_cost"]))
+    out = []
+    for sc, (samples, conv) in zip(parsed, runs, strict=True):
+        result = build_result(sc, samples, None, conv)
+        share = result.annual_cost.mean / total_mean if total_mean else 0.0
+        out.append(Member(sc.name, result, share))
+    return PortfolioResult(total, tuple(out), value, source)

@@ -1,0 +1,177 @@
+"""Policy comparison (common random numbers), sensitivity (known answers) and
+portfolios."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from models import ScenarioError, simulate
+from models.analysis import UMRA_THRESHOLDS, compare, merge, portfolio, sensitivity
+
+BASE: dict[str, Any] = {
+    "detainers_per_year": {"dist": "poisson", "mean": 800},
+    "extra_days_per_detainer": {"dist": "pert", "low": 10, "mode": 20, "high": 50},
+    "daily_cost": {"dist": "uniform", "low": 60, "high": 140},
+    "trials": 4000,
+}
+
+
+def test_common_random_numbers_pair_the_differences() -> None:
+    """The paired difference has a far smaller sd than two independent runs'."""
+    result = compare(BASE, [{"name": "90%", "overrides": {"honor_rate": 0.9}}])
+    alt = result.alternatives[0]
+    paired_sd = alt.difference.annual_cost.sd
+    independent = (
+        simulate(BASE).samples["annual_cost"]
+        - simulate({**BASE, "honor_rate": 0.9, "seed": 1}).samples["annual_cost"]
+    )
+    assert paired_sd < 0.2 * independent.std(ddof=1)
+    assert alt.probability_saves == 1.0
+    assert alt.difference.annual_cost.mean == pytest.approx(
+        result.baseline.annual_cost.mean - alt.result.annual_cost.mean
+    )
+    assert result.baseline.annual_cost == simulate(BASE).annual_cost
+
+
+def test_declining_all_detainers_saves_everything() -> None:
+    result = compare(BASE, [{"name": "decline", "overrides": {"honor_rate": 0}}])
+    alt = result.alternatives[0]
+    assert alt.result.annual_cost.max == 0
+    assert alt.difference.annual_cost.mean == pytest.approx(result.baseline.annual_cost.mean)
+    d = result.to_dict()
+    assert set(d["alternatives"][0]) == {"name", "result", "difference", "probability_saves"}
+    assert set(d["alternatives"][0]["difference"]["components"]) >= {"hold", "extra_stay"}
+
+
+def test_merge_groups_and_removal() -> None:
+    base = {"detainers_per_year": 5, "offsets": {"scaap_eligible_share": 0.5}}
+    merged = merge(
+        base,
+        {
+            "detainers_per_year": None,
+            "bookings_per_year": 100,
+            "detainer_rate": 0.1,
+            "offsets": {"scaap_reimbursement_rate": 0.2},
+        },
+    )
+    assert merged == {
+        "bookings_per_year": 100,
+        "detainer_rate": 0.1,
+        "offsets": {"scaap_eligible_share": 0.5, "scaap_reimbursement_rate": 0.2},
+    }
+    assert base == {"detainers_per_year": 5, "offsets": {"scaap_eligible_share": 0.5}}
+
+
+@pytest.mark.parametrize(
+    ("alternatives", "field"),
+    [
+        ("x", "alternatives"),
+        ([], "alternatives"),
+        ([{"name": "a", "overrides": {"trials": 5}}], "alternatives[0].overrides.trials"),
+        ([{"name": "a", "overrides": {"honor_rate": 2}}], "alternatives[0].overrides.honor_rate"),
+        ([{"name": "a"}, {"name": "a"}], "alternatives[1].name"),
+        ([{"overrides": {}}], "alternatives[0].name"),
+        ([{"name": "a", "colour": 1}], "alternatives[0].colour"),
+    ],
+)
+def test_comparison_errors_name_the_field(alternatives: Any, field: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        compare(BASE, alternatives)
+    assert field in {e.field for e in info.value.errors}
+
+
+def test_baseline_errors_are_under_baseline() -> None:
+    with pytest.raises(ScenarioError) as info:
+        compare({**BASE, "daily_cost": -1}, [{"name": "a", "overrides": {}}])
+    assert info.value.field == "baseline.daily_cost"
+    with pytest.raises(ScenarioError) as info:
+        compare({**BASE, "precision": 0.01}, [{"name": "a", "overrides": {}}])
+    assert info.value.field == "baseline.precision"
+
+
+# Sensitivity on a model with an analytic answer: 100 detainers, all honored, no hold,
+# every person exactly X extra days at Y dollars a day, so cost = 100 X Y with
+# X ~ U(10, 30) and Y ~ U(80, 120) independent, and no randomness of the model's own.
+PRODUCT: dict[str, Any] = {
+    "detainers_per_year": 100,
+    "hold_hours": 0,
+    "extra_days_cv": 0,
+    "extra_days_per_detainer": {"dist": "uniform", "low": 10, "high": 30},
+    "daily_cost": {"dist": "uniform", "low": 80, "high": 120},
+    "trials": 4000,
+}
+EX, VX, EY, VY = 20.0, 20.0**2 / 12, 100.0, 40.0**2 / 12
+V = (VX + EX**2) * (VY + EY**2) - (EX * EY) ** 2
+S_X, S_Y, S_XY = EY**2 * VX / V, EX**2 * VY / V, VX * VY / V
+
+
+def test_sensitivity_known_answer() -> None:
+    result = sensitivity(PRODUCT, sobol_n=4096, tornado_trials=10)
+    # Tornado: exact (no model randomness): 100 * p10/p90 of one input * median of other.
+    bars = {b.input: b for b in result.tornado}
+    assert [b.input for b in result.tornado] == ["extra_days_per_detainer", "daily_cost"]
+    assert bars["extra_days_per_detainer"].low == pytest.approx(100 * 12 * 100)
+    assert bars["extra_days_per_detainer"].high == pytest.approx(100 * 28 * 100)
+    assert bars["daily_cost"].swing == pytest.approx(100 * 20 * (116 - 84))
+    assert result.base == pytest.approx(100 * 20 * 100)
+    assert result.model_noise_share == 0.0
+    # Sobol: within two bootstrap half-widths (about 4 standard errors) of the analytic
+    # first-order (S_X, S_Y) and total-order (S_X + S_XY, S_Y + S_XY) indices.
+    truth = {"extra_days_per_detainer": (S_X, S_X + S_XY), "daily_cost": (S_Y, S_Y + S_XY)}
+    for s in result.sobol:
+        first, total = truth[s.input]
+        half = (s.first_order_ci95[1] - s.first_order_ci95[0]) / 2
+        assert abs(s.first_order - first) <= 2 * half, (s, first)
+        half = (s.total_order_ci95[1] - s.total_order_ci95[0]) / 2
+        assert abs(s.total_order - total) <= 2 * half, (s, total)
+    # Rank correlation: both matter equally here up to the ratio of their variances.
+    ranks = {r.input: r for r in result.rank_correlation}
+    assert sum(r.contribution for r in result.rank_correlation) == pytest.approx(1.0)
+    assert ranks["extra_days_per_detainer"].rho > ranks["daily_cost"].rho > 0
+
+
+def test_sensitivity_with_no_uncertain_input_is_empty() -> None:
+    result = sensitivity({"detainers_per_year": 10, "daily_cost": 1, "trials": 10})
+    assert result.tornado == () and result.sobol == () and result.rank_correlation == ()
+
+
+def test_sensitivity_counts_its_evaluations() -> None:
+    result = sensitivity(PRODUCT, sobol_n=64, tornado_trials=10)
+    assert result.evaluations == {"main": 4000, "tornado": 50, "sobol": 64 * 4}
+
+
+def test_portfolio_sums_members_trial_by_trial() -> None:
+    members = [dict(BASE, name="A"), dict(BASE, name="B", daily_cost=100)]
+    result = portfolio(members, threshold={"umra_year": 2019})
+    total = result.total.samples["annual_cost"]
+    parts = [m.result.samples["annual_cost"] for m in result.members]
+    np.testing.assert_allclose(total, parts[0] + parts[1])
+    assert sum(m.share for m in result.members) == pytest.approx(1.0)
+    assert result.threshold == UMRA_THRESHOLDS[2019] == 82e6
+    assert result.total.exceedance[0].probability == float(np.mean(total > 82e6))
+    assert "CBO" in (result.threshold_source or "")
+    # Independent streams: the two members do not share draws.
+    assert not np.array_equal(
+        result.members[0].result.samples["detainers"],
+        portfolio([members[0], members[0]]).members[1].result.samples["detainers"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("members", "threshold", "field"),
+    [
+        ([BASE, {**BASE, "trials": 10}], None, "members[1].trials"),
+        ([{**BASE, "seed": 3}], None, "members[0].seed"),
+        ([{**BASE, "daily_cost": -1}], None, "members[0].daily_cost"),
+        ([BASE], {"umra_year": 2001}, "threshold.umra_year"),
+        ([BASE], "lots", "threshold"),
+        ([], None, "members"),
+    ],
+)
+def test_portfolio_errors_name_the_field(members: Any, threshold: Any, field: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        portfolio(members, threshold=threshold)
+    assert field in {e.field for e in info.value.errors}
