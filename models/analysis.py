@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
+from scipy.stats import qmc
 
 from .engine import COMPONENTS, build_result, run, run_trials
 from .errors import FieldError, Path, ScenarioError
@@ -30,6 +31,12 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+#: (path to a ``trials`` field, trials, years): one piece of the work a call will do.
+WorkItem = tuple[Path, int, int]
+#: Called with every piece of work once the inputs are valid, before any is done; may
+#: raise to refuse it (the service checks its budgets there).
+Budget = Callable[[list[WorkItem]], None]
+Progress = Callable[[int, int], None]
 MAX_ALTERNATIVES = 20
 MAX_MEMBERS = 50
 #: Fields an alternative may not change: its trials must pair with the baseline's.
@@ -69,8 +76,15 @@ def _parse_at(data: object, prefix: Path) -> Scenario:
         raise _prefixed(exc, prefix) from None
 
 
-def _streams(scenario: Scenario, rng: Any) -> Callable[[], np.random.Generator]:
-    """A factory of identical generators: every run it makes draws the same numbers.
+#: Spawn-key offset of the extra streams an analysis needs besides its runs' (runs use
+#: keys 0, 1, ... for their chunks).
+_EXTRA = 2**31
+
+
+def _streams(scenario: Scenario, rng: Any) -> Callable[..., np.random.Generator]:
+    """A factory of generators. ``streams()`` always gives the same stream, so every run
+    made from it draws the same numbers (common random numbers); ``streams(k)`` for
+    k >= 1 gives other, independent streams for an analysis's own draws.
 
     Each call builds a fresh ``SeedSequence`` (spawning children advances a sequence, so
     one sequence must not be shared by two runs).
@@ -80,7 +94,12 @@ def _streams(scenario: Scenario, rng: Any) -> Callable[[], np.random.Generator]:
     else:
         child = np.random.default_rng(rng).bit_generator.seed_seq.spawn(1)[0]  # type: ignore[attr-defined]
         entropy, key = child.entropy, tuple(child.spawn_key)
-    return lambda: np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
+
+    def make(purpose: int = 0) -> np.random.Generator:
+        spawn_key = key if purpose == 0 else (*key, _EXTRA + purpose)
+        return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=spawn_key))
+
+    return make
 
 
 # --- policy comparison ------------------------------------------------------------------
@@ -207,7 +226,12 @@ def _paired(
 
 
 def compare(
-    baseline: Mapping[str, Any], alternatives: object, *, rng: Any = None
+    baseline: Mapping[str, Any],
+    alternatives: object,
+    *,
+    rng: Any = None,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> ComparisonResult:
     """Compare policy alternatives with the baseline, with common random numbers.
 
@@ -225,6 +249,10 @@ def compare(
         ``seed``, ``horizon_years``, ``start_year`` and ``precision`` cannot be overridden.
     rng : numpy.random.Generator, int or None, keyword-only
         ``None`` uses the baseline's seed.
+    budget : callable, optional
+        Called with the work (one item per scenario run) before any is done.
+    progress : callable, optional
+        Passed to every run, as in :func:`models.simulate`.
 
     Returns
     -------
@@ -243,13 +271,21 @@ def compare(
         (name, _parse_at(merged, ("alternatives", i, "overrides")))
         for i, (name, merged) in enumerate(_alternatives(baseline, alternatives))
     ]
+    if budget is not None:
+        budget(
+            [(("baseline", "trials"), base_sc.trials, base_sc.horizon_years)]
+            + [
+                (("alternatives", i, "overrides", "trials"), sc.trials, sc.horizon_years)
+                for i, (_, sc) in enumerate(alts)
+            ]
+        )
     streams = _streams(base_sc, rng)
     seed = base_sc.seed if rng is None else None
-    base_samples, base_conv = run(base_sc, rng=streams())
+    base_samples, base_conv = run(base_sc, rng=streams(), progress=progress)
     base_result = build_result(base_sc, base_samples, seed, base_conv)
     out = []
     for name, sc in alts:
-        samples, conv = run(sc, rng=streams())
+        samples, conv = run(sc, rng=streams(), progress=progress)
         saves = float(np.mean(base_samples["annual_cost"] - samples["annual_cost"] > 0))
         out.append(
             Alternative(
@@ -372,6 +408,8 @@ def sensitivity(
     rng: Any = None,
     tornado_trials: int = TORNADO_TRIALS,
     sobol_n: int = SOBOL_N,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> SensitivityResult:
     """Which inputs drive year-1 net cost.
 
@@ -385,6 +423,8 @@ def sensitivity(
     sobol_n : int
         Base sample size of the Sobol estimator (a power of 2); it evaluates the model
         ``sobol_n * (d + 2)`` times for ``d`` uncertain inputs.
+    budget, progress : callable, optional
+        As in :func:`compare`; every evaluation counts.
 
     Returns
     -------
@@ -402,8 +442,15 @@ def sensitivity(
     if sobol_n < 2 or sobol_n & (sobol_n - 1):
         raise ValueError("sobol_n must be a power of 2")
     names = uncertain_inputs(sc)
+    work = sensitivity_work(sc, tornado_trials, sobol_n)
+    if budget is not None:
+        budget(
+            [(("trials",), sc.trials, sc.horizon_years)]
+            + [((), work[k], sc.horizon_years) for k in ("tornado", "sobol") if work[k]]
+        )
+    tick = progress or (lambda done, total: None)
     streams = _streams(sc, rng)
-    samples, conv = run(sc, rng=streams())
+    samples, conv = run(sc, rng=streams(), progress=progress)
     result = build_result(sc, samples, sc.seed if rng is None else None, conv)
     annual = samples["annual_cost"]
 
@@ -417,6 +464,7 @@ def sensitivity(
     bars = []
     for name in names:
         lo_in, hi_in = (float(v) for v in sc.params[name].ppf([0.1, 0.9]))
+        tick(0, 1)
         lo, _ = mean_cost({name: lo_in})
         hi, _ = mean_cost({name: hi_in})
         bars.append(TornadoBar(name, lo_in, hi_in, lo, hi, abs(hi - lo)))
@@ -437,50 +485,81 @@ def sensitivity(
     noise = float(np.var(at_medians))
     noise_share = min(1.0, noise / variance) if variance > 0 else 0.0
 
-    sobol = _sobol(sc, names, sobol_n, streams) if names else ()
-    work = sensitivity_work(sc, tornado_trials, sobol_n)
+    tick(0, 1)
+    sobol = _sobol(sc, names, sobol_n, streams, tick) if names else ()
     return SensitivityResult(base, tuple(bars), ranks, sobol, noise_share, work, result)
 
 
 def _sobol(
-    sc: Scenario, names: list[str], n: int, streams: Callable[[], np.random.Generator]
+    sc: Scenario,
+    names: list[str],
+    n: int,
+    streams: Callable[..., np.random.Generator],
+    tick: Progress,
 ) -> tuple[SobolIndex, ...]:
-    noise_rng = streams()
-    sampler_rng = streams()
+    """Saltelli (2010) indices from ``scipy.stats.sobol_indices`` on model runs at
+    scrambled-Sobol points, with percentile bootstrap CIs from ``scipy.stats.bootstrap``
+    (BCa would need jackknife samples of n - 1 points, which sobol_indices refuses).
 
-    def func(x: Array) -> Array:
-        size = x.shape[1]
-        inputs = _fixed_inputs(sc, size, {})
+    The model is evaluated here (matrices A, B and the d pages AB) and handed to
+    ``sobol_indices`` as arrays, so that every draw, bootstrap included, comes from the
+    scenario's seed (``SobolResult.bootstrap`` takes no generator).
+    """
+    d = len(names)
+    sampler, noise_rng, boot_rng = streams(1), streams(2), streams(3)
+    dists = [sc.params[name] for name in names]
+    u = qmc.Sobol(d=2 * d, scramble=True, rng=sampler).random_base2(int(math.log2(n)))
+    u = np.clip(u, 1e-15, 1 - 1e-15)
+    a = np.array([dists[i].ppf(u[:, i]) for i in range(d)])
+    b = np.array([dists[i].ppf(u[:, d + i]) for i in range(d)])
+
+    def model(x: Array) -> Array:
+        tick(0, 1)
+        inputs = _fixed_inputs(sc, n, {})
         for row, name in enumerate(names):
             inputs[name] = np.rint(x[row]) if BY_NAME[name].count else x[row]
-        return run_trials(sc, size, rng=noise_rng, inputs=inputs)["annual_cost"][np.newaxis]
+        return run_trials(sc, n, rng=noise_rng, inputs=inputs)["annual_cost"]
 
-    dists = [sc.params[name] for name in names]
-    res = stats.sobol_indices(func=func, n=n, dists=dists, rng=sampler_rng)
-    boot = res.bootstrap(confidence_level=0.95, n_resamples=999)
-    first = np.atleast_1d(res.first_order)
-    total = np.atleast_1d(res.total_order)
-    f_lo, f_hi = (
-        np.atleast_1d(v)
-        for v in (
-            boot.first_order.confidence_interval.low,
-            boot.first_order.confidence_interval.high,
-        )
+    f_a, f_b = model(a), model(b)
+    f_ab = np.empty((d, n))
+    for i in range(d):
+        page = a.copy()
+        page[i] = b[i]
+        f_ab[i] = model(page)
+
+    def indices(idx: NDArray[np.intp]) -> Array:
+        # Two identical outputs: sobol_indices squeezes its results, and with one input
+        # and one output they would become scalars it then fails to edit.
+        arrays = {
+            "f_A": np.vstack([f_a[idx]] * 2),
+            "f_B": np.vstack([f_b[idx]] * 2),
+            "f_AB": np.stack([f_ab[:, idx]] * 2, axis=1),
+        }
+        res = stats.sobol_indices(func=arrays, n=idx.size)
+        first = np.asarray(res.first_order, dtype=np.float64).reshape(2, d)[0]
+        total = np.asarray(res.total_order, dtype=np.float64).reshape(2, d)[0]
+        return np.concatenate([first, total])
+
+    everything = np.arange(n)
+    point = indices(everything)
+    boot = stats.bootstrap(
+        (everything,),
+        indices,
+        vectorized=False,
+        method="percentile",
+        n_resamples=999,
+        confidence_level=0.95,
+        rng=boot_rng,
     )
-    t_lo, t_hi = (
-        np.atleast_1d(v)
-        for v in (
-            boot.total_order.confidence_interval.low,
-            boot.total_order.confidence_interval.high,
-        )
-    )
+    low = np.asarray(boot.confidence_interval.low)
+    high = np.asarray(boot.confidence_interval.high)
     return tuple(
         SobolIndex(
             name,
-            _finite(first[i]),
-            (_finite(f_lo[i]), _finite(f_hi[i])),
-            _finite(total[i]),
-            (_finite(t_lo[i]), _finite(t_hi[i])),
+            _finite(point[i]),
+            (_finite(low[i]), _finite(high[i])),
+            _finite(point[d + i]),
+            (_finite(low[d + i]), _finite(high[d + i])),
         )
         for i, name in enumerate(names)
     )
@@ -546,7 +625,13 @@ def _threshold(value: object) -> tuple[float | None, str | None]:
 
 
 def portfolio(
-    members: object, *, threshold: object = None, seed: int | None = None, rng: Any = None
+    members: object,
+    *,
+    threshold: object = None,
+    seed: int | None = None,
+    rng: Any = None,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
 ) -> PortfolioResult:
     """Sum several jurisdictions trial by trial.
 
@@ -562,6 +647,8 @@ def portfolio(
         Seed of the portfolio (default 2877); each member gets its own spawned stream.
     rng : numpy.random.Generator, keyword-only, optional
         Overrides ``seed``.
+    budget, progress : callable, optional
+        As in :func:`compare`.
 
     Returns
     -------
@@ -594,10 +681,17 @@ def portfolio(
                     errors.append(FieldError(("members", i, key), f"must equal members[0]'s {key}"))
     if errors:
         raise ScenarioError(errors)
+    if budget is not None:
+        budget(
+            [(("members", i, "trials"), sc.trials, sc.horizon_years) for i, sc in enumerate(parsed)]
+        )
     root = np.random.default_rng(
         rng if rng is not None else (seed if seed is not None else parsed[0].seed)
     )
-    runs = [run(sc, rng=child) for sc, child in zip(parsed, root.spawn(len(parsed)), strict=True)]
+    runs = [
+        run(sc, rng=child, progress=progress)
+        for sc, child in zip(parsed, root.spawn(len(parsed)), strict=True)
+    ]
     keys = set.intersection(*(set(s) for s, _ in runs))
     keys = {k for k in keys if not k.startswith("input:")}
     summed = {k: np.sum([s[k] for s, _ in runs], axis=0) for k in sorted(keys)}

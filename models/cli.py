@@ -9,6 +9,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from .analysis import (
+    ComparisonResult,
+    PortfolioResult,
+    SensitivityResult,
+    compare,
+    portfolio,
+    sensitivity,
+)
 from .engine import __version__, simulate
 from .errors import ScenarioError
 from .results import SimulationResult, Summary
@@ -90,6 +98,108 @@ def format_table(result: SimulationResult) -> str:
         lines.append(f"P(year-1 net cost > {_money(e.threshold)}) = {e.probability:.3f}")
     lines.append(f"Scenario SHA-256: {result.provenance.scenario_sha256}")
     return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace, call: Callable[[Any], Any], table: Callable[[Any], str]) -> int:
+    """Load the body, run ``call`` on it, print JSON or a table; errors exit 2."""
+    try:
+        body = _load(args.scenario)
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"error: cannot read {args.scenario}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = call(body)
+    except ScenarioError as exc:
+        for error in exc.errors:
+            print(f"error: {error.field}: {error.reason}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    else:
+        print(table(result))
+    return 0
+
+
+def _require_object(body: Any, name: str) -> Any:
+    if not isinstance(body, dict):
+        raise ScenarioError.single((), f"must be a JSON object ({name})")
+    return body
+
+
+def _compare(args: argparse.Namespace) -> int:
+    def call(body: Any) -> Any:
+        body = _require_object(body, "{baseline, alternatives}")
+        if "baseline" not in body:
+            raise ScenarioError.single(("baseline",), "is required")
+        return compare(body["baseline"], body.get("alternatives"), progress=ProgressBar(sys.stderr))
+
+    def table(result: ComparisonResult) -> str:
+        lines = [f"{'alternative':<28}{'saves (mean)':>16}{'p5':>16}{'p95':>16}{'P(saves)':>10}"]
+        for alt in result.alternatives:
+            d = alt.difference.annual_cost
+            lines.append(
+                f"{alt.name[:27]:<28}{_money(d.mean):>16}"
+                f"{_money(d.percentiles.get('p5', d.min)):>16}"
+                f"{_money(d.percentiles.get('p95', d.max)):>16}"
+                f"{alt.probability_saves:>10.3f}"
+            )
+        return (
+            "Baseline year-1 net cost: "
+            + _money(result.baseline.annual_cost.mean)
+            + "\n"
+            + "\n".join(lines)
+        )
+
+    return _run(args, call, table)
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    def table(result: SensitivityResult) -> str:
+        lines = [
+            f"Year-1 net cost with every input at its median: {_money(result.base)}",
+            f"{'input':<40}{'at p10':>16}{'at p90':>16}{'swing':>16}",
+        ]
+        lines += [
+            f"{b.input:<40}{_money(b.low):>16}{_money(b.high):>16}{_money(b.swing):>16}"
+            for b in result.tornado
+        ]
+        lines.append(f"{'input':<40}{'Spearman':>10}{'share':>8}{'Sobol S1':>10}{'ST':>8}")
+        sobol = {s.input: s for s in result.sobol}
+        for r in result.rank_correlation:
+            s = sobol.get(r.input)
+            lines.append(
+                f"{r.input:<40}{r.rho:>10.3f}{r.contribution:>8.3f}"
+                f"{(s.first_order if s else 0):>10.3f}{(s.total_order if s else 0):>8.3f}"
+            )
+        lines.append(
+            f"Share of variance from the model's own randomness: {result.model_noise_share:.3f}"
+        )
+        return "\n".join(lines)
+
+    return _run(args, lambda body: sensitivity(body, progress=ProgressBar(sys.stderr)), table)
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    def call(body: Any) -> Any:
+        body = _require_object(body, "{members, threshold}")
+        return portfolio(
+            body.get("members"),
+            threshold=body.get("threshold"),
+            seed=body.get("seed"),
+            progress=ProgressBar(sys.stderr),
+        )
+
+    def table(result: PortfolioResult) -> str:
+        lines = [format_table(result.total), "Members (share of mean year-1 net cost):"]
+        lines += [
+            f"  {m.name or '(unnamed)':<30}{_money(m.result.annual_cost.mean):>16}{m.share:>8.1%}"
+            for m in result.members
+        ]
+        if result.threshold is not None:
+            lines.append(f"Threshold: {_money(result.threshold)} ({result.threshold_source})")
+        return "\n".join(lines)
+
+    return _run(args, call, table)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -183,6 +293,15 @@ def build_parser(
     sim.add_argument("--seed", type=int, help="override the scenario's seed")
     sim.add_argument("--format", choices=("json", "table"), default="table")
     sim.set_defaults(func=_simulate)
+    for name, func, what in (
+        ("compare", _compare, "a comparison JSON {baseline, alternatives}"),
+        ("sensitivity", _sensitivity, "a scenario JSON"),
+        ("portfolio", _portfolio, "a portfolio JSON {members, threshold, seed}"),
+    ):
+        cmd = sub.add_parser(name, help=f"{name} ({what})")
+        cmd.add_argument("scenario", metavar="FILE", help=f"{what}, or - for standard input")
+        cmd.add_argument("--format", choices=("json", "table"), default="table")
+        cmd.set_defaults(func=func)
     par = sub.add_parser("parameters", help="list every scenario field")
     par.add_argument("--format", choices=("json", "markdown"), default="markdown")
     par.set_defaults(func=_parameters)

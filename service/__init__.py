@@ -40,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     state = ServiceState(in_flight=InFlight(settings["MAX_IN_FLIGHT"]))
     app.extensions["detainer_cost"] = state
     app.extensions["detainer_cost.runner"] = Runner(settings, state)
-    app.extensions["detainer_cost.scenario_schema"] = api.make_scenario_schema()
+    app.extensions["detainer_cost.schemas"] = api.make_schemas()
     app.extensions["detainer_cost.openapi_text"] = meta.openapi_text(settings)
     register_hooks(app)
     register_error_handlers(app)

@@ -11,7 +11,17 @@ from models.scenario import FIELDS
 from .http import json_body, json_response, require_api_key
 from .problems import InvalidBody
 from .runner import Runner
-from .schemas import ParameterSchema, SimulationResultSchema, load_scenario, scenario_schema
+from .schemas import (
+    ComparisonResultSchema,
+    ParameterSchema,
+    PortfolioResultSchema,
+    SensitivityResultSchema,
+    SimulationResultSchema,
+    comparison_schema,
+    load_body,
+    portfolio_schema,
+    scenario_schema,
+)
 
 __all__ = ["bp"]
 
@@ -19,6 +29,9 @@ bp = Blueprint("api", __name__, url_prefix="/v1")
 bp.before_request(require_api_key)
 
 _RESULT = SimulationResultSchema()
+_COMPARISON = ComparisonResultSchema()
+_SENSITIVITY = SensitivityResultSchema()
+_PORTFOLIO = PortfolioResultSchema()
 _PARAMETERS = ParameterSchema(many=True)
 
 
@@ -27,10 +40,10 @@ def _runner() -> Runner:
     return runner
 
 
-def _scenario_body() -> dict[str, Any]:
-    schema = current_app.extensions["detainer_cost.scenario_schema"]
+def _body(kind: str) -> dict[str, Any]:
+    schema = current_app.extensions["detainer_cost.schemas"][kind]
     try:
-        return load_scenario(schema, json_body())
+        return load_body(schema, json_body())
     except ValueError as exc:
         raise InvalidBody(exc.args[0]) from None
 
@@ -38,9 +51,30 @@ def _scenario_body() -> dict[str, Any]:
 @bp.post("/simulations")
 def create_simulation() -> Response:
     """Simulate a scenario."""
-    scenario = _runner().parse(_scenario_body())
+    scenario = _runner().parse(_body("scenario"))
     result = _runner().simulate(scenario)
     return json_response(_RESULT.dump(result.to_dict()))
+
+
+@bp.post("/comparisons")
+def create_comparison() -> Response:
+    """Compare policy alternatives with a baseline (common random numbers)."""
+    result = _runner().compare(_body("comparison"))
+    return json_response(_COMPARISON.dump(result.to_dict()))
+
+
+@bp.post("/sensitivity")
+def create_sensitivity() -> Response:
+    """Which inputs drive year-1 net cost: tornado, rank correlations, Sobol indices."""
+    result = _runner().sensitivity(_body("scenario"))
+    return json_response(_SENSITIVITY.dump(result.to_dict()))
+
+
+@bp.post("/portfolios")
+def create_portfolio() -> Response:
+    """Several jurisdictions summed trial by trial."""
+    result = _runner().portfolio(_body("portfolio"))
+    return json_response(_PORTFOLIO.dump(result.to_dict()))
 
 
 @bp.get("/parameters")
@@ -49,6 +83,11 @@ def list_parameters() -> Response:
     return json_response({"parameters": _PARAMETERS.dump([f.describe() for f in FIELDS])})
 
 
-def make_scenario_schema() -> Any:
-    """Built once per app."""
-    return scenario_schema()
+def make_schemas() -> dict[str, Any]:
+    """Request schemas, built once per app."""
+    scenario = scenario_schema()
+    return {
+        "scenario": scenario,
+        "comparison": comparison_schema(scenario),
+        "portfolio": portfolio_schema(scenario),
+    }

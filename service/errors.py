@@ -59,8 +59,7 @@ def _api_problem(exc: ApiProblem) -> Response:
 
 
 def _scenario_error(exc: ScenarioError) -> Response:
-    prefix = getattr(g, "pointer_prefix", "")
-    errors = [PointerError(prefix + e.pointer, e.reason) for e in exc.errors]
+    errors = [PointerError(e.pointer, e.reason) for e in exc.errors]
     return _api_problem(InvalidBody(errors))
 
 

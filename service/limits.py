@@ -5,47 +5,56 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from models.scenario import Scenario
+from models.analysis import WorkItem
+from models.errors import Path
 
 from .problems import DeadlineExceeded, Overloaded, WorkBudgetExceeded
 
 __all__ = ["Deadline", "InFlight", "check_work"]
 
 
-def check_work(scenarios: list[tuple[str, Scenario]], settings: Mapping[str, Any]) -> int:
-    """Check trials and trial-years against the settings; return the trial-years.
+def _pointer(path: Path) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def check_work(items: Sequence[WorkItem], settings: Mapping[str, Any]) -> int:
+    """Check every run's trials and the request's total trial-years against the settings.
 
     Parameters
     ----------
-    scenarios : list of (pointer, Scenario)
-        Every evaluation a request needs, with the pointer to its body (``""`` for a
-        simulation's body itself).
+    items : sequence of (path, trials, years)
+        Every evaluation a request needs; ``path`` leads to the ``trials`` field that set
+        it (empty for evaluations the service adds, such as sensitivity swings).
     settings : mapping
         ``MAX_TRIALS`` and ``MAX_WORK``.
+
+    Returns
+    -------
+    int
+        Trial-years of the request.
 
     Raises
     ------
     WorkBudgetExceeded
-        Naming the ``trials`` field at fault.
+        With the pointer of the ``trials`` field at fault.
     """
-    total = 0
-    for pointer, scenario in scenarios:
-        if scenario.trials > settings["MAX_TRIALS"]:
+    for path, trials, _ in items:
+        if path and trials > settings["MAX_TRIALS"]:
             raise WorkBudgetExceeded(
-                f"{pointer}/trials",
-                f"at most {settings['MAX_TRIALS']} trials per request (asked {scenario.trials})",
+                _pointer(path),
+                f"at most {settings['MAX_TRIALS']} trials per run (asked {trials})",
             )
-        total += scenario.trials * scenario.horizon_years
+    total = sum(trials * years for _, trials, years in items)
     if total > settings["MAX_WORK"]:
-        first = scenarios[0][0]
         raise WorkBudgetExceeded(
-            f"{first}/trials",
-            f"trials x horizon_years = {total} trial-years is over the budget of "
-            f"{settings['MAX_WORK']} per request; ask for fewer trials or years",
+            _pointer(items[0][0]),
+            f"this request needs {total} trial-years (trials x horizon_years over every "
+            f"run it asks for), over the budget of {settings['MAX_WORK']}; ask for fewer "
+            "trials, years or runs",
         )
     return total
 

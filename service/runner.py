@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models import SimulationResult, simulate
+from models.analysis import (
+    ComparisonResult,
+    PortfolioResult,
+    SensitivityResult,
+    WorkItem,
+    compare,
+    portfolio,
+    sensitivity,
+)
 from models.scenario import Scenario, parse_scenario
 
 from . import metrics
@@ -37,10 +46,48 @@ class Runner:
         """Validate a scenario body with the engine (raises ``ScenarioError``)."""
         return parse_scenario(body)
 
+    def _budget(self, items: list[WorkItem]) -> None:
+        check_work(items, self.settings)
+
+    def _deadline(self) -> Deadline:
+        return Deadline(self.settings["REQUEST_DEADLINE"])
+
     def simulate(self, scenario: Scenario) -> SimulationResult:
         """Check the work budget, then simulate under the deadline and in-flight cap."""
-        check_work([("", scenario)], self.settings)
+        self._budget([(("trials",), scenario.trials, scenario.horizon_years)])
         with self.state.in_flight.slot():
-            result = simulate(scenario, progress=Deadline(self.settings["REQUEST_DEADLINE"]))
-        metrics.TRIALS.inc(scenario.trials)
+            result = simulate(scenario, progress=self._deadline())
+        metrics.TRIALS.inc(result.trials)
+        return result
+
+    def compare(self, body: Mapping[str, Any]) -> ComparisonResult:
+        """A policy comparison within the limits; every alternative counts."""
+        with self.state.in_flight.slot():
+            result = compare(
+                body["baseline"],
+                body["alternatives"],
+                budget=self._budget,
+                progress=self._deadline(),
+            )
+        metrics.TRIALS.inc(result.baseline.trials * (1 + len(result.alternatives)))
+        return result
+
+    def sensitivity(self, body: Mapping[str, Any]) -> SensitivityResult:
+        """A sensitivity analysis within the limits; every swing and Sobol run counts."""
+        with self.state.in_flight.slot():
+            result = sensitivity(body, budget=self._budget, progress=self._deadline())
+        metrics.TRIALS.inc(sum(result.evaluations.values()))
+        return result
+
+    def portfolio(self, body: Mapping[str, Any]) -> PortfolioResult:
+        """A portfolio within the limits; every member counts."""
+        with self.state.in_flight.slot():
+            result = portfolio(
+                body["members"],
+                threshold=body.get("threshold"),
+                seed=body.get("seed"),
+                budget=self._budget,
+                progress=self._deadline(),
+            )
+        metrics.TRIALS.inc(sum(m.result.trials for m in result.members))
         return result

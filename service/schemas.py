@@ -22,6 +22,12 @@ __all__ = [
     "ProblemSchema",
     "SimulationResultSchema",
     "StatusSchema",
+    "ComparisonResultSchema",
+    "SensitivityResultSchema",
+    "PortfolioResultSchema",
+    "comparison_schema",
+    "portfolio_schema",
+    "load_body",
     "load_scenario",
     "scenario_schema",
 ]
@@ -82,8 +88,10 @@ def _field(spec: FieldSpec) -> fields.Field[Any]:
         return StrictNumber(**kw)
     if spec.kind == "integer":
         return StrictInteger(**kw)
-    if spec.kind == "string":
+    if spec.kind in ("string", "choice"):
         return StrictString(**kw)
+    if spec.kind == "correlations":
+        return fields.List(fields.Dict(keys=fields.String(), values=fields.Raw()), **kw)
     return fields.List(StrictNumber(), **kw)  # weights, numbers
 
 
@@ -123,6 +131,12 @@ def _flatten(messages: Any, prefix: str = "") -> list[PointerError]:
     text = str(messages)
     if text == "Unknown field.":
         text = "is not a field here"
+    elif text == "Missing data for required field.":
+        text = "is required"
+    elif text == "Not a valid list.":
+        text = "must be a list"
+    elif text == "Not a valid mapping type.":
+        text = "must be an object"
     elif text == "Invalid input type.":
         text = "must be an object"
     return [PointerError(prefix, text)]
@@ -151,10 +165,12 @@ def load_scenario(schema: Schema, body: Any) -> dict[str, Any]:
 class SummarySchema(Schema):
     mean = fields.Float()
     sd = fields.Float()
+    se = fields.Float()
     ci95_mean = fields.List(fields.Float())
     min = fields.Float()
     max = fields.Float()
     percentiles = fields.Dict(keys=fields.String(), values=fields.Float())
+    percentile_ci95 = fields.Dict(keys=fields.String(), values=fields.List(fields.Float()))
 
 
 def _summary(**kw: Any) -> fields.Nested:
@@ -182,6 +198,15 @@ class ProvenanceSchema(Schema):
     scenario_sha256 = fields.String()
     trials = fields.Integer()
     start_year = fields.Integer()
+    sampling = fields.String()
+
+
+class ConvergenceSchema(Schema):
+    target = fields.Float(allow_none=True)
+    trials_run = fields.Integer()
+    trial_cap = fields.Integer()
+    relative_half_width = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    stopped_by = fields.String()
 
 
 class AverageBasisSchema(Schema):
@@ -210,7 +235,124 @@ class SimulationResultSchema(Schema):
     budget_share = _summary(allow_none=True)
     cost_per_honored_detainer = fields.Float(allow_none=True)
     average_beds_occupied = _summary()
+    convergence = fields.Nested(ConvergenceSchema)
     provenance = fields.Nested(ProvenanceSchema)
+
+
+class DifferenceSchema(Schema):
+    annual_cost = _summary()
+    total_cost = _summary()
+    present_value = _summary()
+    bed_days = _summary()
+    hold_bed_days = _summary()
+    extra_bed_days = _summary()
+    detainers = _summary()
+    honored = _summary()
+    transfers = _summary()
+    components = fields.Dict(keys=fields.String(), values=_summary())
+
+
+class AlternativeResultSchema(Schema):
+    name = fields.String()
+    result = fields.Nested(SimulationResultSchema)
+    difference = fields.Nested(DifferenceSchema)
+    probability_saves = fields.Float()
+
+
+class ComparisonResultSchema(Schema):
+    baseline = fields.Nested(SimulationResultSchema)
+    alternatives = fields.List(fields.Nested(AlternativeResultSchema))
+
+
+class TornadoSchema(Schema):
+    input = fields.String()
+    input_low = fields.Float()
+    input_high = fields.Float()
+    low = fields.Float()
+    high = fields.Float()
+    swing = fields.Float()
+
+
+class RankCorrelationSchema(Schema):
+    input = fields.String()
+    rho = fields.Float()
+    contribution = fields.Float()
+
+
+class SobolSchema(Schema):
+    input = fields.String()
+    first_order = fields.Float()
+    first_order_ci95 = fields.List(fields.Float())
+    total_order = fields.Float()
+    total_order_ci95 = fields.List(fields.Float())
+
+
+class SensitivityResultSchema(Schema):
+    output = fields.String()
+    base = fields.Float()
+    tornado = fields.List(fields.Nested(TornadoSchema))
+    rank_correlation = fields.List(fields.Nested(RankCorrelationSchema))
+    sobol = fields.List(fields.Nested(SobolSchema))
+    model_noise_share = fields.Float()
+    evaluations = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class MemberSchema(Schema):
+    name = fields.String(allow_none=True)
+    result = fields.Nested(SimulationResultSchema)
+    share = fields.Float()
+
+
+class PortfolioResultSchema(Schema):
+    total = fields.Nested(SimulationResultSchema)
+    members = fields.List(fields.Nested(MemberSchema))
+    threshold = fields.Float(allow_none=True)
+    threshold_source = fields.String(allow_none=True)
+
+
+# --- requests beyond a single scenario ------------------------------------------------
+
+
+class AlternativeSchema(Schema):
+    name = StrictString(required=True)
+    overrides = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class Threshold(fields.Field[Any]):
+    """A dollar amount, or an object naming a UMRA year (checked by the engine)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if _is_number(value) or isinstance(value, Mapping):
+            return value
+        raise ValidationError('must be a dollar amount or {"umra_year": YEAR}')
+
+
+def comparison_schema(scenario: Schema) -> Schema:
+    """``{"baseline": scenario, "alternatives": [{"name", "overrides"}]}``."""
+    return Schema.from_dict(
+        {
+            "baseline": fields.Nested(type(scenario), required=True),
+            "alternatives": fields.List(fields.Nested(AlternativeSchema), required=True),
+        },
+        name="ComparisonRequestSchema",
+    )()
+
+
+def portfolio_schema(scenario: Schema) -> Schema:
+    """``{"members": [scenario, ...], "threshold": ..., "seed": ...}``."""
+    return Schema.from_dict(
+        {
+            "members": fields.List(fields.Nested(type(scenario)), required=True),
+            "threshold": Threshold(),
+            "seed": StrictInteger(),
+        },
+        name="PortfolioRequestSchema",
+    )()
+
+
+def load_body(schema: Schema, body: Any) -> dict[str, Any]:
+    """Load any request body, or raise ``ValueError`` carrying pointer errors."""
+    return load_scenario(schema, body)
 
 
 class ParameterSchema(Schema):
@@ -223,6 +365,7 @@ class ParameterSchema(Schema):
     minimum = fields.Float(allow_none=True)
     maximum = fields.Float(allow_none=True)
     maximum_applies_to = fields.String(allow_none=True)
+    choices = fields.List(fields.String(), allow_none=True)
     description = fields.String()
 
 

@@ -175,3 +175,18 @@ def test_portfolio_errors_name_the_field(members: Any, threshold: Any, field: st
     with pytest.raises(ScenarioError) as info:
         portfolio(members, threshold=threshold)
     assert field in {e.field for e in info.value.errors}
+
+
+def test_sensitivity_is_reproducible_bootstrap_included() -> None:
+    a = sensitivity(BASE, sobol_n=64, tornado_trials=50).to_dict()
+    b = sensitivity(BASE, sobol_n=64, tornado_trials=50).to_dict()
+    assert a == b
+    c = sensitivity({**BASE, "seed": 5}, sobol_n=64, tornado_trials=50).to_dict()
+    assert c["sobol"] != a["sobol"]
+
+
+def test_sobol_works_with_a_single_uncertain_input() -> None:
+    single = {**PRODUCT, "extra_days_per_detainer": 20}
+    (index,) = sensitivity(single, sobol_n=256, tornado_trials=10).sobol
+    assert index.input == "daily_cost"
+    assert index.first_order == pytest.approx(1.0, abs=0.05)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from models import simulate
+from models.analysis import compare, portfolio, sensitivity
 from models.cli import ProgressBar, main
 
 SCENARIO = {
@@ -100,3 +102,51 @@ def test_parameters_json_lists_every_field(capsys: pytest.CaptureFixture[str]) -
     main(["parameters", "--format", "json"])
     listed = json.loads(capsys.readouterr().out)
     assert [p["name"] for p in listed] == [f.name for f in FIELDS]
+
+
+COMPARISON = {
+    "baseline": SCENARIO,
+    "alternatives": [{"name": "decline", "overrides": {"honor_rate": 0}}],
+}
+UNCERTAIN = {**SCENARIO, "daily_cost": {"dist": "uniform", "low": 60, "high": 120}}
+
+
+@pytest.mark.parametrize(
+    ("command", "body", "expected"),
+    [
+        ("compare", COMPARISON, lambda: compare(SCENARIO, COMPARISON["alternatives"])),
+        ("sensitivity", UNCERTAIN, lambda: sensitivity(UNCERTAIN)),
+        (
+            "portfolio",
+            {"members": [SCENARIO, SCENARIO], "threshold": 1e6},
+            lambda: portfolio([SCENARIO, SCENARIO], threshold=1e6),
+        ),
+    ],
+)
+def test_analysis_commands_print_the_library_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, body: Any, expected: Any
+) -> None:
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps(body))
+    assert main([command, str(path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(expected().to_dict()))
+    assert main([command, str(path)]) == 0
+    assert capsys.readouterr().out.strip()
+
+
+@pytest.mark.parametrize(
+    ("command", "body", "field"),
+    [
+        ("compare", {"alternatives": []}, "baseline"),
+        ("compare", [1], "(scenario)"),
+        ("sensitivity", {**SCENARIO, "honor_rate": 5}, "honor_rate"),
+        ("portfolio", {"members": [SCENARIO, {**SCENARIO, "trials": 3}]}, "members[1].trials"),
+    ],
+)
+def test_analysis_commands_exit_2_on_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, body: Any, field: str
+) -> None:
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps(body))
+    assert main([command, str(path)]) == 2
+    assert f"error: {field}:" in capsys.readouterr().err
