@@ -17,6 +17,11 @@ FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DETAINER_COST_BIND=0.0.0.0:8000
+# Pango and fonts for PDF reports (WeasyPrint), the same packages `make serve` ensures.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /dist /dist
 RUN python -m pip install --no-cache-dir /dist/*.whl \
  && rm -rf /dist \

@@ -5,7 +5,30 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit serve wheel bench clean
+.PHONY: test lint typecheck unit serve wheel bench clean system-deps system-deps-serve
+
+# Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium for the
+# browser test of the scenario page. Installed when missing and running as root (CI,
+# a fresh machine); otherwise the missing ones are named.
+SERVE_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_PACKAGES := $(SERVE_PACKAGES) chromium
+define ensure_packages
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "note: missing Debian packages (install them as root): $$missing"; \
+	  fi; \
+	fi
+endef
+
+system-deps:
+	$(call ensure_packages,$(TEST_PACKAGES))
+
+system-deps-serve:
+	$(call ensure_packages,$(SERVE_PACKAGES))
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +43,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) system-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -30,7 +53,7 @@ PORT ?= 8000
 
 # The HTTP service under gunicorn (service/gunicorn_conf.py); Ctrl-C or SIGTERM stops it
 # gracefully.
-serve: $(STAMP)
+serve: $(STAMP) system-deps-serve
 	@echo "detainer-cost: http://$(HOST):$(PORT)/  interactive docs: http://$(HOST):$(PORT)/docs"
 	exec $(BIN)/detainer-cost serve --host $(HOST) --port $(PORT)
 

@@ -124,6 +124,7 @@ class Difference:
 
     summaries: Mapping[str, Summary]
     components: Mapping[str, Summary]
+    samples: Mapping[str, Array] = field(default_factory=dict, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> Summary:
         try:
@@ -216,12 +217,14 @@ def _alternatives(baseline: Mapping[str, Any], alternatives: object) -> list[tup
 def _paired(
     base: Mapping[str, Array], alt: Mapping[str, Array], percentiles: Sequence[float]
 ) -> Difference:
+    diffs = {k: base[k] - alt[k] for k in PAIRED_KEYS}
     return Difference(
-        summaries={k: summarize(base[k] - alt[k], percentiles) for k in PAIRED_KEYS},
+        summaries={k: summarize(diffs[k], percentiles) for k in PAIRED_KEYS},
         components={
             k: summarize(base[f"component:{k}"] - alt[f"component:{k}"], percentiles)
             for k in COMPONENTS
         },
+        samples=diffs,
     )
 
 
@@ -390,7 +393,7 @@ def sensitivity_work(
     return {
         "main": sc.trials,
         "tornado": (2 * d + 1) * tornado_trials if d else 0,
-        "sobol": sobol_n * (d + 2) if d else 0,
+        "sobol": sobol_n * (d + 2) if d and sobol_n else 0,
     }
 
 
@@ -408,6 +411,7 @@ def sensitivity(
     rng: Any = None,
     tornado_trials: int = TORNADO_TRIALS,
     sobol_n: int = SOBOL_N,
+    sobol: bool = True,
     budget: Budget | None = None,
     progress: Progress | None = None,
 ) -> SensitivityResult:
@@ -423,6 +427,8 @@ def sensitivity(
     sobol_n : int
         Base sample size of the Sobol estimator (a power of 2); it evaluates the model
         ``sobol_n * (d + 2)`` times for ``d`` uncertain inputs.
+    sobol : bool
+        Whether to compute Sobol indices at all (a report needs only the tornado).
     budget, progress : callable, optional
         As in :func:`compare`; every evaluation counts.
 
@@ -439,10 +445,10 @@ def sensitivity(
         total-order indices.
     """
     sc = parse_scenario(scenario)
-    if sobol_n < 2 or sobol_n & (sobol_n - 1):
+    if sobol and (sobol_n < 2 or sobol_n & (sobol_n - 1)):
         raise ValueError("sobol_n must be a power of 2")
     names = uncertain_inputs(sc)
-    work = sensitivity_work(sc, tornado_trials, sobol_n)
+    work = sensitivity_work(sc, tornado_trials, sobol_n if sobol else 0)
     if budget is not None:
         budget(
             [(("trials",), sc.trials, sc.horizon_years)]
@@ -486,8 +492,8 @@ def sensitivity(
     noise_share = min(1.0, noise / variance) if variance > 0 else 0.0
 
     tick(0, 1)
-    sobol = _sobol(sc, names, sobol_n, streams, tick) if names else ()
-    return SensitivityResult(base, tuple(bars), ranks, sobol, noise_share, work, result)
+    indices = _sobol(sc, names, sobol_n, streams, tick) if names and sobol else ()
+    return SensitivityResult(base, tuple(bars), ranks, indices, noise_share, work, result)
 
 
 def _sobol(

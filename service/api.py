@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
 from models.scenario import FIELDS
 
-from .http import json_body, json_response, require_api_key
+from .http import (
+    flag,
+    json_body,
+    json_response,
+    report_filename,
+    report_format,
+    require_api_key,
+)
 from .problems import InvalidBody
 from .runner import Runner
 from .schemas import (
@@ -40,12 +47,16 @@ def _runner() -> Runner:
     return runner
 
 
-def _body(kind: str) -> dict[str, Any]:
+def _load(kind: str, body: Any) -> dict[str, Any]:
     schema = current_app.extensions["detainer_cost.schemas"][kind]
     try:
-        return load_body(schema, json_body())
+        return load_body(schema, body)
     except ValueError as exc:
         raise InvalidBody(exc.args[0]) from None
+
+
+def _body(kind: str) -> dict[str, Any]:
+    return _load(kind, json_body())
 
 
 @bp.post("/simulations")
@@ -68,6 +79,23 @@ def create_sensitivity() -> Response:
     """Which inputs drive year-1 net cost: tornado, rank correlations, Sobol indices."""
     result = _runner().sensitivity(_body("scenario"))
     return json_response(_SENSITIVITY.dump(result.to_dict()))
+
+
+@bp.post("/reports")
+def create_report() -> Response:
+    """A report (HTML, PDF, XLSX or CSV) of a simulation or a comparison."""
+    fmt = report_format(request.args.get("format"), request.accept_mimetypes)
+    samples = flag(request.args.get("samples"), "samples")
+    body = json_body()
+    kind = "comparison" if isinstance(body, dict) and "baseline" in body else "scenario"
+    loaded = _load(kind, body)
+    rendered = _runner().report(loaded, fmt, samples)
+    name = (loaded["baseline"] if kind == "comparison" else loaded).get("name")
+    filename = report_filename(name, rendered.extension, comparison=kind == "comparison")
+    response = Response(rendered.body, mimetype=rendered.media_type)
+    disposition = "inline" if fmt == "html" else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
 
 
 @bp.post("/portfolios")

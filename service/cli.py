@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 
 from models import cli as model_cli
+from models.errors import ScenarioError
+
+from .http import report_filename
+from .reports import FORMATS, render
+from .runner import build_report
 
 __all__ = ["main"]
 
@@ -33,6 +39,48 @@ def _serve(args: argparse.Namespace) -> int:
     os.execv(sys.executable, command)  # replaces this process; signals reach gunicorn
 
 
+def _report(args: argparse.Namespace) -> int:
+    try:
+        body = model_cli._load(args.scenario)
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"error: cannot read {args.scenario}: {exc}", file=sys.stderr)
+        return model_cli.EXIT_USAGE
+    if not isinstance(body, dict):
+        print("error: (scenario): must be a JSON object", file=sys.stderr)
+        return model_cli.EXIT_USAGE
+    try:
+        report, _ = build_report(body, progress=model_cli.ProgressBar(sys.stderr))
+    except ScenarioError as exc:
+        for error in exc.errors:
+            print(f"error: {error.field}: {error.reason}", file=sys.stderr)
+        return model_cli.EXIT_USAGE
+    rendered = render(report, args.format, samples=args.samples)
+    output = args.output or report_filename(
+        report.result.name, rendered.extension, comparison=report.comparison is not None
+    )
+    if output == "-":
+        sys.stdout.buffer.write(rendered.body)
+    else:
+        with open(output, "wb") as fh:
+            fh.write(rendered.body)
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = sub.add_parser("report", help="write a report (HTML, PDF, XLSX or CSV)")
+    report.add_argument("scenario", help="scenario or comparison JSON, or - for stdin")
+    report.add_argument("--format", choices=sorted(FORMATS), default="pdf")
+    report.add_argument(
+        "-o", "--output", help="file to write (default: from the name; - for standard output)"
+    )
+    report.add_argument(
+        "--samples", action="store_true", help="XLSX: add a Samples sheet; CSV: one row per trial"
+    )
+    report.set_defaults(func=_report)
+    _add_serve(sub)
+
+
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the HTTP service with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -43,7 +91,7 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    return model_cli.main(argv, extend=_add_serve)
+    return model_cli.main(argv, extend=_add_commands)
 
 
 if __name__ == "__main__":  # pragma: no cover

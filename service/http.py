@@ -12,9 +12,10 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.datastructures import MIMEAccept
 
 from . import metrics
-from .problems import BadRequest, Unauthorized, UnsupportedMediaType
+from .problems import BadRequest, NotAcceptable, Unauthorized, UnsupportedMediaType
 
 __all__ = ["json_body", "json_response", "register_hooks", "require_api_key"]
 
@@ -65,6 +66,54 @@ def json_body() -> Any:
         raise BadRequest("the body is nested too deeply") from None
     except ValueError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
+
+
+REPORT_TYPES = {
+    "text/html": "html",
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "text/csv": "csv",
+}
+
+
+def report_format(query: str | None, accept: MIMEAccept) -> str:
+    """The report format from ``?format=`` or else from ``Accept`` (HTML by default)."""
+    if query is not None:
+        if query not in REPORT_TYPES.values():
+            raise BadRequest(
+                "query parameter format must be one of: html, pdf, xlsx, csv",
+                "urn:detainer-cost:problem:bad-parameter",
+                "Bad parameter",
+            )
+        return query
+    if not accept or accept.best == "*/*":
+        return "html"
+    best = accept.best_match(list(REPORT_TYPES))
+    if best is None:
+        raise NotAcceptable(
+            "this resource can answer text/html, application/pdf, text/csv or the XLSX type"
+        )
+    return REPORT_TYPES[best]
+
+
+def flag(value: str | None, name: str) -> bool:
+    """A boolean query parameter: true/false (absent: false)."""
+    if value is None or value == "false":
+        return False
+    if value == "true":
+        return True
+    raise BadRequest(
+        f"query parameter {name} must be true or false",
+        "urn:detainer-cost:problem:bad-parameter",
+        "Bad parameter",
+    )
+
+
+def report_filename(name: str | None, extension: str, *, comparison: bool = False) -> str:
+    """A safe file name from the scenario's name: letters, digits, dot, dash, underscore."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-._")[:80]
+    stem = stem or "detainer-cost-report"
+    return f"{stem}{'-comparison' if comparison else ''}.{extension}"
 
 
 def json_response(data: Any, status: int = 200) -> Response:

@@ -10,7 +10,7 @@ from typing import Any
 
 import flask_swagger_ui
 import yaml
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, send_from_directory
 
 from . import metrics
 from .errors import problem_response
@@ -25,6 +25,7 @@ _STATUS = StatusSchema()
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 SWAGGER_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 OWN_ASSETS = {"docs-init.js"}
+PAGE_ASSETS = {"app.js", "app.css"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -76,6 +77,20 @@ def openapi_yaml() -> Response:
 def docs() -> Response:
     """Interactive documentation (Swagger UI, served from local files)."""
     return send_from_directory(STATIC, "docs.html", mimetype="text/html", max_age=0)
+
+
+@bp.get("/")
+def index() -> Response:
+    """The scenario page: a form, the report inline, downloads."""
+    return send_from_directory(STATIC, "index.html", mimetype="text/html", max_age=0)
+
+
+@bp.get("/assets/<path:filename>")
+def page_asset(filename: str) -> Response:
+    """The scenario page's script and style sheet."""
+    if filename not in PAGE_ASSETS:
+        abort(404)
+    return send_from_directory(STATIC, filename, max_age=300)
 
 
 @bp.get("/docs/assets/<path:filename>")

@@ -14,6 +14,7 @@ __all__ = [
     "BadRequest",
     "DeadlineExceeded",
     "InvalidBody",
+    "NotAcceptable",
     "Overloaded",
     "PointerError",
     "Unauthorized",
@@ -46,10 +47,22 @@ class ApiProblem(Exception):
 
 
 class BadRequest(ApiProblem):
-    """Malformed JSON or an unreadable body (400)."""
+    """Malformed JSON, an unreadable body or a bad query parameter (400)."""
+
+    def __init__(
+        self,
+        detail: str,
+        type_: str = "urn:detainer-cost:problem:malformed-body",
+        title: str = "Malformed body",
+    ) -> None:
+        super().__init__(detail, 400, type_, title)
+
+
+class NotAcceptable(ApiProblem):
+    """No representation the client accepts (406)."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(detail, 400, "urn:detainer-cost:problem:malformed-body", "Malformed body")
+        super().__init__(detail, 406, "about:blank", "Not Acceptable")
 
 
 class UnsupportedMediaType(ApiProblem):

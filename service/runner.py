@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from models import SimulationResult, simulate
 from models.analysis import (
+    Budget,
     ComparisonResult,
     PortfolioResult,
     SensitivityResult,
@@ -21,8 +22,43 @@ from models.scenario import Scenario, parse_scenario
 
 from . import metrics
 from .limits import Deadline, InFlight, check_work
+from .reports import REPORT_PERCENTILES, Rendered, Report, render
 
 __all__ = ["Runner", "ServiceState"]
+
+
+def _with_report_percentiles(scenario: Any) -> Any:
+    """The scenario with the report's percentiles added to its own (if it is an object
+    with a valid list; otherwise unchanged, for the engine to report)."""
+    if not isinstance(scenario, Mapping):
+        return scenario
+    given = scenario.get("percentiles", [5, 25, 50, 75, 95])
+    if not isinstance(given, list) or not all(isinstance(p, int | float) for p in given):
+        return scenario
+    missing = [p for p in REPORT_PERCENTILES if p not in given]
+    return {**scenario, "percentiles": [*given, *missing]}
+
+
+def build_report(
+    body: Mapping[str, Any],
+    *,
+    budget: Budget | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Report, int]:
+    """Run what a report of ``body`` needs; return the report and the trials run.
+
+    A body with ``baseline`` is a comparison; any other is a scenario, whose report
+    includes a tornado (sensitivity without Sobol indices). Reports always show the 5th,
+    25th, 50th, 75th and 95th percentiles; they are added to the scenario's own.
+    """
+    if "baseline" in body:
+        baseline = _with_report_percentiles(body["baseline"])
+        comparison = compare(baseline, body.get("alternatives"), budget=budget, progress=progress)
+        trials = comparison.baseline.trials * (1 + len(comparison.alternatives))
+        return Report(parse_scenario(baseline), comparison.baseline, None, comparison), trials
+    scenario = parse_scenario(_with_report_percentiles(body))
+    drivers = sensitivity(scenario, sobol=False, budget=budget, progress=progress)
+    return Report(scenario, drivers.result, drivers), sum(drivers.evaluations.values())
 
 
 @dataclass
@@ -78,6 +114,14 @@ class Runner:
             result = sensitivity(body, budget=self._budget, progress=self._deadline())
         metrics.TRIALS.inc(sum(result.evaluations.values()))
         return result
+
+    def report(self, body: Mapping[str, Any], fmt: str, samples: bool) -> Rendered:
+        """A report within the limits; every run counts."""
+        with self.state.in_flight.slot():
+            report, trials = build_report(body, budget=self._budget, progress=self._deadline())
+            rendered = render(report, fmt, samples=samples)
+        metrics.TRIALS.inc(trials)
+        return rendered
 
     def portfolio(self, body: Mapping[str, Any]) -> PortfolioResult:
         """A portfolio within the limits; every member counts."""

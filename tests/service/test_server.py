@@ -133,7 +133,7 @@ def test_metrics_add_up_across_two_workers(tmp_path: Path) -> None:
     trials = next(
         ln for ln in text.splitlines() if ln.startswith("detainer_cost_simulation_trials_total ")
     )
-    assert float(trials.rsplit(" ", 1)[1]) == SCENARIO["trials"]
+    assert float(trials.rsplit(" ", 1)[1]) == SCENARIO["trials"], text
 
 
 def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path) -> None:
@@ -212,6 +212,10 @@ def test_installed_wheel_serves_spec_and_docs(wheel_venv: Path, tmp_path: Path) 
         assert requests.get(f"{base}/docs/assets/docs-init.js", timeout=10).ok
         assert requests.get(f"{base}/docs/assets/swagger-ui-bundle.js", timeout=10).ok
         assert requests.post(f"{base}/v1/simulations", json=SCENARIO, timeout=30).ok
+        pdf = requests.post(f"{base}/v1/reports?format=pdf", json=SCENARIO, timeout=60)
+        assert pdf.ok and pdf.content.startswith(b"%PDF")
+        assert "<form" in requests.get(f"{base}/", timeout=10).text
+        assert requests.get(f"{base}/assets/app.js", timeout=10).ok
 
 
 def test_dockerfile_follows_the_deployment_rules() -> None:
@@ -221,6 +225,10 @@ def test_dockerfile_follows_the_deployment_rules() -> None:
     assert "ARG PYTHON_IMAGE=python:3.11.7-slim" in text  # pinned slim base
     assert "pip wheel --no-cache-dir --no-deps" in text  # the same build as `make wheel`
     assert "USER 10001" in text  # non-root
+    makefile = (ROOT / "Makefile").read_text()
+    serve_packages = next(ln for ln in makefile.splitlines() if ln.startswith("SERVE_PACKAGES"))
+    for package in serve_packages.split(":=")[1].split():
+        assert package in text  # what PDF reports need, as `make serve` installs it
     assert "HEALTHCHECK" in text and "/livez" in text and "curl" not in text
     cmd = next(ln for ln in text.splitlines() if ln.startswith("CMD"))
     assert cmd.startswith('CMD ["gunicorn"')  # exec form

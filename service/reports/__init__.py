@@ -1,0 +1,46 @@
+"""Report rendering: HTML, PDF, XLSX and CSV from results the engine computed.
+
+Nothing here runs the model or re-derives its figures; it selects, words and draws them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .document import REPORT_PERCENTILES, Report
+from .html import render_html
+from .pdf import render_pdf
+from .tables import render_csv, render_xlsx
+
+__all__ = ["FORMATS", "REPORT_PERCENTILES", "Report", "Rendered", "render"]
+
+#: format -> (media type, file extension)
+FORMATS = {
+    "html": ("text/html", "html"),
+    "pdf": ("application/pdf", "pdf"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "csv": ("text/csv", "csv"),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered report."""
+
+    body: bytes
+    media_type: str
+    extension: str
+
+
+def render(report: Report, fmt: str, *, samples: bool = False) -> Rendered:
+    """Render ``report`` as ``fmt`` (``html``, ``pdf``, ``xlsx`` or ``csv``)."""
+    media_type, extension = FORMATS[fmt]
+    if fmt == "html":
+        body = render_html(report).encode("utf-8")
+    elif fmt == "pdf":
+        body = render_pdf(report)
+    elif fmt == "xlsx":
+        body = render_xlsx(report, samples=samples)
+    else:
+        body = render_csv(report, samples=samples).encode("utf-8")
+    return Rendered(body, media_type, extension)

@@ -1,0 +1,205 @@
+"""Charts of a result, as inline SVG strings.
+
+matplotlib's object API only (``Figure`` with the SVG backend; never pyplot state in
+the server). Output is deterministic: a fixed SVG hash salt, no date in the metadata,
+text kept as text. Gray tones with hatching and line styles, so a chart reads in
+grayscale; axes labelled, money in dollars.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from numpy.typing import NDArray
+
+from models.analysis import Alternative, TornadoBar
+from models.results import Summary, YearSummary
+
+__all__ = ["distribution", "components", "fan", "tornado", "savings"]
+
+RC: Any = {
+    "svg.hashsalt": "detainer-cost",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+DARK, MID, LIGHT = "#222222", "#777777", "#c8c8c8"
+
+
+def dollars(value: float, _pos: object = None) -> str:
+    """$1.2M, $350K, $900."""
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if v >= 1e9:
+        return f"{sign}${v / 1e9:.1f}B"
+    if v >= 1e6:
+        return f"{sign}${v / 1e6:.1f}M"
+    if v >= 1e3:
+        return f"{sign}${v / 1e3:.0f}K"
+    return f"{sign}${v:.0f}"
+
+
+_ID = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+
+
+def _svg(fig: Figure, prefix: str) -> str:
+    """The figure as inline SVG, every id and reference prefixed with ``prefix`` so that
+    several charts can share one HTML document without clashing ids."""
+    out = io.StringIO()
+    with matplotlib.rc_context(RC):
+        FigureCanvasSVG(fig).print_svg(  # type: ignore[no-untyped-call]
+            out, metadata={"Date": None, "Creator": None}
+        )
+    text = out.getvalue()
+    text = text[text.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
+    return _ID.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
+
+
+def _figure(width: float = 6.5, height: float = 3.0) -> Figure:
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(width, height), layout="constrained")
+    return fig
+
+
+def distribution(
+    samples: NDArray[np.float64], summary: Summary, thresholds: Sequence[float], title: str
+) -> str:
+    """Histogram of year-1 net cost with its percentiles and thresholds marked."""
+    with matplotlib.rc_context(RC):
+        fig = _figure()
+        ax = fig.add_subplot()
+        ax.hist(samples, bins=50, color=LIGHT, edgecolor=MID, linewidth=0.4)
+        styles = {"p5": ":", "p50": "-", "p95": "--"}
+        for key, style in styles.items():
+            if key in summary.percentiles:
+                ax.axvline(
+                    summary.percentiles[key],
+                    color=DARK,
+                    linestyle=style,
+                    linewidth=1.2,
+                    label=f"{key} {dollars(summary.percentiles[key])}",
+                )
+        for t in thresholds:
+            ax.axvline(t, color=MID, linestyle="-.", linewidth=1.2, label=f"threshold {dollars(t)}")
+        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.set_xlabel(title)
+        ax.set_ylabel("trials")
+        ax.legend(frameon=False, fontsize=8)
+        return _svg(fig, "distribution")
+
+
+def components(summaries: Mapping[str, Summary]) -> str:
+    """Mean of each cost component and offset (offsets negative), horizontal bars."""
+    with matplotlib.rc_context(RC):
+        names = list(summaries)
+        means = [summaries[n].mean for n in names]
+        fig = _figure(height=0.35 * len(names) + 0.8)
+        ax = fig.add_subplot()
+        bars = ax.barh(
+            names,
+            means,
+            color=[LIGHT if m >= 0 else "white" for m in means],
+            edgecolor=DARK,
+            linewidth=0.6,
+        )
+        for bar, m in zip(bars, means, strict=True):
+            if m < 0:
+                bar.set_hatch("///")
+        ax.axvline(0, color=DARK, linewidth=0.8)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.set_xlabel("mean year-1 amount (offsets hatched, negative)")
+        return _svg(fig, "components")
+
+
+def fan(years: Sequence[YearSummary]) -> str:
+    """Net cost by year: median line, 25-75 and 5-95 bands."""
+    with matplotlib.rc_context(RC):
+        fig = _figure()
+        ax = fig.add_subplot()
+        x = [y.year for y in years]
+
+        def band(lo: str, hi: str) -> tuple[list[float], list[float]] | None:
+            if all(lo in y.net_cost.percentiles and hi in y.net_cost.percentiles for y in years):
+                return (
+                    [y.net_cost.percentiles[lo] for y in years],
+                    [y.net_cost.percentiles[hi] for y in years],
+                )
+            return None
+
+        outer, inner = band("p5", "p95"), band("p25", "p75")
+        if outer:
+            ax.fill_between(x, *outer, color=LIGHT, label="5th-95th percentile")
+        if inner:
+            ax.fill_between(x, *inner, color=MID, alpha=0.6, label="25th-75th percentile")
+        median = [y.net_cost.percentiles.get("p50", y.net_cost.mean) for y in years]
+        ax.plot(x, median, color=DARK, marker="o", linewidth=1.5, label="median")
+        ax.yaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.set_xlabel("year")
+        ax.set_ylabel("net cost")
+        ax.set_xticks(x)
+        ax.legend(frameon=False, fontsize=8)
+        return _svg(fig, "fan")
+
+
+def tornado(bars: Sequence[TornadoBar], base: float) -> str:
+    """Year-1 net cost with each input at its 10th and 90th percentile."""
+    with matplotlib.rc_context(RC):
+        fig = _figure(height=0.4 * len(bars) + 0.9)
+        ax = fig.add_subplot()
+        names = [b.input for b in bars]
+        for i, b in enumerate(bars):
+            ax.barh(i, b.low - base, left=base, color=LIGHT, edgecolor=DARK, linewidth=0.6)
+            ax.barh(
+                i,
+                b.high - base,
+                left=base,
+                color="white",
+                edgecolor=DARK,
+                hatch="...",
+                linewidth=0.6,
+            )
+        ax.axvline(base, color=DARK, linewidth=0.8)
+        ax.set_yticks(range(len(names)), names)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.set_xlabel("mean year-1 net cost: input at its 10th (gray) and 90th (dotted) percentile")
+        return _svg(fig, "tornado")
+
+
+def savings(alternatives: Sequence[Alternative]) -> str:
+    """Paired savings (baseline minus alternative) of each alternative, year 1."""
+    with matplotlib.rc_context(RC):
+        fig = _figure()
+        ax = fig.add_subplot()
+        styles = ["-", "--", ":", "-."]
+        hatches = ["", "///", "...", "xx"]
+        for i, alt in enumerate(alternatives):
+            d = alt.difference.samples["annual_cost"]
+            ax.hist(
+                d,
+                bins=50,
+                histtype="stepfilled" if i == 0 else "step",
+                color=LIGHT,
+                edgecolor=DARK,
+                linestyle=styles[i % 4],
+                hatch=hatches[i % 4],
+                linewidth=1.0,
+                label=alt.name,
+            )
+        ax.axvline(0, color=DARK, linewidth=0.8)
+        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.set_xlabel("year-1 savings: baseline minus alternative")
+        ax.set_ylabel("trials")
+        ax.legend(frameon=False, fontsize=8)
+        return _svg(fig, "savings")

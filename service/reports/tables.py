@@ -1,0 +1,237 @@
+"""The spreadsheet (XLSX) and CSV forms of a report.
+
+Numbers are written as numbers with formats, never as text. Every text cell that a
+spreadsheet could read as a formula (starting with =, +, -, @, tab or carriage return)
+is prefixed with an apostrophe (OWASP's advice against CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from models.results import Summary
+
+from .document import Report, input_rows
+
+__all__ = ["render_xlsx", "render_csv", "safe_text"]
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+MONEY = '"$"#,##0;-"$"#,##0'
+NUMBER = "#,##0.0"
+SHARE = "0.0%"
+
+
+def safe_text(value: str) -> str:
+    """Neutralize text a spreadsheet would evaluate as a formula."""
+    return "'" + value if value.startswith(DANGEROUS) else value
+
+
+def _cell(value: Any) -> Any:
+    return safe_text(value) if isinstance(value, str) else value
+
+
+def summary_rows(report: Report) -> list[tuple[str, str, Summary]]:
+    """(quantity, unit, summary) for every summary of the result, year 1 first."""
+    r = report.result
+    rows = [
+        ("annual_cost", "US dollars", r.annual_cost),
+        ("total_cost", "US dollars", r.total_cost),
+        ("present_value", "US dollars", r.present_value),
+        ("bed_days", "bed-days", r.bed_days),
+        ("hold_bed_days", "bed-days", r.hold_bed_days),
+        ("extra_bed_days", "bed-days", r.extra_bed_days),
+        ("detainers", "detainers", r.detainers),
+        ("honored", "detainers", r.honored),
+        ("transfers", "transfers", r.transfers),
+        ("average_beds_occupied", "beds", r.average_beds_occupied),
+    ]
+    if r.average_basis is not None:
+        rows += [(f"average_basis.{k}", "US dollars", s) for k, s in r.average_basis.items()]
+    if r.per_capita_cost is not None:
+        rows.append(("per_capita_cost", "US dollars per resident", r.per_capita_cost))
+    if r.budget_share is not None:
+        rows.append(("budget_share", "share", r.budget_share))
+    if report.comparison is not None:
+        for alt in report.comparison.alternatives:
+            rows.append((f"savings.{alt.name}", "US dollars", alt.difference.annual_cost))
+    return rows
+
+
+def _summary_header(report: Report) -> list[str]:
+    keys = list(report.result.annual_cost.percentiles)
+    return [
+        "quantity",
+        "unit",
+        "mean",
+        "sd",
+        "se",
+        "ci95_mean_low",
+        "ci95_mean_high",
+        "min",
+        "max",
+        *keys,
+    ]
+
+
+def _summary_values(s: Summary) -> list[float]:
+    return [
+        s.mean,
+        s.sd,
+        s.se,
+        s.ci95_mean[0],
+        s.ci95_mean[1],
+        s.min,
+        s.max,
+        *s.percentiles.values(),
+    ]
+
+
+def _sample_columns(report: Report) -> list[str]:
+    keys = [
+        "annual_cost",
+        "total_cost",
+        "present_value",
+        "bed_days",
+        "hold_bed_days",
+        "extra_bed_days",
+        "detainers",
+        "honored",
+        "transfers",
+    ]
+    keys += [k for k in report.result.samples if k.startswith("input:")]
+    return keys
+
+
+def _write(ws: Any, rows: Iterable[Sequence[Any]], formats: Sequence[str | None] = ()) -> None:
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+        for col, fmt in enumerate(formats, start=1):
+            if fmt:
+                ws.cell(row=ws.max_row, column=col).number_format = fmt
+
+
+def _bold_header(ws: Any) -> None:
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+
+
+def render_xlsx(report: Report, *, samples: bool = False) -> bytes:
+    """XLSX bytes: Summary, Inputs, Percentiles, Years, Components (and Samples)."""
+    r = report.result
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    _write(
+        ws,
+        [
+            ("detainer-cost report", report.title),
+            ("trials", r.trials),
+            ("start_year", r.provenance.start_year),
+            ("scenario_sha256", r.provenance.scenario_sha256),
+            ("model_version", r.provenance.model_version),
+            ("seed", r.provenance.seed),
+        ],
+    )
+    _write(ws, [()])
+    _write(ws, [_summary_header(report)])
+    for name, unit, s in summary_rows(report):
+        fmt = MONEY if unit.startswith("US dollars") else NUMBER
+        _write(ws, [(name, unit, *_summary_values(s))], [None, None] + [fmt] * 30)
+    for e in r.exceedance:
+        _write(
+            ws,
+            [(f"P(annual_cost > {e.threshold:,.0f})", "share", e.probability)],
+            [None, None, SHARE],
+        )
+
+    ws = wb.create_sheet("Inputs")
+    _write(ws, [("field", "value or distribution", "unit", "meaning", "source note")])
+    _write(
+        ws,
+        [
+            (row["field"], row["value"], row["unit"], row["meaning"], row["note"])
+            for row in input_rows(report.scenario)
+        ],
+    )
+
+    ws = wb.create_sheet("Percentiles")
+    keys = list(r.annual_cost.percentiles)
+    _write(ws, [("quantity", *keys)])
+    for name, unit, s in summary_rows(report):
+        fmt = MONEY if unit.startswith("US dollars") else NUMBER
+        _write(ws, [(name, *s.percentiles.values())], [None] + [fmt] * len(keys))
+
+    ws = wb.create_sheet("Years")
+    _write(
+        ws,
+        [
+            (
+                "year",
+                "net_cost_mean",
+                *(f"net_cost_{k}" for k in keys),
+                "bed_days_mean",
+                "detainers_mean",
+                "honored_mean",
+            )
+        ],
+    )
+    for y in r.years:
+        _write(
+            ws,
+            [
+                (
+                    y.year,
+                    y.net_cost.mean,
+                    *y.net_cost.percentiles.values(),
+                    y.bed_days.mean,
+                    y.detainers.mean,
+                    y.honored.mean,
+                )
+            ],
+            [None] + [MONEY] * (1 + len(keys)) + [NUMBER] * 3,
+        )
+
+    ws = wb.create_sheet("Components")
+    _write(ws, [("component", "mean", "sd", *keys)])
+    for name, s in r.components.items():
+        _write(
+            ws, [(name, s.mean, s.sd, *s.percentiles.values())], [None] + [MONEY] * (2 + len(keys))
+        )
+
+    if samples:
+        ws = wb.create_sheet("Samples")
+        columns = _sample_columns(report)
+        _write(ws, [("trial", *columns)])
+        arrays = [r.samples[c] for c in columns]
+        for i in range(r.samples["annual_cost"].size):
+            ws.append([i + 1, *(float(a[i]) for a in arrays)])
+    for sheet in wb.worksheets:
+        _bold_header(sheet)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def render_csv(report: Report, *, samples: bool = False) -> str:
+    """CSV text: the summary table, or with ``samples`` one row per trial."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if samples:
+        columns = _sample_columns(report)
+        writer.writerow(["trial", *columns])
+        arrays = [report.result.samples[c] for c in columns]
+        for i in range(arrays[0].size):
+            writer.writerow([i + 1, *(repr(float(a[i])) for a in arrays)])
+        return out.getvalue()
+    writer.writerow(["scenario", *_summary_header(report)])
+    title = safe_text(report.title)
+    for name, unit, s in summary_rows(report):
+        values = (repr(float(v)) for v in _summary_values(s))
+        writer.writerow([title, safe_text(name), safe_text(unit), *values])
+    return out.getvalue()

@@ -1,0 +1,235 @@
+"""POST /v1/reports: every format parses and agrees with the JSON result; formula
+injection is neutralized; output is deterministic; the PDF fetches nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+import weasyprint
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from service.reports.html import money
+from service.reports.pdf import FetchRefused, RefusingFetcher
+
+from .conftest import SCENARIO
+
+EVIL = '=HYPERLINK("http://evil.example","click")'
+REPORT_SCENARIO: dict[str, Any] = {
+    **SCENARIO,
+    "name": "Test county",
+    "daily_cost": {"dist": "uniform", "low": 60, "high": 120, "note": "KEYE 2014 range"},
+    "horizon_years": 3,
+    "thresholds": [100_000],
+    "percentiles": [5, 25, 50, 75, 95],
+}
+
+
+def json_result(client: FlaskClient, scenario: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/simulations", json=scenario)
+    assert response.status_code == 200
+    result: dict[str, Any] = response.get_json()
+    return result
+
+
+def report(client: FlaskClient, fmt: str, body: Any, **query: str) -> Any:
+    params = "&".join(f"{k}={v}" for k, v in {"format": fmt, **query}.items())
+    response = client.post(f"/v1/reports?{params}", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response
+
+
+def test_html_report_has_summary_charts_inputs_and_provenance(client: FlaskClient) -> None:
+    response = report(client, "html", REPORT_SCENARIO)
+    html = response.get_data(as_text=True)
+    result = json_result(client, REPORT_SCENARIO)
+    assert response.headers["Content-Disposition"] == 'inline; filename="Test-county.html"'
+    assert 'id="summary"' in html
+    assert money(result["annual_cost"]["percentiles"]["p50"]) in html
+    assert html.count("<svg") >= 4  # distribution, components, fan, tornado
+    assert "KEYE 2014 range" in html  # the input's source note
+    assert result["provenance"]["scenario_sha256"] in html
+    assert "8 CFR 287.7(d)" in html and "marginal" in html
+    for fetchable in (
+        'src="http',
+        "src='http",
+        'href="http',
+        "href='http",
+        "@import",
+        "url(http",
+        "url('http",
+        'url("http',
+    ):
+        assert fetchable not in html  # nothing a browser or WeasyPrint would fetch
+
+
+def test_html_is_autoescaped(client: FlaskClient) -> None:
+    html = report(client, "html", {**REPORT_SCENARIO, "name": "<script>alert(1)</script>"})
+    text = html.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_pdf_summary_numbers_equal_the_json_result(client: FlaskClient) -> None:
+    response = report(client, "pdf", REPORT_SCENARIO)
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Test-county.pdf"'
+    reader = PdfReader(io.BytesIO(response.data))
+    first = reader.pages[0].extract_text()
+    result = json_result(client, REPORT_SCENARIO)
+    p = result["annual_cost"]["percentiles"]
+    for value in (p["p50"], p["p5"], p["p95"], result["annual_cost"]["mean"]):
+        assert money(value) in first
+    assert "Page 1 of" in first
+    assert len(reader.pages) >= 3
+
+
+def test_xlsx_holds_the_same_numbers_as_numbers(client: FlaskClient) -> None:
+    response = report(client, "xlsx", REPORT_SCENARIO, samples="true")
+    wb = load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames == ["Summary", "Inputs", "Percentiles", "Years", "Components", "Samples"]
+    result = json_result(client, REPORT_SCENARIO)
+    rows = {row[0].value: row for row in wb["Summary"].iter_rows() if row[0].value}
+    annual = rows["annual_cost"]
+    header = [c.value for c in wb["Summary"][8]]
+    # Excel keeps 15 significant digits; openpyxl writes them.
+    assert annual[header.index("mean")].value == pytest.approx(
+        result["annual_cost"]["mean"], rel=1e-14
+    )
+    assert annual[header.index("mean")].data_type == "n"
+    assert annual[header.index("p50")].value == pytest.approx(
+        result["annual_cost"]["percentiles"]["p50"], rel=1e-14
+    )
+    assert "$" in annual[header.index("mean")].number_format
+    years = list(wb["Years"].iter_rows(min_row=2, values_only=True))
+    assert [y[0] for y in years] == [2026 + i for i in range(3)] or len(years) == 3
+    assert wb["Samples"].max_row == REPORT_SCENARIO["trials"] + 1
+    assert (
+        "Samples"
+        not in load_workbook(io.BytesIO(report(client, "xlsx", REPORT_SCENARIO).data)).sheetnames
+    )
+
+
+def test_csv_summary_and_samples_reparse(client: FlaskClient) -> None:
+    result = json_result(client, REPORT_SCENARIO)
+    text = report(client, "csv", REPORT_SCENARIO).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    annual = next(r for r in rows if r["quantity"] == "annual_cost")
+    assert float(annual["mean"]) == result["annual_cost"]["mean"]
+    assert float(annual["p95"]) == result["annual_cost"]["percentiles"]["p95"]
+    samples = list(
+        csv.reader(
+            io.StringIO(
+                report(client, "csv", REPORT_SCENARIO, samples="true").get_data(as_text=True)
+            )
+        )
+    )
+    assert samples[0][:2] == ["trial", "annual_cost"]
+    assert len(samples) == REPORT_SCENARIO["trials"] + 1
+    assert sum(float(r[1]) for r in samples[1:]) / REPORT_SCENARIO["trials"] == pytest.approx(
+        result["annual_cost"]["mean"]
+    )
+
+
+def test_formula_injection_is_neutralized(client: FlaskClient) -> None:
+    scenario = {
+        **REPORT_SCENARIO,
+        "name": EVIL,
+        "daily_cost": {"dist": "uniform", "low": 60, "high": 120, "note": "+cmd|x"},
+    }
+    wb = load_workbook(io.BytesIO(report(client, "xlsx", scenario).data))
+    title = wb["Summary"]["B1"]
+    assert title.value == "'" + EVIL and title.data_type == "s"
+    notes = [row[4] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[4]]
+    assert notes == ["'+cmd|x"]
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate)
+    text = report(client, "csv", scenario).get_data(as_text=True)
+    first = next(csv.DictReader(io.StringIO(text)))
+    assert first["scenario"] == "'" + EVIL
+    disposition = report(client, "pdf", scenario).headers["Content-Disposition"]
+    assert disposition == 'attachment; filename="HYPERLINK-http-evil.example-click.pdf"'
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv"])
+def test_same_request_same_bytes(client: FlaskClient, fmt: str) -> None:
+    assert report(client, fmt, REPORT_SCENARIO).data == report(client, fmt, REPORT_SCENARIO).data
+
+
+def test_comparison_report(client: FlaskClient) -> None:
+    body = {
+        "baseline": REPORT_SCENARIO,
+        "alternatives": [{"name": "decline all", "overrides": {"honor_rate": 0}}],
+    }
+    response = report(client, "html", body)
+    html = response.get_data(as_text=True)
+    assert "decline all" in html and "saves a median of" in html
+    assert "Savings of each policy alternative" in html
+    assert response.headers["Content-Disposition"].endswith('Test-county-comparison.html"')
+    rows = list(csv.DictReader(io.StringIO(report(client, "csv", body).get_data(as_text=True))))
+    assert any(r["quantity"] == "savings.decline all" for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype"),
+    [
+        ("application/pdf", "application/pdf"),
+        ("text/csv", "text/csv"),
+        ("text/html,application/xhtml+xml", "text/html"),
+        ("*/*", "text/html"),
+    ],
+)
+def test_format_by_accept(client: FlaskClient, accept: str, mimetype: str) -> None:
+    response = client.post("/v1/reports", json=REPORT_SCENARIO, headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == mimetype
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "status"),
+    [
+        ("format=docx", {}, 400),
+        ("format=csv&samples=yes", {}, 400),
+        ("", {"Accept": "image/png"}, 406),
+    ],
+)
+def test_bad_format_requests(
+    client: FlaskClient, query: str, headers: dict[str, str], status: int
+) -> None:
+    response = client.post(f"/v1/reports?{query}", json=REPORT_SCENARIO, headers=headers)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+
+
+def test_invalid_scenario_report_is_422(client: FlaskClient) -> None:
+    response = client.post("/v1/reports?format=pdf", json={**REPORT_SCENARIO, "honor_rate": 7})
+    assert response.status_code == 422
+    assert response.get_json(force=True)["errors"][0]["pointer"] == "/honor_rate"
+
+
+def test_pdf_fetcher_refuses_every_url() -> None:
+    fetcher = RefusingFetcher()
+    html = (
+        '<p>x</p><img src="http://127.0.0.1:9/x.png">'
+        '<link rel="stylesheet" href="https://cdn.example/x.css">'
+    )
+    pdf = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=".").write_pdf()
+    assert pdf.startswith(b"%PDF")
+    assert "http://127.0.0.1:9/x.png" in fetcher.refused
+    assert "https://cdn.example/x.css" in fetcher.refused
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("https://example.org/")
+
+
+def test_charts_share_no_ids(client: FlaskClient) -> None:
+    import re
+
+    html = report(client, "html", REPORT_SCENARIO).get_data(as_text=True)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    for ref in re.findall(r"url\(#([^)]+)\)", html):
+        assert ref in ids
