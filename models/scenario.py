@@ -698,7 +698,8 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     Parameters
     ----------
     data : mapping
-        The scenario, as decoded from JSON.
+        The scenario, as decoded from JSON. With ``preset`` (a preset's id), the
+        preset's scenario with the other fields applied over it.
     today : datetime.date, optional
         Sets the default ``start_year`` (this year when omitted).
 
@@ -715,6 +716,11 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         return data
     if not isinstance(data, Mapping):
         raise ScenarioError.single((), "must be a JSON object")
+    if "preset" in data:
+        from .presets import expand  # presets build on this module
+
+        data = expand(data)
+        assert isinstance(data, Mapping)
     errors = _unknown_keys(data)
     values: dict[str, Any] = {}
     canonical: dict[str, Any] = {}

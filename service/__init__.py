@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from models import simulate
+from models.presets import load_presets
 
 from . import api, meta
 from .config import load_settings
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["detainer_cost"] = state
     app.extensions["detainer_cost.runner"] = Runner(settings, state)
     app.extensions["detainer_cost.schemas"] = api.make_schemas()
+    app.extensions["detainer_cost.presets"] = load_presets()  # validated at start-up
     app.extensions["detainer_cost.openapi_text"] = meta.openapi_text(settings)
     register_hooks(app)
     register_error_handlers(app)

@@ -16,12 +16,14 @@ from .http import (
     report_format,
     require_api_key,
 )
-from .problems import InvalidBody
+from .problems import InvalidBody, NotFound
 from .runner import Runner
 from .schemas import (
     ComparisonResultSchema,
     ParameterSchema,
     PortfolioResultSchema,
+    PresetSchema,
+    PresetSummarySchema,
     SensitivityResultSchema,
     SimulationResultSchema,
     comparison_schema,
@@ -40,6 +42,8 @@ _COMPARISON = ComparisonResultSchema()
 _SENSITIVITY = SensitivityResultSchema()
 _PORTFOLIO = PortfolioResultSchema()
 _PARAMETERS = ParameterSchema(many=True)
+_PRESETS = PresetSummarySchema(many=True)
+_PRESET = PresetSchema()
 
 
 def _runner() -> Runner:
@@ -103,6 +107,22 @@ def create_portfolio() -> Response:
     """Several jurisdictions summed trial by trial."""
     result = _runner().portfolio(_body("portfolio"))
     return json_response(_PORTFOLIO.dump(result.to_dict()))
+
+
+@bp.get("/presets")
+def list_presets() -> Response:
+    """Every preset: id, title, kind, source, measure, headline."""
+    presets = current_app.extensions["detainer_cost.presets"]
+    return json_response({"presets": _PRESETS.dump([p.describe() for p in presets.values()])})
+
+
+@bp.get("/presets/<preset_id>")
+def get_preset(preset_id: str) -> Response:
+    """One preset with the source and basis of every input, and its scenario."""
+    preset = current_app.extensions["detainer_cost.presets"].get(preset_id)
+    if preset is None:
+        raise NotFound(f"no preset {preset_id!r}; GET /v1/presets lists them")
+    return json_response(_PRESET.dump(preset.to_dict()))
 
 
 @bp.get("/parameters")

@@ -15,6 +15,7 @@ __all__ = [
     "DeadlineExceeded",
     "InvalidBody",
     "NotAcceptable",
+    "NotFound",
     "Overloaded",
     "PointerError",
     "Unauthorized",
@@ -56,6 +57,13 @@ class BadRequest(ApiProblem):
         title: str = "Malformed body",
     ) -> None:
         super().__init__(detail, 400, type_, title)
+
+
+class NotFound(ApiProblem):
+    """A named resource does not exist (404)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, 404, "about:blank", "Not Found")
 
 
 class NotAcceptable(ApiProblem):

@@ -22,6 +22,8 @@ __all__ = [
     "ProblemSchema",
     "SimulationResultSchema",
     "StatusSchema",
+    "PresetSchema",
+    "PresetSummarySchema",
     "ComparisonResultSchema",
     "SensitivityResultSchema",
     "PortfolioResultSchema",
@@ -108,6 +110,9 @@ def scenario_schema() -> Schema:
     for group, members in groups.items():
         nested = Schema.from_dict(members, name=f"{group.title()}Schema")
         top[group] = fields.Nested(nested)
+    top["preset"] = StrictString(
+        metadata={"description": "A preset's id; the other fields override its scenario."}
+    )
     return Schema.from_dict(top, name="ScenarioSchema")()
 
 
@@ -371,6 +376,36 @@ class ParameterSchema(Schema):
 
 class StatusSchema(Schema):
     status = fields.String()
+
+
+class PresetSourceSchema(Schema):
+    title = fields.String(allow_none=True)
+    publisher = fields.String()
+    year = fields.Integer(allow_none=True)
+    url = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class PresetSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    kind = fields.String()
+    summary = fields.String()
+    source = fields.Nested(PresetSourceSchema)
+    measure = fields.String()
+    headline = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True)
+    derived_from_headline = fields.List(fields.String())
+
+
+class PresetParameterSchema(Schema):
+    value = fields.Raw()
+    basis = fields.String()
+    note = fields.String()
+
+
+class PresetSchema(PresetSummarySchema):
+    parameters = fields.Dict(keys=fields.String(), values=fields.Nested(PresetParameterSchema))
+    scenario = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 class PointerErrorSchema(Schema):

@@ -150,3 +150,21 @@ def test_analysis_commands_exit_2_on_bad_input(
     path.write_text(json.dumps(body))
     assert main([command, str(path)]) == 2
     assert f"error: {field}:" in capsys.readouterr().err
+
+
+def test_simulate_from_a_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["simulate", "--preset", "colorado-2011", "--trials", "300", "--format", "json"]) == 0
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["name"] == "Colorado statewide, 2010-11" and printed["trials"] == 300
+    assert main(["simulate"]) == 2
+    assert main(["simulate", "--preset", "atlantis"]) == 2
+    assert "preset" in capsys.readouterr().err
+
+
+def test_presets_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["presets"]) == 0
+    assert "cook-county-2011" in capsys.readouterr().out
+    assert main(["presets", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["parameters"]

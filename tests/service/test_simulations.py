@@ -60,3 +60,30 @@ def test_json_with_charset_and_plus_json_are_accepted(client: FlaskClient) -> No
             "/v1/simulations", data=json.dumps(SCENARIO), content_type=content_type
         )
         assert response.status_code == 200, content_type
+
+
+def test_presets_are_listed_and_served(client: FlaskClient) -> None:
+    listed = client.get("/v1/presets").get_json()["presets"]
+    ids = [p["id"] for p in listed]
+    assert "cook-county-2011" in ids and "national-2012" in ids
+    cook = client.get("/v1/presets/cook-county-2011").get_json()
+    assert cook["measure"] == "detainer-days"
+    assert cook["parameters"]["daily_cost"]["basis"] == "published"
+    assert cook["scenario"]["detainers_per_year"] == 721
+
+
+def test_unknown_preset_is_404_problem(client: FlaskClient) -> None:
+    response = client.get("/v1/presets/atlantis")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_simulation_from_a_preset_with_overrides(client: FlaskClient) -> None:
+    response = client.post(
+        "/v1/simulations", json={"preset": "king-county-2011", "trials": 500, "honor_rate": 0}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["annual_cost"]["max"] == 0
+    bad = client.post("/v1/simulations", json={"preset": "atlantis"})
+    assert bad.status_code == 422
+    assert bad.get_json(force=True)["errors"][0]["pointer"] == "/preset"
