@@ -62,7 +62,10 @@ wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench_engine.py
+	PYTHONPATH=. $(BIN)/python benchmarks/bench_peers.py
+	PYTHONPATH=. $(BIN)/python benchmarks/bench_http.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

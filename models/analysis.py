@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from scipy import stats
 from scipy.stats import qmc
 
-from .engine import COMPONENTS, build_result, run, run_trials
+from .engine import COMPONENTS, PER_TRIAL_KEYS, build_result, run, run_trials
 from .errors import FieldError, Path, ScenarioError
 from .results import SimulationResult, Summary, summarize
 from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario
@@ -41,18 +41,6 @@ MAX_ALTERNATIVES = 20
 MAX_MEMBERS = 50
 #: Fields an alternative may not change: its trials must pair with the baseline's.
 FROZEN_IN_ALTERNATIVES = ("trials", "seed", "horizon_years", "start_year", "precision")
-#: Sample keys whose differences and totals are reported.
-PAIRED_KEYS = (
-    "annual_cost",
-    "total_cost",
-    "present_value",
-    "bed_days",
-    "hold_bed_days",
-    "extra_bed_days",
-    "detainers",
-    "honored",
-    "transfers",
-)
 
 #: UMRA intergovernmental mandate threshold by year, US dollars: $50M in 1996 dollars,
 #: adjusted for inflation (Congressional Budget Office; the values CBO published).
@@ -217,9 +205,9 @@ def _alternatives(baseline: Mapping[str, Any], alternatives: object) -> list[tup
 def _paired(
     base: Mapping[str, Array], alt: Mapping[str, Array], percentiles: Sequence[float]
 ) -> Difference:
-    diffs = {k: base[k] - alt[k] for k in PAIRED_KEYS}
+    diffs = {k: base[k] - alt[k] for k in PER_TRIAL_KEYS}
     return Difference(
-        summaries={k: summarize(diffs[k], percentiles) for k in PAIRED_KEYS},
+        summaries={k: summarize(diffs[k], percentiles) for k in PER_TRIAL_KEYS},
         components={
             k: summarize(base[f"component:{k}"] - alt[f"component:{k}"], percentiles)
             for k in COMPONENTS
@@ -619,7 +607,7 @@ def _threshold(value: object) -> tuple[float | None, str | None]:
         if unknown:
             raise ScenarioError.single(("threshold", unknown[0]), "is not a threshold option")
         year = value.get("umra_year")
-        if year not in UMRA_THRESHOLDS:
+        if not isinstance(year, int) or isinstance(year, bool) or year not in UMRA_THRESHOLDS:
             known = ", ".join(str(y) for y in UMRA_THRESHOLDS)
             raise ScenarioError.single(
                 ("threshold", "umra_year"), f"must be one of the years CBO published: {known}"

@@ -101,13 +101,20 @@ def format_table(result: SimulationResult) -> str:
     return "\n".join(lines)
 
 
-def _run(args: argparse.Namespace, call: Callable[[Any], Any], table: Callable[[Any], str]) -> int:
-    """Load the body, run ``call`` on it, print JSON or a table; errors exit 2."""
-    try:
-        body = _load(args.scenario)
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"error: cannot read {args.scenario}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+def _run(
+    args: argparse.Namespace,
+    call: Callable[[Any], Any],
+    table: Callable[[Any], str],
+    body: Any = None,
+) -> int:
+    """Load the body (unless given), run ``call`` on it, print JSON or a table; errors
+    exit 2."""
+    if body is None:
+        try:
+            body = _load(args.scenario)
+        except (OSError, json.JSONDecodeError) as exc:
+            print(f"error: cannot read {args.scenario}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         result = call(body)
     except ScenarioError as exc:
@@ -219,17 +226,12 @@ def _simulate(args: argparse.Namespace) -> int:
             scenario["trials"] = args.trials
         if args.seed is not None:
             scenario["seed"] = args.seed
-    try:
-        result = simulate(scenario, progress=ProgressBar(sys.stderr))
-    except ScenarioError as exc:
-        for error in exc.errors:
-            print(f"error: {error.field}: {error.reason}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
-    else:
-        print(format_table(result))
-    return 0
+    return _run(
+        args,
+        lambda body: simulate(body, progress=ProgressBar(sys.stderr)),
+        format_table,
+        scenario,
+    )
 
 
 def presets_markdown() -> str:

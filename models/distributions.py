@@ -177,7 +177,22 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
     if errors:
         raise ScenarioError(errors)
     builder = _BUILDERS[kind]
-    return builder(spec, path)
+    too_extreme = "these parameters cannot be computed with (too extreme); widen or simplify them"
+    try:
+        # Extreme but valid parameters make scipy warn about its own intermediate
+        # values; what matters is whether the distribution it gives is usable.
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            dist = builder(spec, path)
+            low, high = dist.support()
+            probe = dist.ppf([0.001, 0.5, 0.999])
+    except ScenarioError:
+        raise
+    except (ArithmeticError, ValueError):
+        raise ScenarioError.single(path, too_extreme) from None
+    if math.isnan(low) or math.isnan(high) or not np.all(np.isfinite(probe)):
+        raise ScenarioError.single(path, too_extreme)
+    return dist
 
 
 def _num(spec: Mapping[str, Any], key: str, path: Path) -> float:
@@ -314,16 +329,24 @@ def _beta(spec: Mapping[str, Any], path: Path) -> Distribution:
     return _make("beta", spec, stats.beta(mean * k, (1 - mean) * k), path)
 
 
+#: Largest mean of a discrete family: far above any count or dollar figure a scenario
+#: needs, and below the sizes at which scipy's discrete quantiles stop answering.
+MAX_DISCRETE_MEAN = 1e12
+
+
 def _poisson(spec: Mapping[str, Any], path: Path) -> Distribution:
     mean = _num(spec, "mean", path)
-    if mean < 0:
-        raise ScenarioError.single((*path, "mean"), "must be at least 0")
+    if not 0 <= mean <= MAX_DISCRETE_MEAN:
+        raise ScenarioError.single((*path, "mean"), f"must lie between 0 and {MAX_DISCRETE_MEAN:g}")
     return _make("poisson", spec, stats.poisson(mean), path)
 
 
 def _negative_binomial(spec: Mapping[str, Any], path: Path) -> Distribution:
     mean = _positive(spec, "mean", path)
     size = _positive(spec, "dispersion", path)
+    for key, value in (("mean", mean), ("dispersion", size)):
+        if value > MAX_DISCRETE_MEAN:
+            raise ScenarioError.single((*path, key), f"must be at most {MAX_DISCRETE_MEAN:g}")
     # Variance = mean + mean**2 / dispersion (dispersion is the "size" r).
     return _make("negative_binomial", spec, stats.nbinom(size, size / (size + mean)), path)
 

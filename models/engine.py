@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from . import sampling
 from .calendar import HoldTable, hold_table
+from .errors import ScenarioError
 from .results import (
     Convergence,
     Exceedance,
@@ -94,6 +95,12 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
         matrix = np.column_stack([draws[n] for n in names])
         shuffled = sampling.iman_conover(matrix, target, rng=correlation_rng)
         draws.update({n: shuffled[:, j] for j, n in enumerate(names)})
+    for name, values in draws.items():
+        if not np.all(np.isfinite(values)):
+            raise ScenarioError.single(
+                tuple(name.split(".")),
+                "this distribution gave non-finite draws; widen or simplify its parameters",
+            )
     return {n: np.rint(v) if BY_NAME[n].count else v for n, v in draws.items()}
 
 
@@ -217,6 +224,19 @@ def year_volumes(
         claims,
     )
 
+
+#: Per-trial outputs summarized in every result (year 1, and over the horizon).
+PER_TRIAL_KEYS = (
+    "annual_cost",
+    "total_cost",
+    "present_value",
+    "bed_days",
+    "hold_bed_days",
+    "extra_bed_days",
+    "detainers",
+    "honored",
+    "transfers",
+)
 
 COMPONENTS = (
     "hold",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import functools
+import mimetypes
 import os
 from importlib import resources
 from typing import Any
 
 import flask_swagger_ui
 import yaml
-from flask import Blueprint, Response, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app
 
 from . import metrics
 from .errors import problem_response
@@ -73,16 +74,36 @@ def openapi_yaml() -> Response:
     return Response(text, mimetype="application/yaml")
 
 
+@functools.lru_cache(maxsize=64)
+def _file(folder: str, name: str) -> bytes | None:
+    """A file of one of our asset folders, read once; None unless it is listed there
+    (so no path can leave the folder)."""
+    if name not in os.listdir(folder):
+        return None
+    with open(os.path.join(folder, name), "rb") as fh:
+        return fh.read()
+
+
+def _asset(folder: str, name: str, max_age: int) -> Response:
+    body = _file(folder, name)
+    if body is None:
+        abort(404)
+    mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = Response(body, mimetype=mimetype)
+    response.cache_control.max_age = max_age
+    return response
+
+
 @bp.get("/docs")
 def docs() -> Response:
     """Interactive documentation (Swagger UI, served from local files)."""
-    return send_from_directory(STATIC, "docs.html", mimetype="text/html", max_age=0)
+    return _asset(STATIC, "docs.html", 0)
 
 
 @bp.get("/")
 def index() -> Response:
     """The scenario page: a form, the report inline, downloads."""
-    return send_from_directory(STATIC, "index.html", mimetype="text/html", max_age=0)
+    return _asset(STATIC, "index.html", 0)
 
 
 @bp.get("/assets/<path:filename>")
@@ -90,14 +111,14 @@ def page_asset(filename: str) -> Response:
     """The scenario page's script and style sheet."""
     if filename not in PAGE_ASSETS:
         abort(404)
-    return send_from_directory(STATIC, filename, max_age=300)
+    return _asset(STATIC, filename, 300)
 
 
 @bp.get("/docs/assets/<path:filename>")
 def docs_asset(filename: str) -> Response:
     """Swagger UI's files, and the page's own script."""
     folder = STATIC if filename in OWN_ASSETS else SWAGGER_DIST
-    return send_from_directory(folder, filename, max_age=3600)
+    return _asset(folder, filename, 3600)
 
 
 class _NoAliases(yaml.SafeDumper):

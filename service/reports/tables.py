@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from models.engine import PER_TRIAL_KEYS
 from models.results import Summary
 
 from .document import Report, input_rows
@@ -93,17 +94,7 @@ def _summary_values(s: Summary) -> list[float]:
 
 
 def _sample_columns(report: Report) -> list[str]:
-    keys = [
-        "annual_cost",
-        "total_cost",
-        "present_value",
-        "bed_days",
-        "hold_bed_days",
-        "extra_bed_days",
-        "detainers",
-        "honored",
-        "transfers",
-    ]
+    keys = list(PER_TRIAL_KEYS)
     keys += [k for k in report.result.samples if k.startswith("input:")]
     return keys
 

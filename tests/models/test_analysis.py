@@ -190,3 +190,9 @@ def test_sobol_works_with_a_single_uncertain_input() -> None:
     (index,) = sensitivity(single, sobol_n=256, tornado_trials=10).sobol
     assert index.input == "daily_cost"
     assert index.first_order == pytest.approx(1.0, abs=0.05)
+
+
+def test_umra_year_of_the_wrong_type_is_a_field_error() -> None:  # found by schemathesis
+    with pytest.raises(ScenarioError) as info:
+        portfolio([BASE], threshold={"umra_year": {}})
+    assert info.value.field == "threshold.umra_year"

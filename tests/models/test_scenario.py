@@ -168,3 +168,16 @@ def test_field_table_describes_every_field() -> None:
         assert d["description"] and d["unit"] and d["type"]
     rates = [f for f in FIELDS if f.unit.startswith("share (0-1)")]
     assert all(f.bounded and f.low == 0 and f.high == 1 for f in rates)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "beta", "mean": 0.9999999999999999, "sd": 5e-324},  # found by schemathesis
+        {"dist": "gamma", "mean": 1, "sd": 1e-300},
+    ],
+)
+def test_parameters_too_extreme_to_compute_are_rejected(spec: dict[str, Any]) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(with_(daily_cost=spec))
+    assert info.value.field == "daily_cost"

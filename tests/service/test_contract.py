@@ -61,3 +61,10 @@ def test_served_spec_carries_configured_limits(make_app: Any) -> None:
 
 def test_default_served_spec_equals_the_file(client: FlaskClient) -> None:
     assert yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True)) == SPEC
+
+
+def test_preset_ids_in_the_spec_are_the_presets() -> None:
+    from models.presets import load_presets
+
+    enum = SPEC["components"]["schemas"]["PresetScenario"]["properties"]["preset"]["enum"]
+    assert sorted(enum) == sorted(load_presets())

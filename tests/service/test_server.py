@@ -9,7 +9,6 @@ from __future__ import annotations
 import glob
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,17 +22,12 @@ import pytest
 import requests
 from prometheus_client.mmap_dict import MmapedDict
 
+from benchmarks.load import free_port
+
 from .conftest import ROOT, SCENARIO
 
 pytestmark = pytest.mark.slow
 STARTUP_SECONDS = 90
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
