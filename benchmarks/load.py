@@ -106,8 +106,14 @@ def worker_rss_mb(master: int) -> list[float]:
     return sorted(out)
 
 
-def drive(url: str, concurrency: int, seconds: float, body: dict[str, Any]) -> dict[str, Any]:
-    """``concurrency`` clients posting ``body`` for ``seconds``; returns the figures."""
+def drive(
+    url: str, concurrency: int, seconds: float, body: dict[str, Any], *, fresh: bool = False
+) -> dict[str, Any]:
+    """``concurrency`` clients posting ``body`` for ``seconds``; returns the figures.
+
+    With ``fresh`` every request opens a new connection (``Connection: close``), so the
+    kernel spreads requests over the workers instead of each client keeping one.
+    """
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     problems: list[str] = []
@@ -116,10 +122,12 @@ def drive(url: str, concurrency: int, seconds: float, body: dict[str, Any]) -> d
 
     def client() -> None:
         session = requests.Session()
+        headers = {"Connection": "close"} if fresh else {}
         while time.monotonic() < stop and len(latencies) < MAX_REQUESTS_PER_LEVEL:
             start = time.perf_counter()
             try:
-                response = session.post(url + "/v1/simulations", json=body, timeout=60)
+                post = requests.post if fresh else session.post
+                response = post(url + "/v1/simulations", json=body, timeout=60, headers=headers)
                 status = str(response.status_code)
                 if response.status_code == 503 and "Retry-After" not in response.headers:
                     problems.append("503 without Retry-After")
