@@ -128,11 +128,6 @@ class Distribution:
         return (float(low), float(high))
 
 
-def fixed(value: float) -> Distribution:
-    """A fixed value (no uncertainty)."""
-    return Distribution("fixed", float(value), None, (float(value),))
-
-
 def parse_distribution(spec: object, path: Path) -> Distribution:
     """Validate a distribution spec and build it.
 

@@ -30,7 +30,6 @@ __all__ = [
     "comparison_schema",
     "portfolio_schema",
     "load_body",
-    "load_scenario",
     "scenario_schema",
 ]
 
@@ -147,8 +146,9 @@ def _flatten(messages: Any, prefix: str = "") -> list[PointerError]:
     return [PointerError(prefix, text)]
 
 
-def load_scenario(schema: Schema, body: Any) -> dict[str, Any]:
-    """Load a scenario body, or raise a list of pointer errors.
+def load_body(schema: Schema, body: Any) -> dict[str, Any]:
+    """Load a request body (a scenario, comparison or portfolio), or raise a list of
+    pointer errors.
 
     Raises
     ------
@@ -353,11 +353,6 @@ def portfolio_schema(scenario: Schema) -> Schema:
         },
         name="PortfolioRequestSchema",
     )()
-
-
-def load_body(schema: Schema, body: Any) -> dict[str, Any]:
-    """Load any request body, or raise ``ValueError`` carrying pointer errors."""
-    return load_scenario(schema, body)
 
 
 class ParameterSchema(Schema):
