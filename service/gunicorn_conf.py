@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from typing import Any
 
 # One BLAS thread per worker: the workers are the parallelism. Set before any worker
@@ -24,7 +25,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
 worker_class = "gthread"
 threads = int(os.environ.get("DETAINER_COST_THREADS", "4"))
 _deadline = float(os.environ.get("DETAINER_COST_REQUEST_DEADLINE", "30"))
-timeout = int(_deadline) + 15
+timeout = int(_deadline) + 15  # graceful_timeout too: drain, then finish the longest run
 graceful_timeout = timeout
 keepalive = 5
 max_requests = 1000
@@ -49,15 +50,26 @@ def on_starting(server: Any) -> None:
         os.remove(path)
 
 
+#: Seconds a worker keeps serving after SIGTERM while /readyz answers 503, so that a
+#: load balancer stops sending before the listener closes (connections that reach a
+#: closed listener are reset unanswered).
+DRAIN_SECONDS = float(os.environ.get("DETAINER_COST_DRAIN_SECONDS", "2"))
+
+
 def post_worker_init(worker: Any) -> None:
-    """On SIGTERM, mark the app as draining (``/readyz`` 503), then stop gracefully."""
+    """On SIGTERM, mark the app as draining (``/readyz`` 503), keep serving for
+    ``DRAIN_SECONDS``, then stop gracefully (finishing every accepted request)."""
     original = signal.getsignal(signal.SIGTERM)
 
     def drain(signum: int, frame: Any) -> None:
         state = getattr(worker.wsgi, "extensions", {}).get("detainer_cost")
         if state is not None:
             state.draining = True
-        if callable(original):
+        if not callable(original):
+            return
+        if DRAIN_SECONDS > 0:
+            threading.Timer(DRAIN_SECONDS, original, args=(signum, frame)).start()
+        else:
             original(signum, frame)
 
     signal.signal(signal.SIGTERM, drain)
