@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from models import SimulationResult, simulate
@@ -68,7 +68,6 @@ class ServiceState:
     in_flight: InFlight
     ready: bool = False
     draining: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class Runner:
