@@ -17,7 +17,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import requests
+
+from service.cli import gunicorn_command
 
 BODY = {
     "detainers_per_year": 1200,
@@ -48,19 +49,7 @@ def free_port() -> int:
 def gunicorn(workers: int, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """A gunicorn of the service on a free loopback port; yields (url, master pid)."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "python:service.gunicorn_conf",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--access-logfile",
-        "/dev/null",
-    ]
+    command = [*gunicorn_command(f"127.0.0.1:{port}", workers), "--access-logfile", "/dev/null"]
     proc = subprocess.Popen(
         command,
         env={**os.environ, **(env or {})},

@@ -15,10 +15,11 @@ from .http import report_filename
 from .reports import FORMATS, render
 from .runner import build_report
 
-__all__ = ["main"]
+__all__ = ["gunicorn_command", "main"]
 
 
-def _serve(args: argparse.Namespace) -> int:
+def gunicorn_command(bind: str, workers: int | None = None) -> list[str]:
+    """The command that serves the app under gunicorn with service/gunicorn_conf.py."""
     command = [
         sys.executable,
         "-m",
@@ -26,10 +27,15 @@ def _serve(args: argparse.Namespace) -> int:
         "-c",
         "python:service.gunicorn_conf",
         "--bind",
-        f"{args.host}:{args.port}",
+        bind,
     ]
-    if args.workers is not None:
-        command += ["--workers", str(args.workers)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    return command
+
+
+def _serve(args: argparse.Namespace) -> int:
+    command = gunicorn_command(f"{args.host}:{args.port}", args.workers)
     print(
         f"detainer-cost: serving on http://{args.host}:{args.port} "
         f"(docs: http://{args.host}:{args.port}/docs)",

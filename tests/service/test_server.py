@@ -23,6 +23,7 @@ import requests
 from prometheus_client.mmap_dict import MmapedDict
 
 from benchmarks.load import free_port
+from service.cli import gunicorn_command
 
 from .conftest import ROOT, SCENARIO
 
@@ -85,17 +86,7 @@ def test_metrics_add_up_across_two_workers(tmp_path: Path) -> None:
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "python:service.gunicorn_conf",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-    ]
+    command = gunicorn_command(f"127.0.0.1:{port}", 2)
     with server(command, port, tmp_path / "log", env=env, cwd=tmp_path):
         base = f"http://127.0.0.1:{port}"
         sent = 0
