@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["FieldError", "ScenarioError", "Path"]
+__all__ = ["FieldError", "ScenarioError", "Path", "pointer"]
 
 Path = tuple[str | int, ...]
 
@@ -34,7 +34,12 @@ class FieldError:
     @property
     def pointer(self) -> str:
         """The RFC 6901 JSON pointer to the field (``/offsets/scaap_reimbursement_rate``)."""
-        return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self.path)
+        return pointer(self.path)
+
+
+def pointer(path: Path) -> str:
+    """RFC 6901 JSON pointer of a path: ``("a/b", 2)`` -> ``/a~1b/2``; ``()`` -> ``""``."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def dotted(path: Path) -> str:

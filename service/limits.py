@@ -10,15 +10,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from models.analysis import WorkItem
-from models.errors import Path
+from models.errors import pointer
 
 from .problems import DeadlineExceeded, Overloaded, WorkBudgetExceeded
 
 __all__ = ["Deadline", "InFlight", "check_work"]
-
-
-def _pointer(path: Path) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def check_work(items: Sequence[WorkItem], settings: Mapping[str, Any]) -> int:
@@ -45,13 +41,13 @@ def check_work(items: Sequence[WorkItem], settings: Mapping[str, Any]) -> int:
     for path, trials, _ in items:
         if path and trials > settings["MAX_TRIALS"]:
             raise WorkBudgetExceeded(
-                _pointer(path),
+                pointer(path),
                 f"at most {settings['MAX_TRIALS']} trials per run (asked {trials})",
             )
     total = sum(trials * years for _, trials, years in items)
     if total > settings["MAX_WORK"]:
         raise WorkBudgetExceeded(
-            _pointer(items[0][0]),
+            pointer(items[0][0]),
             f"this request needs {total} trial-years (trials x horizon_years over every "
             f"run it asks for), over the budget of {settings['MAX_WORK']}; ask for fewer "
             "trials, years or runs",

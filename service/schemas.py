@@ -13,6 +13,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from models.distributions import is_number
+from models.errors import pointer
 from models.scenario import FIELDS, GROUPS, FieldSpec
 
 from .problems import PointerError
@@ -34,19 +36,11 @@ __all__ = [
 ]
 
 
-def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
-
-
 class StrictNumber(fields.Field[Any]):
     """A finite JSON number, never a string, boolean or NaN; passed through unchanged."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not _is_number(value):
+        if not is_number(value):
             raise ValidationError("must be a finite number")
         return value
 
@@ -65,7 +59,7 @@ class Uncertain(fields.Field[Any]):
     """A number, or a distribution object with a ``dist`` name (checked by the engine)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if _is_number(value):
+        if is_number(value):
             return value
         if isinstance(value, Mapping) and isinstance(value.get("dist"), str):
             return dict(value)
@@ -115,17 +109,13 @@ def scenario_schema() -> Schema:
     return Schema.from_dict(top, name="ScenarioSchema")()
 
 
-def _escape(part: object) -> str:
-    return str(part).replace("~", "~0").replace("/", "~1")
-
-
 def _flatten(messages: Any, prefix: str = "") -> list[PointerError]:
     """Turn marshmallow's nested messages into pointer errors."""
     if isinstance(messages, Mapping):
         out: list[PointerError] = []
         for key, value in messages.items():
-            pointer = prefix if key == "_schema" else f"{prefix}/{_escape(key)}"
-            out += _flatten(value, pointer)
+            here = prefix if key == "_schema" else prefix + pointer((key,))
+            out += _flatten(value, here)
         return out
     if isinstance(messages, list | tuple):
         out = []
@@ -327,7 +317,7 @@ class Threshold(fields.Field[Any]):
     """A dollar amount, or an object naming a UMRA year (checked by the engine)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if _is_number(value) or isinstance(value, Mapping):
+        if is_number(value) or isinstance(value, Mapping):
             return value
         raise ValidationError('must be a dollar amount or {"umra_year": YEAR}')
 
