@@ -2,18 +2,19 @@
 
 Numbers are written as numbers with formats, never as text. Every text cell that a
 spreadsheet could read as a formula (starting with =, +, -, @, tab or carriage return)
-is prefixed with an apostrophe (OWASP's advice against CSV injection).
+is prefixed with an apostrophe (OWASP's advice against CSV injection), and so is every
+line of a text cell after a line break (CR, LF or CRLF), because a reader that takes a
+bare CR or LF as the end of a row would start a cell there. The CSV is RFC 4180: CRLF
+ends a row, and a field holding CR or LF is quoted.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from models.engine import PER_TRIAL_KEYS
 from models.results import Summary
@@ -23,14 +24,17 @@ from .document import Report, input_rows
 __all__ = ["render_xlsx", "render_csv", "safe_text"]
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+#: The start of the text and every line break, where followed by a dangerous character.
+_LINE_STARTS = re.compile(r"(\A|\r\n|\r|\n)(?=[=+\-@\t\r])")
 MONEY = '"$"#,##0;-"$"#,##0'
 NUMBER = "#,##0.0"
 SHARE = "0.0%"
 
 
 def safe_text(value: str) -> str:
-    """Neutralize text a spreadsheet would evaluate as a formula."""
-    return "'" + value if value.startswith(DANGEROUS) else value
+    """Neutralize text a spreadsheet would evaluate as a formula: an apostrophe before
+    the text, and after every line break, that starts with a character in ``DANGEROUS``."""
+    return _LINE_STARTS.sub(lambda m: m.group(1) + "'", value)
 
 
 def _cell(value: Any) -> Any:
@@ -108,12 +112,16 @@ def _write(ws: Any, rows: Iterable[Sequence[Any]], formats: Sequence[str | None]
 
 
 def _bold_header(ws: Any) -> None:
+    from openpyxl.styles import Font
+
     for cell in ws[1]:
         cell.font = Font(bold=True)
 
 
 def render_xlsx(report: Report, *, samples: bool = False) -> bytes:
     """XLSX bytes: Summary, Inputs, Percentiles, Years, Components (and Samples)."""
+    from openpyxl import Workbook  # imported here: only this format needs it
+
     r = report.result
     wb = Workbook()
     ws = wb.active
@@ -212,7 +220,9 @@ def render_xlsx(report: Report, *, samples: bool = False) -> bytes:
 def render_csv(report: Report, *, samples: bool = False) -> str:
     """CSV text: the summary table, or with ``samples`` one row per trial."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF rows (RFC 4180); a field that holds CR or LF is then quoted, as the csv
+    # module quotes every field holding a character of the line terminator.
+    writer = csv.writer(out, lineterminator="\r\n")
     if samples:
         columns = _sample_columns(report)
         writer.writerow(["trial", *columns])

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -15,8 +18,9 @@ from pypdf import PdfReader
 
 from service.reports.html import money
 from service.reports.pdf import FetchRefused, RefusingFetcher
+from service.reports.tables import safe_text
 
-from .conftest import SCENARIO
+from .conftest import ROOT, SCENARIO
 
 EVIL = '=HYPERLINK("http://evil.example","click")'
 REPORT_SCENARIO: dict[str, Any] = {
@@ -156,9 +160,108 @@ def test_formula_injection_is_neutralized(client: FlaskClient) -> None:
     assert disposition == 'attachment; filename="HYPERLINK-http-evil.example-click.pdf"'
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("brk", ["\r", "\n", "\r\n"], ids=["CR", "LF", "CRLF"])
+def test_csv_line_break_cannot_start_a_formula(client: FlaskClient, brk: str) -> None:
+    name = f"Budget{brk}=2+3"
+    note = f"KEYE{brk}@SUM(A1){brk}-cmd|x"
+    scenario = {
+        **REPORT_SCENARIO,
+        "name": name,
+        "daily_cost": {"dist": "uniform", "low": 60, "high": 120, "note": note},
+    }
+    text = report(client, "csv", scenario).get_data(as_text=True)
+    # A naive reader: every CR, LF or CRLF ends a row, every comma ends a cell. No cell
+    # it sees may start a formula (a number such as -12.5 is not one).
+    for line in text.splitlines():
+        for cell in line.split(","):
+            cell = cell.strip('"')
+            assert _is_number(cell) or not cell.startswith(FORMULA_START), repr(line)
+    # The csv module (RFC 4180): the field is quoted, one row per summary, and the name
+    # reads back with an apostrophe after the break.
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert len(rows) == len([r for r in rows if r["quantity"]]) > 5
+    assert {r["scenario"] for r in rows} == {f"Budget{brk}'=2+3"}
+    assert f'"Budget{brk}\'=2+3"' in text
+    # XLSX: text, never a formula, every line neutralized (XML reads a CR back as LF).
+    wb = load_workbook(io.BytesIO(report(client, "xlsx", scenario).data))
+    title = wb["Summary"]["B1"]
+    assert title.data_type == "s" and title.value.splitlines() == ["Budget", "'=2+3"]
+    notes = [row[4] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[4]]
+    assert [n.splitlines() for n in notes] == [["KEYE", "'@SUM(A1)", "'-cmd|x"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("plain", "plain"),
+        ("=1+2", "'=1+2"),
+        ("a\r=1", "a\r'=1"),
+        ("a\n+1", "a\n'+1"),
+        ("a\r\n-1", "a\r\n'-1"),
+        ("a\r\r@1", "a\r'\r'@1"),
+        ("two\nlines", "two\nlines"),
+    ],
+)
+def test_safe_text_neutralizes_every_line(text: str, safe: str) -> None:
+    assert safe_text(text) == safe
+
+
 @pytest.mark.parametrize("fmt", ["html", "csv"])
 def test_same_request_same_bytes(client: FlaskClient, fmt: str) -> None:
     assert report(client, fmt, REPORT_SCENARIO).data == report(client, fmt, REPORT_SCENARIO).data
+
+
+CONCURRENT_RENDER = """
+import hashlib, json, sys, threading
+from service.reports import render
+from service.runner import build_report
+
+report, _ = build_report(json.loads(sys.argv[1]))
+n = 8
+start = threading.Barrier(n)
+digests = [""] * n
+
+def draw(i):
+    start.wait()  # every thread's first render at once, in a process that drew nothing
+    digests[i] = hashlib.sha256(render(report, "html").body).hexdigest()
+
+threads = [threading.Thread(target=draw, args=(i,)) for i in range(n)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+alone = hashlib.sha256(render(report, "html").body).hexdigest()
+print(json.dumps({"concurrent": digests, "alone": alone}))
+"""
+
+
+def test_concurrent_first_html_reports_are_byte_identical() -> None:
+    """Gunicorn's threaded workers render reports at once; matplotlib's style is global.
+    Eight threads of a fresh process render the same report together: all eight bytes
+    equal one another and a render made alone afterwards."""
+    body = {**REPORT_SCENARIO, "trials": 200}
+    done = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_RENDER, json.dumps(body)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    digests = json.loads(done.stdout)
+    assert set(digests["concurrent"]) == {digests["alone"]}
 
 
 def test_comparison_report(client: FlaskClient) -> None:
