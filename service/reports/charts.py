@@ -4,13 +4,22 @@ matplotlib's object API only (``Figure`` with the SVG backend; never pyplot stat
 the server). Output is deterministic: a fixed SVG hash salt, no date in the metadata,
 text kept as text. Gray tones with hatching and line styles, so a chart reads in
 grayscale; axes labelled, money in dollars.
+
+Thread safety: the style (``RC``) is matplotlib's global rcParams, set by
+``matplotlib.rc_context`` for the time a chart is drawn, and some of it
+(``svg.hashsalt``, ``svg.fonttype``) is read only when the SVG is written, so it cannot
+be given per figure. Under gunicorn's threaded workers two requests may draw at once,
+and one thread leaving its ``rc_context`` would reset the style under the other; so
+every chart is drawn and written while holding one module lock (``_style``).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
@@ -34,6 +43,14 @@ RC: Any = {
     "axes.spines.right": False,
 }
 DARK, MID, LIGHT = "#222222", "#777777", "#c8c8c8"
+_LOCK = threading.RLock()
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """The chart style, for this thread alone: the lock, then ``RC`` in rcParams."""
+    with _LOCK, matplotlib.rc_context(RC):
+        yield
 
 
 def dollars(value: float, _pos: object = None) -> str:
@@ -56,7 +73,7 @@ def _svg(fig: Figure, prefix: str) -> str:
     """The figure as inline SVG, every id and reference prefixed with ``prefix`` so that
     several charts can share one HTML document without clashing ids."""
     out = io.StringIO()
-    with matplotlib.rc_context(RC):
+    with _style():
         FigureCanvasSVG(fig).print_svg(  # type: ignore[no-untyped-call]
             out, metadata={"Date": None, "Creator": None}
         )
@@ -66,7 +83,7 @@ def _svg(fig: Figure, prefix: str) -> str:
 
 
 def _figure(width: float = 6.5, height: float = 3.0) -> Figure:
-    with matplotlib.rc_context(RC):
+    with _style():
         fig = Figure(figsize=(width, height), layout="constrained")
     return fig
 
@@ -75,7 +92,7 @@ def distribution(
     samples: NDArray[np.float64], summary: Summary, thresholds: Sequence[float], title: str
 ) -> str:
     """Histogram of year-1 net cost with its percentiles and thresholds marked."""
-    with matplotlib.rc_context(RC):
+    with _style():
         fig = _figure()
         ax = fig.add_subplot()
         ax.hist(samples, bins=50, color=LIGHT, edgecolor=MID, linewidth=0.4)
@@ -100,7 +117,7 @@ def distribution(
 
 def components(summaries: Mapping[str, Summary]) -> str:
     """Mean of each cost component and offset (offsets negative), horizontal bars."""
-    with matplotlib.rc_context(RC):
+    with _style():
         names = list(summaries)
         means = [summaries[n].mean for n in names]
         fig = _figure(height=0.35 * len(names) + 0.8)
@@ -124,7 +141,7 @@ def components(summaries: Mapping[str, Summary]) -> str:
 
 def fan(years: Sequence[YearSummary]) -> str:
     """Net cost by year: median line, 25-75 and 5-95 bands."""
-    with matplotlib.rc_context(RC):
+    with _style():
         fig = _figure()
         ax = fig.add_subplot()
         x = [y.year for y in years]
@@ -154,7 +171,7 @@ def fan(years: Sequence[YearSummary]) -> str:
 
 def tornado(bars: Sequence[TornadoBar], base: float) -> str:
     """Year-1 net cost with each input at its 10th and 90th percentile."""
-    with matplotlib.rc_context(RC):
+    with _style():
         fig = _figure(height=0.4 * len(bars) + 0.9)
         ax = fig.add_subplot()
         names = [b.input for b in bars]
@@ -179,7 +196,7 @@ def tornado(bars: Sequence[TornadoBar], base: float) -> str:
 
 def savings(alternatives: Sequence[Alternative]) -> str:
     """Paired savings (baseline minus alternative) of each alternative, year 1."""
-    with matplotlib.rc_context(RC):
+    with _style():
         fig = _figure()
         ax = fig.add_subplot()
         styles = ["-", "--", ":", "-."]
