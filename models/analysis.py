@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from scipy import stats
 from scipy.stats import qmc
 
-from .engine import COMPONENTS, PER_TRIAL_KEYS, build_result, run, run_trials
+from .engine import COMPONENTS, PER_TRIAL_KEYS, Cancel, build_result, run, run_trials
 from .errors import FieldError, Path, ScenarioError
 from .results import SimulationResult, Summary, summarize
 from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario
@@ -216,6 +216,14 @@ def _paired(
     )
 
 
+def _part(progress: Progress | None, offset: int, total: int) -> Progress | None:
+    """``progress`` for one part of a larger job: reports ``offset + done`` of ``total``."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, _: report(offset + done, total)
+
+
 def compare(
     baseline: Mapping[str, Any],
     alternatives: object,
@@ -223,6 +231,7 @@ def compare(
     rng: Any = None,
     budget: Budget | None = None,
     progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> ComparisonResult:
     """Compare policy alternatives with the baseline, with common random numbers.
 
@@ -243,7 +252,9 @@ def compare(
     budget : callable, optional
         Called with the work (one item per scenario run) before any is done.
     progress : callable, optional
-        Passed to every run, as in :func:`models.simulate`.
+        Called as ``progress(done, total)`` with the trials done over every run.
+    cancel : callable, optional
+        Called between chunks of every run, as in :func:`models.simulate`.
 
     Returns
     -------
@@ -272,11 +283,15 @@ def compare(
         )
     streams = _streams(base_sc, rng)
     seed = base_sc.seed if rng is None else None
-    base_samples, base_conv = run(base_sc, rng=streams(), progress=progress)
+    total = base_sc.trials * (1 + len(alts))
+    base_samples, base_conv = run(
+        base_sc, rng=streams(), progress=_part(progress, 0, total), cancel=cancel
+    )
     base_result = build_result(base_sc, base_samples, seed, base_conv)
     out = []
-    for name, sc in alts:
-        samples, conv = run(sc, rng=streams(), progress=progress)
+    for i, (name, sc) in enumerate(alts, start=1):
+        part = _part(progress, i * base_sc.trials, total)
+        samples, conv = run(sc, rng=streams(), progress=part, cancel=cancel)
         saves = float(np.mean(base_samples["annual_cost"] - samples["annual_cost"] > 0))
         out.append(
             Alternative(
@@ -402,6 +417,7 @@ def sensitivity(
     sobol: bool = True,
     budget: Budget | None = None,
     progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> SensitivityResult:
     """Which inputs drive year-1 net cost.
 
@@ -417,8 +433,9 @@ def sensitivity(
         ``sobol_n * (d + 2)`` times for ``d`` uncertain inputs.
     sobol : bool
         Whether to compute Sobol indices at all (a report needs only the tornado).
-    budget, progress : callable, optional
-        As in :func:`compare`; every evaluation counts.
+    budget, progress, cancel : callable, optional
+        As in :func:`compare`; every evaluation counts (progress counts the trials of
+        the main run, the tornado and the Sobol evaluations).
 
     Returns
     -------
@@ -442,9 +459,19 @@ def sensitivity(
             [(("trials",), sc.trials, sc.horizon_years)]
             + [((), work[k], sc.horizon_years) for k in ("tornado", "sobol") if work[k]]
         )
-    tick = progress or (lambda done, total: None)
+    total = sum(work.values())
+    done = [sc.trials]
+
+    def tick(trials: int) -> None:
+        """Count ``trials`` more done, and give ``cancel`` its chance to stop the work."""
+        done[0] += trials
+        if progress is not None:
+            progress(done[0], total)
+        if cancel is not None:
+            cancel()
+
     streams = _streams(sc, rng)
-    samples, conv = run(sc, rng=streams(), progress=progress)
+    samples, conv = run(sc, rng=streams(), progress=_part(progress, 0, total), cancel=cancel)
     result = build_result(sc, samples, sc.seed if rng is None else None, conv)
     annual = samples["annual_cost"]
 
@@ -452,13 +479,13 @@ def sensitivity(
         out = run_trials(
             sc, tornado_trials, rng=streams(), inputs=_fixed_inputs(sc, tornado_trials, values)
         )["annual_cost"]
+        tick(tornado_trials)
         return float(np.mean(out)), out
 
     base, at_medians = mean_cost({})
     bars = []
     for name in names:
         lo_in, hi_in = (float(v) for v in sc.params[name].ppf([0.1, 0.9]))
-        tick(0, 1)
         lo, _ = mean_cost({name: lo_in})
         hi, _ = mean_cost({name: hi_in})
         bars.append(TornadoBar(name, lo_in, hi_in, lo, hi, abs(hi - lo)))
@@ -479,7 +506,6 @@ def sensitivity(
     noise = float(np.var(at_medians))
     noise_share = min(1.0, noise / variance) if variance > 0 else 0.0
 
-    tick(0, 1)
     indices = _sobol(sc, names, sobol_n, streams, tick) if names and sobol else ()
     return SensitivityResult(base, tuple(bars), ranks, indices, noise_share, work, result)
 
@@ -489,7 +515,7 @@ def _sobol(
     names: list[str],
     n: int,
     streams: Callable[..., np.random.Generator],
-    tick: Progress,
+    tick: Callable[[int], None],
 ) -> tuple[SobolIndex, ...]:
     """Saltelli (2010) indices from ``scipy.stats.sobol_indices`` on model runs at
     scrambled-Sobol points, with percentile bootstrap CIs from ``scipy.stats.bootstrap``
@@ -508,11 +534,12 @@ def _sobol(
     b = np.array([dists[i].ppf(u[:, d + i]) for i in range(d)])
 
     def model(x: Array) -> Array:
-        tick(0, 1)
         inputs = _fixed_inputs(sc, n, {})
         for row, name in enumerate(names):
             inputs[name] = np.rint(x[row]) if BY_NAME[name].count else x[row]
-        return run_trials(sc, n, rng=noise_rng, inputs=inputs)["annual_cost"]
+        out = run_trials(sc, n, rng=noise_rng, inputs=inputs)["annual_cost"]
+        tick(n)
+        return out
 
     f_a, f_b = model(a), model(b)
     f_ab = np.empty((d, n))
@@ -626,6 +653,7 @@ def portfolio(
     rng: Any = None,
     budget: Budget | None = None,
     progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> PortfolioResult:
     """Sum several jurisdictions trial by trial.
 
@@ -641,7 +669,7 @@ def portfolio(
         Seed of the portfolio (default 2877); each member gets its own spawned stream.
     rng : numpy.random.Generator, keyword-only, optional
         Overrides ``seed``.
-    budget, progress : callable, optional
+    budget, progress, cancel : callable, optional
         As in :func:`compare`.
 
     Returns
@@ -682,9 +710,10 @@ def portfolio(
     root = np.random.default_rng(
         rng if rng is not None else (seed if seed is not None else parsed[0].seed)
     )
+    all_trials = sum(sc.trials for sc in parsed)
     runs = [
-        run(sc, rng=child, progress=progress)
-        for sc, child in zip(parsed, root.spawn(len(parsed)), strict=True)
+        run(sc, rng=child, progress=_part(progress, i * sc.trials, all_trials), cancel=cancel)
+        for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True))
     ]
     keys = set.intersection(*(set(s) for s, _ in runs))
     keys = {k for k in keys if not k.startswith("input:")}
@@ -704,6 +733,8 @@ def portfolio(
     total_mean = float(np.mean(summed["annual_cost"]))
     out = []
     for sc, (samples, conv) in zip(parsed, runs, strict=True):
+        if cancel is not None:
+            cancel()
         result = build_result(sc, samples, None, conv)
         share = result.annual_cost.mean / total_mean if total_mean else 0.0
         out.append(Member(sc.name, result, share))

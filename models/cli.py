@@ -29,7 +29,11 @@ EXIT_USAGE = 2
 
 
 class ProgressBar:
-    """A progress bar on a stream, shown only once a run has taken over ``delay`` s."""
+    """A progress bar on a stream, shown only once a run has taken over ``delay`` s.
+
+    It ends its line once: when ``done`` reaches ``total``, or at :meth:`close` (a run
+    that stopped early, or failed); later calls draw nothing.
+    """
 
     def __init__(self, stream: TextIO, delay: float = 1.0, width: int = 30) -> None:
         self.stream = stream
@@ -37,17 +41,26 @@ class ProgressBar:
         self.width = width
         self.start = time.monotonic()
         self.shown = False
+        self.ended = False
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.shown and time.monotonic() - self.start < self.delay:
+        if self.ended or (not self.shown and time.monotonic() - self.start < self.delay):
             return
         self.shown = True
-        filled = self.width * done // max(total, 1)
+        filled = self.width * min(done, total) // max(total, 1)
         bar = "#" * filled + "-" * (self.width - filled)
         self.stream.write(f"\r[{bar}] {done}/{total} trials")
         if done >= total:
             self.stream.write("\n")
+            self.ended = True
         self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line if it is shown and not ended yet."""
+        if self.shown and not self.ended:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.ended = True
 
 
 def _load(path: str) -> Any:
@@ -103,12 +116,13 @@ def format_table(result: SimulationResult) -> str:
 
 def _run(
     args: argparse.Namespace,
-    call: Callable[[Any], Any],
+    call: Callable[[Any, ProgressBar], Any],
     table: Callable[[Any], str],
     body: Any = None,
 ) -> int:
-    """Load the body (unless given), run ``call`` on it, print JSON or a table; errors
-    exit 2."""
+    """Load the body (unless given), run ``call(body, bar)`` with a progress bar on
+    standard error, print JSON or a table; errors exit 2."""
+    bar = ProgressBar(sys.stderr)
     if body is None:
         try:
             body = _load(args.scenario)
@@ -116,11 +130,14 @@ def _run(
             print(f"error: cannot read {args.scenario}: {exc}", file=sys.stderr)
             return EXIT_USAGE
     try:
-        result = call(body)
+        result = call(body, bar)
     except ScenarioError as exc:
+        bar.close()
         for error in exc.errors:
             print(f"error: {error.field}: {error.reason}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        bar.close()
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     else:
@@ -135,11 +152,11 @@ def _require_object(body: Any, name: str) -> Any:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    def call(body: Any) -> Any:
+    def call(body: Any, bar: ProgressBar) -> Any:
         body = _require_object(body, "{baseline, alternatives}")
         if "baseline" not in body:
             raise ScenarioError.single(("baseline",), "is required")
-        return compare(body["baseline"], body.get("alternatives"), progress=ProgressBar(sys.stderr))
+        return compare(body["baseline"], body.get("alternatives"), progress=bar)
 
     def table(result: ComparisonResult) -> str:
         lines = [f"{'alternative':<28}{'saves (mean)':>16}{'p5':>16}{'p95':>16}{'P(saves)':>10}"]
@@ -184,17 +201,17 @@ def _sensitivity(args: argparse.Namespace) -> int:
         )
         return "\n".join(lines)
 
-    return _run(args, lambda body: sensitivity(body, progress=ProgressBar(sys.stderr)), table)
+    return _run(args, lambda body, bar: sensitivity(body, progress=bar), table)
 
 
 def _portfolio(args: argparse.Namespace) -> int:
-    def call(body: Any) -> Any:
+    def call(body: Any, bar: ProgressBar) -> Any:
         body = _require_object(body, "{members, threshold}")
         return portfolio(
             body.get("members"),
             threshold=body.get("threshold"),
             seed=body.get("seed"),
-            progress=ProgressBar(sys.stderr),
+            progress=bar,
         )
 
     def table(result: PortfolioResult) -> str:
@@ -228,7 +245,7 @@ def _simulate(args: argparse.Namespace) -> int:
             scenario["seed"] = args.seed
     return _run(
         args,
-        lambda body: simulate(body, progress=ProgressBar(sys.stderr)),
+        lambda body, bar: simulate(body, progress=bar),
         format_table,
         scenario,
     )

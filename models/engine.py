@@ -63,7 +63,10 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
     __version__ = "0+unknown"
 
 Array = NDArray[np.float64]
+#: Called as ``progress(done, total)`` to report progress; it only reports.
 Progress = Callable[[int, int], None]
+#: Called between pieces of work; raises (any exception) to stop the run there.
+Cancel = Callable[[], None]
 
 
 def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> dict[str, Array]:
@@ -405,12 +408,15 @@ def run(
     volumes: VolumesFn = year_volumes,
     chunk: int = CHUNK_TRIALS,
     progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> tuple[dict[str, Array], Convergence]:
     """All trials of ``scenario``, ``chunk`` at a time, each chunk on its own stream.
 
     With ``precision``, stops after the first chunk at which the relative half-widths of
     the 95% CIs of the mean and of the 95th percentile of year-1 net cost are both at or
-    below it; ``trials`` is then the cap.
+    below it; ``trials`` is then the cap. ``cancel`` is called before every chunk and
+    once after the last (its exception propagates); ``progress(done, total)`` after every
+    chunk.
     """
     n = scenario.trials
     chunks = rng.spawn(math.ceil(n / chunk))
@@ -418,6 +424,8 @@ def run(
     done = 0
     stopped_by = "trials" if scenario.precision is None else "trial_cap"
     for chunk_rng in chunks:
+        if cancel is not None:
+            cancel()
         size = min(chunk, n - done)
         parts.append(run_trials(scenario, size, rng=chunk_rng, volumes=volumes))
         done += size
@@ -428,6 +436,8 @@ def run(
             if max(relative_half_widths(annual)) <= scenario.precision:
                 stopped_by = "precision"
                 break
+    if cancel is not None:
+        cancel()
     samples = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     for array in samples.values():
         array.flags.writeable = False
@@ -445,7 +455,11 @@ def run(
 
 
 def simulate(
-    scenario: Mapping[str, Any] | Scenario, *, rng: Any = None, progress: Progress | None = None
+    scenario: Mapping[str, Any] | Scenario,
+    *,
+    rng: Any = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> SimulationResult:
     """Simulate the yearly cost of honoring detainers.
 
@@ -459,6 +473,9 @@ def simulate(
         ``numpy.random.default_rng`` and the provenance records no seed.
     progress : callable, optional
         Called as ``progress(done, total)`` after each chunk of trials.
+    cancel : callable, optional
+        Called with no arguments between chunks of trials; an exception it raises stops
+        the run and propagates (the service stops runs at its deadline this way).
 
     Returns
     -------
@@ -472,7 +489,7 @@ def simulate(
     sc = parse_scenario(scenario)
     seed = sc.seed if rng is None else None
     generator = np.random.default_rng(sc.seed if rng is None else rng)
-    samples, convergence = run(sc, rng=generator, progress=progress)
+    samples, convergence = run(sc, rng=generator, progress=progress, cancel=cancel)
     return build_result(sc, samples, seed, convergence)
 
 

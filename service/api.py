@@ -16,6 +16,7 @@ from .http import (
     report_format,
     require_api_key,
 )
+from .limits import Deadline
 from .problems import InvalidBody, NotFound
 from .runner import Runner
 from .schemas import (
@@ -63,26 +64,36 @@ def _body(kind: str) -> dict[str, Any]:
     return _load(kind, json_body())
 
 
+def _in_time(response: Response, deadline: Deadline) -> Response:
+    """``response`` if it is ready within the deadline (503 otherwise: never a late 200)."""
+    deadline.check()
+    return response
+
+
+# Each run admits the request (a run slot and its deadline) before its body is parsed.
 @bp.post("/simulations")
 def create_simulation() -> Response:
     """Simulate a scenario."""
-    scenario = _runner().parse(_body("scenario"))
-    result = _runner().simulate(scenario)
-    return json_response(_RESULT.dump(result.to_dict()))
+    with _runner().admit() as deadline:
+        scenario = _runner().parse(_body("scenario"))
+        result = _runner().simulate(scenario, deadline)
+        return _in_time(json_response(_RESULT.dump(result.to_dict())), deadline)
 
 
 @bp.post("/comparisons")
 def create_comparison() -> Response:
     """Compare policy alternatives with a baseline (common random numbers)."""
-    result = _runner().compare(_body("comparison"))
-    return json_response(_COMPARISON.dump(result.to_dict()))
+    with _runner().admit() as deadline:
+        result = _runner().compare(_body("comparison"), deadline)
+        return _in_time(json_response(_COMPARISON.dump(result.to_dict())), deadline)
 
 
 @bp.post("/sensitivity")
 def create_sensitivity() -> Response:
     """Which inputs drive year-1 net cost: tornado, rank correlations, Sobol indices."""
-    result = _runner().sensitivity(_body("scenario"))
-    return json_response(_SENSITIVITY.dump(result.to_dict()))
+    with _runner().admit() as deadline:
+        result = _runner().sensitivity(_body("scenario"), deadline)
+        return _in_time(json_response(_SENSITIVITY.dump(result.to_dict())), deadline)
 
 
 @bp.post("/reports")
@@ -90,10 +101,11 @@ def create_report() -> Response:
     """A report (HTML, PDF, XLSX or CSV) of a simulation or a comparison."""
     fmt = report_format(request.args.get("format"), request.accept_mimetypes)
     samples = flag(request.args.get("samples"), "samples")
-    body = json_body()
-    kind = "comparison" if isinstance(body, dict) and "baseline" in body else "scenario"
-    loaded = _load(kind, body)
-    rendered = _runner().report(loaded, fmt, samples)
+    with _runner().admit() as deadline:
+        body = json_body()
+        kind = "comparison" if isinstance(body, dict) and "baseline" in body else "scenario"
+        loaded = _load(kind, body)
+        rendered = _runner().report(loaded, fmt, samples, deadline)
     name = (loaded["baseline"] if kind == "comparison" else loaded).get("name")
     filename = report_filename(name, rendered.extension, comparison=kind == "comparison")
     response = Response(rendered.body, mimetype=rendered.media_type)
@@ -105,8 +117,9 @@ def create_report() -> Response:
 @bp.post("/portfolios")
 def create_portfolio() -> Response:
     """Several jurisdictions summed trial by trial."""
-    result = _runner().portfolio(_body("portfolio"))
-    return json_response(_PORTFOLIO.dump(result.to_dict()))
+    with _runner().admit() as deadline:
+        result = _runner().portfolio(_body("portfolio"), deadline)
+        return _in_time(json_response(_PORTFOLIO.dump(result.to_dict())), deadline)
 
 
 @bp.get("/presets")

@@ -22,8 +22,20 @@ DEFAULTS: dict[str, Any] = {
     "MAX_WORK": 3_000_000,
     # Seconds a simulation may run before it is stopped (503).
     "REQUEST_DEADLINE": 30.0,
-    # Simulations running at once in one worker; more are shed with 503 + Retry-After.
-    "MAX_IN_FLIGHT": 2,
+    # Runs (simulation, comparison, sensitivity, report, portfolio) at once in one worker.
+    # One per worker: each worker has one BLAS thread and the workers are the parallelism.
+    "MAX_IN_FLIGHT": 1,
+    # Requests per worker that may wait for a run slot; more are shed at once with 503 +
+    # Retry-After, before their body is parsed.
+    "MAX_QUEUE": 1,
+    # Seconds a queued request waits for a run slot before it is shed (503 + Retry-After).
+    "QUEUE_WAIT": 5.0,
+    # Seconds a request body may take to arrive (408 after it).
+    "BODY_TIMEOUT": 10.0,
+    # Request bodies being received at once in one worker; a request arriving while this
+    # many bodies are still arriving is shed at once (503 + Retry-After), so that slow
+    # senders cannot hold every thread.
+    "MAX_BODY_READS": 2,
     # API keys (plain, or "sha256:<hex digest>"); empty: no authentication.
     "API_KEYS": (),
     # Origins allowed by CORS; empty: CORS off.
@@ -37,6 +49,10 @@ ENVIRONMENT = {
     "MAX_WORK": "DETAINER_COST_MAX_WORK",
     "REQUEST_DEADLINE": "DETAINER_COST_REQUEST_DEADLINE",
     "MAX_IN_FLIGHT": "DETAINER_COST_MAX_IN_FLIGHT",
+    "MAX_QUEUE": "DETAINER_COST_MAX_QUEUE",
+    "QUEUE_WAIT": "DETAINER_COST_QUEUE_WAIT",
+    "BODY_TIMEOUT": "DETAINER_COST_BODY_TIMEOUT",
+    "MAX_BODY_READS": "DETAINER_COST_MAX_BODY_READS",
     "API_KEYS": "DETAINER_COST_API_KEYS",
     "CORS_ORIGINS": "DETAINER_COST_CORS_ORIGINS",
 }
@@ -50,8 +66,10 @@ def _parse(name: str, raw: str) -> Any:
         value = type(default)(raw)
     except ValueError:
         raise ValueError(f"{ENVIRONMENT[name]} must be a {type(default).__name__}") from None
-    if value <= 0:
-        raise ValueError(f"{ENVIRONMENT[name]} must be positive")
+    if value < 0 or (value == 0 and name != "MAX_QUEUE"):
+        raise ValueError(
+            f"{ENVIRONMENT[name]} must be {'zero or more' if name == 'MAX_QUEUE' else 'positive'}"
+        )
     return value
 
 

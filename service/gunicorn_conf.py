@@ -2,7 +2,13 @@
 
 Environment: ``DETAINER_COST_BIND`` (127.0.0.1:8000), ``WEB_CONCURRENCY`` (workers; the
 CPU count), ``DETAINER_COST_THREADS`` (4 per worker), ``DETAINER_COST_REQUEST_DEADLINE``
-(30 s; the worker timeout is set above it).
+(30 s; the worker timeout is set above it), ``PROMETHEUS_MULTIPROC_DIR`` (an existing
+directory for the workers' metric files; by default a fresh one per start).
+
+Importing this module imports no more than the ``service`` package's ``__init__``, which
+imports nothing: ``prometheus_client`` must not be loaded in the master before
+``PROMETHEUS_MULTIPROC_DIR`` is set here, or the workers it forks would count in private
+memory and ``/metrics`` would answer an empty body.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import glob
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from typing import Any
@@ -23,7 +30,10 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 bind = os.environ.get("DETAINER_COST_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
 worker_class = "gthread"
-threads = int(os.environ.get("DETAINER_COST_THREADS", "4"))
+# Threads per worker: one run slot, one queued request, two slow bodies
+# (DETAINER_COST_MAX_IN_FLIGHT, _MAX_QUEUE, _MAX_BODY_READS) and four left for everything
+# else (/livez, /metrics, 503 answers).
+threads = int(os.environ.get("DETAINER_COST_THREADS", "8"))
 _deadline = float(os.environ.get("DETAINER_COST_REQUEST_DEADLINE", "30"))
 timeout = int(_deadline) + 15  # graceful_timeout too: drain, then finish the longest run
 graceful_timeout = timeout
@@ -37,7 +47,13 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 wsgi_app = "service:create_app()"
 
 # prometheus_client multiprocess mode: a fresh directory per server start.
-_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if not _OWN_METRICS_DIR and not os.path.isdir(os.environ["PROMETHEUS_MULTIPROC_DIR"]):
+    sys.exit(
+        "detainer-cost: PROMETHEUS_MULTIPROC_DIR="
+        f"{os.environ['PROMETHEUS_MULTIPROC_DIR']} is not a directory; create it, or unset "
+        "the variable to use a fresh one"
+    )
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
         prefix="detainer-cost-metrics-", dir=worker_tmp_dir

@@ -2,7 +2,9 @@
 
 Under gunicorn, ``PROMETHEUS_MULTIPROC_DIR`` is set by ``service.gunicorn_conf`` before
 any worker imports this module, so every worker writes its samples there and
-``/metrics`` sums them (prometheus_client multiprocess mode).
+``/metrics`` sums them (prometheus_client multiprocess mode). prometheus_client chooses
+its mode when it is first imported; if that happened before the variable was set in
+this process, the mode is chosen again here, before the metrics are made.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
 __all__ = ["REQUESTS", "LATENCY", "TRIALS", "render"]
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and values.ValueClass is values.MutexValue:
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 REQUESTS = Counter(
     "detainer_cost_http_requests_total",

@@ -135,6 +135,18 @@ class Overloaded(ApiProblem):
         )
 
 
+class RequestTimeout(ApiProblem):
+    """The request body did not arrive within the bound (408; the connection closes)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"the request body did not arrive within {seconds:g} s; send it at once",
+            408,
+            "urn:detainer-cost:problem:body-timeout",
+            "Request body too slow",
+        )
+
+
 class Unauthorized(ApiProblem):
     """Missing or wrong API key (401)."""
 

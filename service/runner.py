@@ -1,9 +1,14 @@
 """Running the engine for a request: limits, deadline, in-flight cap and metrics around
-``models.simulate``. No HTTP here."""
+``models.simulate``. No HTTP here.
+
+A request is admitted first (:meth:`Runner.admit`: a run slot, perhaps after a short
+wait, and a :class:`~service.limits.Deadline` from then), before its body is parsed; the
+deadline then covers the runs, the rendering and the serialization."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +23,7 @@ from models.analysis import (
     portfolio,
     sensitivity,
 )
+from models.engine import Cancel
 from models.scenario import Scenario, parse_scenario
 
 from . import metrics
@@ -44,6 +50,7 @@ def build_report(
     *,
     budget: Budget | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cancel: Cancel | None = None,
 ) -> tuple[Report, int]:
     """Run what a report of ``body`` needs; return the report and the trials run.
 
@@ -53,11 +60,13 @@ def build_report(
     """
     if "baseline" in body:
         baseline = _with_report_percentiles(body["baseline"])
-        comparison = compare(baseline, body.get("alternatives"), budget=budget, progress=progress)
+        comparison = compare(
+            baseline, body.get("alternatives"), budget=budget, progress=progress, cancel=cancel
+        )
         trials = comparison.baseline.trials * (1 + len(comparison.alternatives))
         return Report(parse_scenario(baseline), comparison.baseline, None, comparison), trials
     scenario = parse_scenario(_with_report_percentiles(body))
-    drivers = sensitivity(scenario, sobol=False, budget=budget, progress=progress)
+    drivers = sensitivity(scenario, sobol=False, budget=budget, progress=progress, cancel=cancel)
     return Report(scenario, drivers.result, drivers), sum(drivers.evaluations.values())
 
 
@@ -71,11 +80,20 @@ class ServiceState:
 
 
 class Runner:
-    """Runs validated scenarios within the configured limits."""
+    """Runs validated scenarios within the configured limits.
+
+    Every run method takes the :class:`Deadline` that :meth:`admit` gave the request.
+    """
 
     def __init__(self, settings: Mapping[str, Any], state: ServiceState) -> None:
         self.settings = settings
         self.state = state
+
+    @contextmanager
+    def admit(self) -> Iterator[Deadline]:
+        """Hold a run slot (or raise ``Overloaded``) and start the request's deadline."""
+        with self.state.in_flight.slot():
+            yield Deadline(self.settings["REQUEST_DEADLINE"])
 
     def parse(self, body: Mapping[str, Any]) -> Scenario:
         """Validate a scenario body with the engine (raises ``ScenarioError``)."""
@@ -84,53 +102,46 @@ class Runner:
     def _budget(self, items: list[WorkItem]) -> None:
         check_work(items, self.settings)
 
-    def _deadline(self) -> Deadline:
-        return Deadline(self.settings["REQUEST_DEADLINE"])
-
-    def simulate(self, scenario: Scenario) -> SimulationResult:
-        """Check the work budget, then simulate under the deadline and in-flight cap."""
+    def simulate(self, scenario: Scenario, deadline: Deadline) -> SimulationResult:
+        """Check the work budget, then simulate under the deadline."""
         self._budget([(("trials",), scenario.trials, scenario.horizon_years)])
-        with self.state.in_flight.slot():
-            result = simulate(scenario, progress=self._deadline())
+        result = simulate(scenario, cancel=deadline.check)
         metrics.TRIALS.inc(result.trials)
         return result
 
-    def compare(self, body: Mapping[str, Any]) -> ComparisonResult:
+    def compare(self, body: Mapping[str, Any], deadline: Deadline) -> ComparisonResult:
         """A policy comparison within the limits; every alternative counts."""
-        with self.state.in_flight.slot():
-            result = compare(
-                body["baseline"],
-                body["alternatives"],
-                budget=self._budget,
-                progress=self._deadline(),
-            )
+        result = compare(
+            body["baseline"], body["alternatives"], budget=self._budget, cancel=deadline.check
+        )
         metrics.TRIALS.inc(result.baseline.trials * (1 + len(result.alternatives)))
         return result
 
-    def sensitivity(self, body: Mapping[str, Any]) -> SensitivityResult:
+    def sensitivity(self, body: Mapping[str, Any], deadline: Deadline) -> SensitivityResult:
         """A sensitivity analysis within the limits; every swing and Sobol run counts."""
-        with self.state.in_flight.slot():
-            result = sensitivity(body, budget=self._budget, progress=self._deadline())
+        result = sensitivity(body, budget=self._budget, cancel=deadline.check)
         metrics.TRIALS.inc(sum(result.evaluations.values()))
         return result
 
-    def report(self, body: Mapping[str, Any], fmt: str, samples: bool) -> Rendered:
-        """A report within the limits; every run counts."""
-        with self.state.in_flight.slot():
-            report, trials = build_report(body, budget=self._budget, progress=self._deadline())
-            rendered = render(report, fmt, samples=samples)
+    def report(
+        self, body: Mapping[str, Any], fmt: str, samples: bool, deadline: Deadline
+    ) -> Rendered:
+        """A report within the limits; every run counts, and the rendering (sample rows
+        included) runs under the same deadline."""
+        report, trials = build_report(body, budget=self._budget, cancel=deadline.check)
         metrics.TRIALS.inc(trials)
+        rendered = render(report, fmt, samples=samples, check=deadline.check)
+        deadline.check()
         return rendered
 
-    def portfolio(self, body: Mapping[str, Any]) -> PortfolioResult:
+    def portfolio(self, body: Mapping[str, Any], deadline: Deadline) -> PortfolioResult:
         """A portfolio within the limits; every member counts."""
-        with self.state.in_flight.slot():
-            result = portfolio(
-                body["members"],
-                threshold=body.get("threshold"),
-                seed=body.get("seed"),
-                budget=self._budget,
-                progress=self._deadline(),
-            )
+        result = portfolio(
+            body["members"],
+            threshold=body.get("threshold"),
+            seed=body.get("seed"),
+            budget=self._budget,
+            cancel=deadline.check,
+        )
         metrics.TRIALS.inc(sum(m.result.trials for m in result.members))
         return result

@@ -5,6 +5,7 @@ Nothing here runs the model or re-derives its figures; it selects, words and dra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .document import REPORT_PERCENTILES, Report
@@ -32,9 +33,17 @@ class Rendered:
     extension: str
 
 
-def render(report: Report, fmt: str, *, samples: bool = False) -> Rendered:
-    """Render ``report`` as ``fmt`` (``html``, ``pdf``, ``xlsx`` or ``csv``)."""
+def render(
+    report: Report, fmt: str, *, samples: bool = False, check: Callable[[], None] | None = None
+) -> Rendered:
+    """Render ``report`` as ``fmt`` (``html``, ``pdf``, ``xlsx`` or ``csv``).
+
+    ``check`` (the service's deadline) is called before rendering and after it; an
+    exception it raises propagates.
+    """
     media_type, extension = FORMATS[fmt]
+    if check is not None:
+        check()
     if fmt == "html":
         body = render_html(report).encode("utf-8")
     elif fmt == "pdf":
@@ -43,4 +52,6 @@ def render(report: Report, fmt: str, *, samples: bool = False) -> Rendered:
         body = render_xlsx(report, samples=samples)
     else:
         body = render_csv(report, samples=samples).encode("utf-8")
+    if check is not None:
+        check()
     return Rendered(body, media_type, extension)

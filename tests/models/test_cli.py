@@ -88,6 +88,37 @@ def test_progress_bar_waits_then_draws() -> None:
     assert "1/2 trials" in stream.getvalue() and stream.getvalue().endswith("\n")
 
 
+@pytest.mark.parametrize("command", ["simulate", "compare", "sensitivity", "portfolio"])
+def test_visible_progress_bar_ends_its_line_once(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The bar as a user sees it (shown at once): it counts up to the total and ends with
+    one newline; nothing is drawn after the run (the deadline hook is not progress)."""
+    monkeypatch.setattr(ProgressBar.__init__, "__defaults__", (0.0, 30))
+    body: dict[str, Any] = {
+        "simulate": UNCERTAIN,
+        "sensitivity": UNCERTAIN,
+        "compare": {
+            "baseline": UNCERTAIN,
+            "alternatives": [{"name": "fewer", "overrides": {"detainers_per_year": 60}}],
+        },
+        "portfolio": {"members": [UNCERTAIN, UNCERTAIN]},
+    }[command]
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps(body))
+    assert main([command, str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith("\n"), repr(err)
+    draws = err.rstrip("\n").split("\r")[1:]
+    counts = [tuple(int(x) for x in d.split("] ")[1].split()[0].split("/")) for d in draws]
+    assert [done for done, _ in counts] == sorted(done for done, _ in counts)  # never back
+    assert len({total for _, total in counts}) == 1  # one bar for the whole command
+    assert counts[-1][0] == counts[-1][1] and counts[0][0] > 0, counts
+
+
 def test_parameters_doc_is_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parameters", "--format", "markdown"]) == 0
     doc = Path(__file__).resolve().parents[2] / "docs" / "parameters.md"

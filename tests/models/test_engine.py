@@ -186,6 +186,28 @@ def test_progress_is_reported_per_chunk() -> None:
     assert calls == [(CHUNK_TRIALS, CHUNK_TRIALS + 1), (CHUNK_TRIALS + 1, CHUNK_TRIALS + 1)]
 
 
+class Stop(Exception):
+    pass
+
+
+def test_cancel_is_asked_between_chunks_and_stops_the_run() -> None:
+    asked: list[int] = []
+    progress: list[int] = []
+
+    def cancel() -> None:
+        asked.append(len(progress))
+        if len(progress) == 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        simulate(
+            {"detainers_per_year": 3, "daily_cost": 1, "trials": 3 * CHUNK_TRIALS},
+            progress=lambda done, total: progress.append(done),
+            cancel=cancel,
+        )
+    assert asked == [0, 1] and progress == [CHUNK_TRIALS]  # stopped before chunk 2
+
+
 def test_no_detainers_gives_zero_cost_and_no_nan() -> None:
     result = simulate(
         {

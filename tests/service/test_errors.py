@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -148,13 +150,38 @@ def test_run_past_the_deadline_is_stopped_with_503(make_app: Any) -> None:
 
 
 def test_runs_beyond_the_in_flight_cap_are_shed_at_once(make_app: Any) -> None:
-    app = make_app(MAX_IN_FLIGHT=1)
+    app = make_app(MAX_IN_FLIGHT=1, MAX_QUEUE=0)
     state = app.extensions["detainer_cost"]
     with state.in_flight.slot():
         response = app.test_client().post("/v1/simulations", json=SCENARIO)
+        # shed before the body is parsed: a body that is not JSON gets 503, not 400
+        unparsed = app.test_client().post(
+            "/v1/simulations", data="{not json", content_type="application/json"
+        )
     problem(response, 503)
+    problem(unparsed, 503)
     assert response.headers["Retry-After"] == "1"
     assert app.test_client().post("/v1/simulations", json=SCENARIO).status_code == 200
+
+
+def test_a_queued_request_waits_briefly_for_a_slot(make_app: Any) -> None:
+    app = make_app(MAX_IN_FLIGHT=1, MAX_QUEUE=1, QUEUE_WAIT=5.0)
+    state = app.extensions["detainer_cost"]
+    with state.in_flight.slot():
+        freed = threading.Event()
+        result: dict[str, Any] = {}
+
+        def queued() -> None:
+            result["response"] = app.test_client().post("/v1/simulations", json=SCENARIO)
+            result["freed_first"] = freed.is_set()
+
+        waiter = threading.Thread(target=queued)
+        waiter.start()
+        time.sleep(0.3)  # the waiter holds the one queue place: the next is shed at once
+        problem(app.test_client().post("/v1/simulations", json=SCENARIO), 503)
+        freed.set()
+    waiter.join(30)
+    assert result["response"].status_code == 200 and result["freed_first"]
 
 
 def test_invalid_request_id_is_replaced(client: FlaskClient) -> None:
