@@ -1,4 +1,10 @@
-"""``detainer-cost``: the engine's commands (``simulate``, ``parameters``) plus ``serve``."""
+"""``detainer-cost``: the engine's commands (``simulate``, ``parameters``) plus ``report``
+and ``serve``.
+
+Each command imports what it needs when it runs: ``simulate`` needs numpy and scipy
+only, so Flask, the report renderers (matplotlib, WeasyPrint, openpyxl) and the runner
+are imported by ``report`` alone, and gunicorn by ``serve`` (in the process it becomes).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,7 @@ from collections.abc import Sequence
 from models import cli as model_cli
 from models.errors import ScenarioError
 
-from .http import report_filename
-from .reports import FORMATS, render
-from .runner import build_report
+from .reports import FORMATS
 
 __all__ = ["gunicorn_command", "main"]
 
@@ -46,6 +50,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .http import report_filename
+    from .reports import render
+    from .runner import build_report
+
     try:
         body = model_cli._load(args.scenario)
     except (OSError, json.JSONDecodeError) as exc:

@@ -1,6 +1,9 @@
 """Report rendering: HTML, PDF, XLSX and CSV from results the engine computed.
 
 Nothing here runs the model or re-derives its figures; it selects, words and draws them.
+Each format's renderer, and the heavy library it needs (matplotlib, WeasyPrint,
+openpyxl), is imported when that format is first rendered, so that importing this
+package (the command line does) costs little.
 """
 
 from __future__ import annotations
@@ -9,9 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .document import REPORT_PERCENTILES, Report
-from .html import render_html
-from .pdf import render_pdf
-from .tables import render_csv, render_xlsx
 
 __all__ = ["FORMATS", "REPORT_PERCENTILES", "Report", "Rendered", "render"]
 
@@ -45,12 +45,20 @@ def render(
     if check is not None:
         check()
     if fmt == "html":
+        from .html import render_html
+
         body = render_html(report).encode("utf-8")
     elif fmt == "pdf":
+        from .pdf import render_pdf
+
         body = render_pdf(report)
     elif fmt == "xlsx":
+        from .tables import render_xlsx
+
         body = render_xlsx(report, samples=samples)
     else:
+        from .tables import render_csv
+
         body = render_csv(report, samples=samples).encode("utf-8")
     if check is not None:
         check()
