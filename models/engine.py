@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import scipy
@@ -27,15 +27,25 @@ from .errors import ScenarioError
 from .results import (
     Convergence,
     Exceedance,
+    LeanResult,
     Provenance,
     SimulationResult,
+    Summary,
     YearSummary,
     relative_half_widths,
     summarize,
 )
 from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario
 
-__all__ = ["simulate", "draw_inputs", "account", "YearVolumes", "CHUNK_TRIALS", "__version__"]
+__all__ = [
+    "simulate",
+    "sample_keys",
+    "draw_inputs",
+    "account",
+    "YearVolumes",
+    "CHUNK_TRIALS",
+    "__version__",
+]
 
 #: Trials simulated at once; memory of the intermediate arrays is bounded by it.
 #: Results depend on it (each chunk has its own random stream), so it is fixed.
@@ -454,13 +464,39 @@ def run(
     return samples, convergence
 
 
+@overload
 def simulate(
     scenario: Mapping[str, Any] | Scenario,
     *,
     rng: Any = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
-) -> SimulationResult:
+    summaries: None = None,
+    percentile_ci: bool = True,
+) -> SimulationResult: ...
+
+
+@overload
+def simulate(
+    scenario: Mapping[str, Any] | Scenario,
+    *,
+    rng: Any = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    summaries: Sequence[str],
+    percentile_ci: bool = True,
+) -> LeanResult: ...
+
+
+def simulate(
+    scenario: Mapping[str, Any] | Scenario,
+    *,
+    rng: Any = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    summaries: Sequence[str] | None = None,
+    percentile_ci: bool = True,
+) -> SimulationResult | LeanResult:
     """Simulate the yearly cost of honoring detainers.
 
     Parameters
@@ -477,30 +513,168 @@ def simulate(
         Called with no arguments between chunks of trials; an exception it raises stops
         the run and propagates (the service stops runs at its deadline this way).
 
+    summaries : sequence of str, optional, keyword-only
+        Summarize only these per-trial quantities (keys of ``samples``, listed by
+        :func:`sample_keys`: ``annual_cost``, ``component:hold``, ``year:2:net_cost``,
+        ``input:daily_cost`` ...) and return a :class:`~models.results.LeanResult`.
+        The simulation is the same; each summary equals the full result's to the bit.
+        ``None`` (the default, and what the service uses) gives the full result.
+    percentile_ci : bool, default True, keyword-only
+        Whether summaries carry each percentile's 95% confidence interval (the
+        order-statistic bounds); without it ``percentile_ci95`` is empty and every
+        other figure is unchanged.
+
     Returns
     -------
-    SimulationResult
+    SimulationResult or LeanResult
+        ``LeanResult`` when ``summaries`` is given.
 
     Raises
     ------
     ScenarioError
         When the scenario is invalid; it names every field at fault.
+    ValueError
+        When ``summaries`` names a quantity this scenario does not produce (before
+        simulating), or is a single string rather than a sequence of them.
     """
     sc = parse_scenario(scenario)
+    if summaries is not None:
+        summaries = _check_summaries(sc, summaries)
     seed = sc.seed if rng is None else None
     generator = np.random.default_rng(sc.seed if rng is None else rng)
     samples, convergence = run(sc, rng=generator, progress=progress, cancel=cancel)
-    return build_result(sc, samples, seed, convergence)
+    if summaries is not None:
+        return lean_result(sc, samples, seed, convergence, summaries, percentile_ci=percentile_ci)
+    return build_result(sc, samples, seed, convergence, percentile_ci=percentile_ci)
+
+
+def sample_keys(scenario: Scenario) -> tuple[str, ...]:
+    """Keys of the per-trial values (``samples``) that simulating ``scenario`` gives.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    tuple of str
+        Drawn inputs (``input:NAME``), year-1 quantities and components, horizon
+        totals, the average basis when ``daily_cost_average`` is given, and each
+        year's ``year:K:net_cost``, ``bed_days``, ``detainers``, ``honored``.
+    """
+    drawn = {n for n in UNCERTAIN if n in scenario.params} | {"bookings_growth", "cost_inflation"}
+    keys = [f"input:{n}" for n in UNCERTAIN if n in drawn]
+    keys += [k for k in PER_TRIAL_KEYS] + [f"component:{c}" for c in COMPONENTS]
+    if "daily_cost_average" in scenario.params:
+        keys += [f"average:{k}" for k in ("annual_cost", "total_cost", "present_value")]
+    for y in range(scenario.horizon_years):
+        keys += [f"year:{y}:{q}" for q in _YEAR_QUANTITIES]
+    return tuple(keys)
+
+
+def _check_summaries(sc: Scenario, summaries: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(summaries, str):
+        raise ValueError(f"summaries: give a sequence of keys, e.g. ({summaries!r},)")
+    known = set(sample_keys(sc))
+    unknown = [k for k in summaries if k not in known]
+    if unknown:
+        raise ValueError(
+            f"summaries: this scenario gives no per-trial {', '.join(map(repr, unknown))}; "
+            f"it gives {', '.join(sample_keys(sc))}"
+        )
+    return tuple(dict.fromkeys(summaries))
+
+
+#: Per-year quantities; year 0's are the same per-trial values as these year-1 keys.
+_YEAR_QUANTITIES = {
+    "net_cost": "annual_cost",
+    "bed_days": "bed_days",
+    "detainers": "detainers",
+    "honored": "honored",
+}
+
+
+def _summarizer(
+    sc: Scenario, samples: Mapping[str, Array], *, percentile_ci: bool
+) -> Callable[[str], Summary]:
+    """``s(key)``: the summary of ``samples[key]``, each quantity summarized once.
+
+    Year 0's per-year values are the year-1 ones (``run_trials`` stores the same
+    values under both keys); when their bits agree the year-1 summary is reused.
+    """
+    done: dict[str, Summary] = {}
+
+    def twin(key: str) -> str:
+        parts = key.split(":")
+        if len(parts) == 3 and parts[0] == "year" and parts[1] == "0":
+            other = _YEAR_QUANTITIES.get(parts[2])
+            if other is not None and np.array_equal(
+                samples[key].view(np.uint64), samples[other].view(np.uint64)
+            ):
+                return other
+        return key
+
+    def s(key: str) -> Summary:
+        key = twin(key)
+        if key not in done:
+            done[key] = summarize(samples[key], sc.percentiles, percentile_ci=percentile_ci)
+        return done[key]
+
+    return s
+
+
+def _provenance(sc: Scenario, seed: int | None, convergence: Convergence) -> Provenance:
+    return Provenance(
+        model_version=__version__,
+        numpy_version=np.__version__,
+        scipy_version=scipy.__version__,
+        seed=seed,
+        scenario_sha256=sc.sha256,
+        trials=convergence.trials_run,
+        sampling=sc.sampling,
+        start_year=sc.start_year,
+    )
+
+
+def lean_result(
+    sc: Scenario,
+    samples: Mapping[str, Array],
+    seed: int | None,
+    convergence: Convergence,
+    keys: Sequence[str],
+    *,
+    percentile_ci: bool = True,
+) -> LeanResult:
+    """Summarize only ``keys`` of the per-trial samples into a :class:`LeanResult`."""
+    s = _summarizer(sc, samples, percentile_ci=percentile_ci)
+    return LeanResult(
+        name=sc.name,
+        trials=convergence.trials_run,
+        summaries={k: s(k) for k in keys},
+        provenance=_provenance(sc, seed, convergence),
+        convergence=convergence,
+        samples=samples,
+    )
 
 
 def build_result(
-    sc: Scenario, samples: Mapping[str, Array], seed: int | None, convergence: Convergence
+    sc: Scenario,
+    samples: Mapping[str, Array],
+    seed: int | None,
+    convergence: Convergence,
+    *,
+    percentile_ci: bool = True,
 ) -> SimulationResult:
-    """Summarize per-trial samples into a :class:`SimulationResult`."""
-    pct = sc.percentiles
+    """Summarize per-trial samples into a :class:`SimulationResult`.
 
-    def s(key: str) -> Any:
-        return summarize(samples[key], pct)
+    Each quantity is summarized once (year 0's per-year summaries are the year-1 ones);
+    ``percentile_ci=False`` leaves every ``percentile_ci95`` empty.
+    """
+    pct = sc.percentiles
+    s = _summarizer(sc, samples, percentile_ci=percentile_ci)
+
+    def derived(values: Array) -> Summary:
+        return summarize(values, pct, percentile_ci=percentile_ci)
 
     annual = samples["annual_cost"]
     days = (dt.date(sc.start_year + 1, 1, 1) - dt.date(sc.start_year, 1, 1)).days
@@ -525,34 +699,17 @@ def build_result(
         components={k: s(f"component:{k}") for k in COMPONENTS},
         average_basis=average_basis,
         years=tuple(
-            YearSummary(
-                sc.start_year + y,
-                s(f"year:{y}:net_cost"),
-                s(f"year:{y}:bed_days"),
-                s(f"year:{y}:detainers"),
-                s(f"year:{y}:honored"),
-            )
+            YearSummary(sc.start_year + y, *(s(f"year:{y}:{q}") for q in _YEAR_QUANTITIES))
             for y in range(sc.horizon_years)
         ),
         exceedance=tuple(Exceedance(t, float(np.mean(annual > t))) for t in sc.thresholds),
-        per_capita_cost=None if sc.population is None else summarize(annual / sc.population, pct),
-        budget_share=None
-        if sc.annual_budget is None
-        else summarize(annual / sc.annual_budget, pct),
+        per_capita_cost=None if sc.population is None else derived(annual / sc.population),
+        budget_share=None if sc.annual_budget is None else derived(annual / sc.annual_budget),
         cost_per_honored_detainer=None
         if mean_honored == 0
         else float(np.mean(annual)) / mean_honored,
-        average_beds_occupied=summarize(samples["bed_days"] / days, pct),
-        provenance=Provenance(
-            model_version=__version__,
-            numpy_version=np.__version__,
-            scipy_version=scipy.__version__,
-            seed=seed,
-            scenario_sha256=sc.sha256,
-            trials=convergence.trials_run,
-            sampling=sc.sampling,
-            start_year=sc.start_year,
-        ),
+        average_beds_occupied=derived(samples["bed_days"] / days),
+        provenance=_provenance(sc, seed, convergence),
         convergence=convergence,
         samples=samples,
     )

@@ -11,7 +11,9 @@ import pytest
 
 from models import ScenarioError, simulate
 from models.calendar import hold_table
-from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall
+from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall, sample_keys
+from models.results import LeanResult, Summary, summarize
+from models.scenario import parse_scenario
 
 FIXED: dict[str, Any] = {
     "detainers_per_year": 1000,
@@ -302,3 +304,107 @@ def test_gamma_sum_handles_zero_people_and_zero_cv() -> None:
         people, np.array([10.0, 10.0, 0.0, 10.0]), np.array([1.0, 0.0, 1.0, 0.0]), rng=rng
     )
     assert out.tolist() == [0.0, 50.0, 0.0, 0.0]
+
+
+# --- lean results (issue 10): the same numbers, fewer of them ---------------------
+
+#: Draws inputs (with a correlation), several years, the average basis, liability,
+#: capacity and offsets, and more trials than one chunk.
+RICH: dict[str, Any] = {
+    "bookings_per_year": 30000,
+    "detainer_rate": {"dist": "beta", "mean": 0.014, "sd": 0.003},
+    "honor_rate": 0.9,
+    "extra_days_per_detainer": {"dist": "pert", "low": 20, "mode": 25, "high": 73},
+    "extra_days_cv": 1,
+    "daily_cost": {"dist": "uniform", "low": 55, "high": 105},
+    "daily_cost_average": {"dist": "uniform", "low": 105, "high": 142},
+    "liability": {"claims_per_1000_honored": 2, "cost_per_claim": 50000},
+    "capacity": {"rated_beds": 2000, "baseline_adp": 1950, "overflow_daily_cost": 160},
+    "offsets": {"scaap_eligible_share": 0.5, "scaap_reimbursement_rate": 0.2},
+    "correlations": [{"a": "daily_cost", "b": "daily_cost_average", "rho": 0.6}],
+    "horizon_years": 3,
+    "population": 800000,
+    "annual_budget": 250000000,
+    "percentiles": [1, 5, 50, 95, 99.5],
+    "trials": CHUNK_TRIALS + 500,
+}
+
+
+def _without_ci(d: Any) -> Any:
+    """A result's JSON form with every percentile CI emptied."""
+    if isinstance(d, dict):
+        return {k: {} if k == "percentile_ci95" else _without_ci(v) for k, v in d.items()}
+    if isinstance(d, list):
+        return [_without_ci(v) for v in d]
+    return d
+
+
+@pytest.mark.parametrize("scenario", [FIXED, RICH], ids=["fixed", "rich"])
+def test_sample_keys_are_the_keys_of_the_samples(scenario: dict[str, Any]) -> None:
+    keys = sample_keys(parse_scenario(scenario))
+    assert len(keys) == len(set(keys))
+    assert set(keys) == set(simulate({**scenario, "trials": 3}).samples)
+
+
+def test_lean_summaries_equal_the_full_result_to_the_bit() -> None:
+    full = simulate(RICH)
+    twins: dict[str, Summary] = {
+        "annual_cost": full.annual_cost,
+        "total_cost": full.total_cost,
+        "present_value": full.present_value,
+        "bed_days": full.bed_days,
+        "transfers": full.transfers,
+        "component:overflow_premium": full.components["overflow_premium"],
+        "component:scaap_reimbursement": full.components["scaap_reimbursement"],
+        "average:present_value": full.average_basis["present_value"],  # type: ignore[index]
+        "year:0:net_cost": full.years[0].net_cost,
+        "year:2:net_cost": full.years[2].net_cost,
+        "year:1:honored": full.years[1].honored,
+    }
+    lean = simulate(RICH, summaries=list(twins))
+    assert isinstance(lean, LeanResult)
+    assert list(lean.summaries) == list(twins)
+    # json.dumps writes floats with repr, so equal strings mean equal bits.
+    for key, summary in twins.items():
+        assert json.dumps(lean.summaries[key].to_dict()) == json.dumps(summary.to_dict()), key
+    assert lean.provenance == full.provenance and lean.convergence == full.convergence
+    assert lean.trials == full.trials and lean.name == full.name
+    for key, values in full.samples.items():
+        assert values.tobytes() == lean.samples[key].tobytes(), key
+
+
+def test_lean_without_percentile_ci_keeps_every_other_figure() -> None:
+    full = simulate(RICH, summaries=["annual_cost", "input:daily_cost"])
+    lean = simulate(RICH, summaries=["annual_cost", "input:daily_cost"], percentile_ci=False)
+    assert json.dumps(_without_ci(full.to_dict())) == json.dumps(lean.to_dict())
+    assert (
+        summarize(full.samples["input:daily_cost"], RICH["percentiles"])
+        == (full.summaries["input:daily_cost"])
+    )
+
+
+def test_full_result_without_percentile_ci_keeps_every_other_figure() -> None:
+    full = simulate(RICH).to_dict()
+    lean = simulate(RICH, percentile_ci=False).to_dict()
+    assert lean["annual_cost"]["percentile_ci95"] == {}
+    assert json.dumps(_without_ci(full)) == json.dumps(lean)
+
+
+def test_year_one_of_the_years_is_the_year_one_summary() -> None:
+    result = simulate(RICH)
+    first = result.years[0]
+    assert first.net_cost == result.annual_cost and first.bed_days == result.bed_days
+    assert first.detainers == result.detainers and first.honored == result.honored
+    assert first.net_cost == summarize(result.samples["year:0:net_cost"], RICH["percentiles"])
+    assert first.bed_days == summarize(result.samples["year:0:bed_days"], RICH["percentiles"])
+
+
+def test_unknown_or_string_summaries_are_refused_before_any_work() -> None:
+    calls: list[int] = []
+    with pytest.raises(ValueError, match="'annual_costs'"):
+        simulate(RICH, summaries=["annual_costs"], progress=lambda d, t: calls.append(d))
+    with pytest.raises(ValueError, match="'year:3:net_cost'"):
+        simulate(RICH, summaries=["year:3:net_cost"], progress=lambda d, t: calls.append(d))
+    with pytest.raises(ValueError, match="sequence of keys"):
+        simulate(RICH, summaries="annual_cost", progress=lambda d, t: calls.append(d))
+    assert calls == []
