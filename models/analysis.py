@@ -15,10 +15,12 @@ from numpy.typing import NDArray
 from scipy import stats
 from scipy.stats import qmc
 
+from .distributions import is_number
 from .engine import COMPONENTS, PER_TRIAL_KEYS, Cancel, build_result, run, run_trials
 from .errors import FieldError, Path, ScenarioError
-from .results import SimulationResult, Summary, summarize
-from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario
+from .inputs import nesting_error, text_problem
+from .results import Convergence, SimulationResult, Summary, summarize
+from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario, parse_seed
 
 __all__ = [
     "ComparisonResult",
@@ -64,6 +66,17 @@ def _parse_at(data: object, prefix: Path) -> Scenario:
         raise _prefixed(exc, prefix) from None
 
 
+def _run_at(
+    prefix: Path, scenario: Scenario, **kwargs: Any
+) -> tuple[dict[str, Array], Convergence]:
+    """``run`` of the scenario at ``prefix`` in the request: what its draws find wrong
+    (counts past what numpy can hold) names the field there, as a parse error would."""
+    try:
+        return run(scenario, **kwargs)
+    except ScenarioError as exc:
+        raise _prefixed(exc, prefix) from None
+
+
 #: Spawn-key offset of the extra streams an analysis needs besides its runs' (runs use
 #: keys 0, 1, ... for their chunks).
 _EXTRA = 2**31
@@ -93,8 +106,16 @@ def _streams(scenario: Scenario, rng: Any) -> Callable[..., np.random.Generator]
 # --- policy comparison ------------------------------------------------------------------
 
 
-def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` applied: groups merge key by key; ``None`` removes."""
+def merge(base: Mapping[str, Any], overrides: Mapping[str, Any], path: Path = ()) -> dict[str, Any]:
+    """``base`` with ``overrides`` applied: groups merge key by key; ``None`` removes.
+
+    Raises ScenarioError at ``path`` (where ``overrides`` sits) for input nested deeper
+    than ``models.inputs.MAX_DEPTH``, before copying it by recursion.
+    """
+    for value, where in ((base, ()), (overrides, path)):
+        problem = nesting_error(value, where)
+        if problem is not None:
+            raise ScenarioError([problem])
     out = copy.deepcopy(dict(base))
     for key, value in overrides.items():
         if value is None:
@@ -183,6 +204,8 @@ def _alternatives(baseline: Mapping[str, Any], alternatives: object) -> list[tup
         overrides: Any = alt.get("overrides", {})
         if not isinstance(name, str) or not name or len(name) > 200:
             errors.append(FieldError((*here, "name"), "must be a non-empty string"))
+        elif (problem := text_problem(name)) is not None:
+            errors.append(FieldError((*here, "name"), problem))
         elif name in names:
             errors.append(FieldError((*here, "name"), "repeats another alternative's name"))
         names.add(name)
@@ -196,7 +219,7 @@ def _alternatives(baseline: Mapping[str, Any], alternatives: object) -> list[tup
             for k in overrides
             if k in FROZEN_IN_ALTERNATIVES
         ]
-        out.append((str(name), merge(baseline, overrides)))
+        out.append((str(name), merge(baseline, overrides, (*here, "overrides"))))
     if errors:
         raise ScenarioError(errors)
     return out
@@ -284,14 +307,15 @@ def compare(
     streams = _streams(base_sc, rng)
     seed = base_sc.seed if rng is None else None
     total = base_sc.trials * (1 + len(alts))
-    base_samples, base_conv = run(
-        base_sc, rng=streams(), progress=_part(progress, 0, total), cancel=cancel
+    base_samples, base_conv = _run_at(
+        ("baseline",), base_sc, rng=streams(), progress=_part(progress, 0, total), cancel=cancel
     )
     base_result = build_result(base_sc, base_samples, seed, base_conv)
     out = []
     for i, (name, sc) in enumerate(alts, start=1):
         part = _part(progress, i * base_sc.trials, total)
-        samples, conv = run(sc, rng=streams(), progress=part, cancel=cancel)
+        where = ("alternatives", i - 1, "overrides")
+        samples, conv = _run_at(where, sc, rng=streams(), progress=part, cancel=cancel)
         saves = float(np.mean(base_samples["annual_cost"] - samples["annual_cost"] > 0))
         out.append(
             Alternative(
@@ -640,8 +664,9 @@ def _threshold(value: object) -> tuple[float | None, str | None]:
                 ("threshold", "umra_year"), f"must be one of the years CBO published: {known}"
             )
         return UMRA_THRESHOLDS[year], f"UMRA intergovernmental threshold for {year} (CBO)"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not is_number(value):
         raise ScenarioError.single(("threshold",), 'must be a dollar amount or {"umra_year": YEAR}')
+    assert isinstance(value, int | float)
     return float(value), "given"
 
 
@@ -666,7 +691,8 @@ def portfolio(
         Dollar amount for P(total year-1 cost > threshold); ``umra_year`` takes CBO's
         published UMRA intergovernmental threshold of that year.
     seed : int, optional
-        Seed of the portfolio (default 2877); each member gets its own spawned stream.
+        Seed of the portfolio (default 2877), a whole number from 0 to 2**64 - 1 like a
+        scenario's; each member gets its own spawned stream.
     rng : numpy.random.Generator, keyword-only, optional
         Overrides ``seed``.
     budget, progress, cancel : callable, optional
@@ -683,7 +709,13 @@ def portfolio(
     ):
         raise ScenarioError.single(("members",), f"must be a list of 1 to {MAX_MEMBERS} scenarios")
     value, source = _threshold(threshold)
-    parsed, errors = [], []
+    parsed: list[Scenario] = []
+    errors: list[FieldError] = []
+    if seed is not None:
+        try:
+            seed = parse_seed(seed, ("seed",))
+        except ScenarioError as exc:
+            errors += exc.errors
     for i, member in enumerate(members):
         if isinstance(member, Mapping):
             errors += [
@@ -712,7 +744,13 @@ def portfolio(
     )
     all_trials = sum(sc.trials for sc in parsed)
     runs = [
-        run(sc, rng=child, progress=_part(progress, i * sc.trials, all_trials), cancel=cancel)
+        _run_at(
+            ("members", i),
+            sc,
+            rng=child,
+            progress=_part(progress, i * sc.trials, all_trials),
+            cancel=cancel,
+        )
         for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True))
     ]
     keys = set.intersection(*(set(s) for s, _ in runs))

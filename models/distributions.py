@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from .errors import FieldError, Path, ScenarioError
+from .inputs import text_problem
 
 __all__ = ["Distribution", "parse_distribution", "DISTRIBUTIONS", "is_number"]
 
@@ -50,12 +51,18 @@ MAX_EMPIRICAL_VALUES = 100_000
 
 
 def is_number(value: object) -> bool:
-    """True for a finite int or float that is not a bool."""
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+    """True for a finite int or float that is not a bool.
+
+    The one number check of the engine and the service. JSON integers decode to Python
+    ints of any size; one that no float can hold (beyond about 1.8e308) is not a usable
+    number, as infinity is not.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 @dataclass(frozen=True)
@@ -167,8 +174,11 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
         if key not in allowed
     ]
     errors += [FieldError((*path, key), "is required") for key in required if key not in spec]
-    if "note" in spec and not isinstance(spec["note"], str):
-        errors.append(FieldError((*path, "note"), "must be a string"))
+    if "note" in spec:
+        if not isinstance(spec["note"], str):
+            errors.append(FieldError((*path, "note"), "must be a string"))
+        elif (problem := text_problem(spec["note"])) is not None:
+            errors.append(FieldError((*path, "note"), problem))
     if errors:
         raise ScenarioError(errors)
     builder = _BUILDERS[kind]
@@ -181,11 +191,17 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
             dist = builder(spec, path)
             low, high = dist.support()
             probe = dist.ppf([0.001, 0.5, 0.999])
+            # numpy's samplers refuse some parameters scipy accepts (a negative binomial
+            # with a tiny dispersion: "n too large or p too small"); its domain checks
+            # depend on the parameters only, so one small draw finds them here rather
+            # than mid-run.
+            drawn = dist.sample(8, rng=np.random.default_rng(0))
     except ScenarioError:
         raise
     except (ArithmeticError, ValueError):
         raise ScenarioError.single(path, too_extreme) from None
-    if math.isnan(low) or math.isnan(high) or not np.all(np.isfinite(probe)):
+    finite = np.all(np.isfinite(probe)) and np.all(np.isfinite(drawn))
+    if math.isnan(low) or math.isnan(high) or not finite:
         raise ScenarioError.single(path, too_extreme)
     return dist
 

@@ -136,10 +136,34 @@ def detainer_rate(inputs: Mapping[str, Array]) -> Array:
     return inputs["match_rate"] * inputs["detainers_per_match"]
 
 
+#: Most people (or expected claims) in one year of one trial: numpy counts people in
+#: int64 and its Poisson draws refuse means past about 9.2e18. Every scenario of fixed
+#: values the field table allows stays below it (1e9 a year grown 100% for 29 years is
+#: 5.4e17); only a distribution with a far tail can pass it.
+MAX_COUNT = 2.0**62
+
+
+def _countable(values: Array, path: tuple[str, ...], what: str) -> None:
+    """Raise ScenarioError at ``path`` if any of ``values`` is past ``MAX_COUNT``."""
+    if np.any(values > MAX_COUNT):
+        raise ScenarioError.single(
+            path,
+            f"{what} reaches {float(np.max(values)):.3g} in some trials, more than the "
+            f"{MAX_COUNT:.3g} the engine can count; narrow its distribution",
+        )
+
+
 def volume(inputs: Mapping[str, Array], key: str, year_index: int) -> NDArray[np.int64]:
-    """First-year level of ``key`` grown to ``year_index``, rounded to whole people."""
+    """First-year level of ``key`` grown to ``year_index``, rounded to whole people.
+
+    Raises ScenarioError at ``key`` past ``MAX_COUNT`` (a wide distribution grown for
+    decades), before numpy's integer conversion would wrap it around.
+    """
     growth = (1.0 + inputs["bookings_growth"]) ** year_index
-    return np.rint(inputs[key] * growth).astype(np.int64)
+    level = np.rint(inputs[key] * growth)
+    what = f"{key} grown by bookings_growth to year {year_index + 1}" if year_index else key
+    _countable(level, (key,), what)
+    return level.astype(np.int64)
 
 
 def irwin_hall(n: NDArray[np.int64], *, rng: np.random.Generator) -> Array:
@@ -221,11 +245,10 @@ def year_volumes(
         honored, inputs["extra_days_per_detainer"], inputs["extra_days_cv"], rng=r["extra_stay"]
     )
     if "liability.claims_per_1000_honored" in inputs:
-        claims = (
-            r["liability"]
-            .poisson(honored * inputs["liability.claims_per_1000_honored"] / 1000.0)
-            .astype(np.float64)
-        )
+        expected = honored * inputs["liability.claims_per_1000_honored"] / 1000.0
+        path = ("liability", "claims_per_1000_honored")
+        _countable(expected, path, "the expected number of claims")
+        claims = r["liability"].poisson(expected).astype(np.float64)
     else:
         claims = np.zeros(honored.shape)
     return YearVolumes(

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from .distributions import Distribution, is_number, parse_distribution
 from .errors import FieldError, Path, ScenarioError
+from .inputs import text_problem
 from .sampling import SAMPLING_METHODS, Correlation, correlation_matrix
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "GROUPS",
     "Scenario",
     "parse_scenario",
+    "parse_seed",
     "DEFAULT_SEED",
     "MAX_TRIALS",
     "MAX_HORIZON_YEARS",
@@ -517,7 +519,8 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
             return None, [FieldError(path, "must be a string")]
         if spec.high is not None and len(value) > spec.high:
             return None, [FieldError(path, f"must be at most {spec.high:g} characters")]
-        return value, []
+        problem = text_problem(value)
+        return (None, [FieldError(path, problem)]) if problem else (value, [])
     if spec.kind in ("number", "integer"):
         if not is_number(value):
             return None, [FieldError(path, "must be a finite number")]
@@ -525,7 +528,12 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
             return None, [FieldError(path, "must be a whole number")]
         assert spec.low is not None and spec.high is not None
         if not spec.low <= value <= spec.high:
-            return None, [FieldError(path, f"must lie between {spec.low:g} and {spec.high:g}")]
+            low, high = (
+                (f"{int(spec.low)}", f"{int(spec.high)}")
+                if spec.kind == "integer"
+                else (f"{spec.low:g}", f"{spec.high:g}")
+            )
+            return None, [FieldError(path, f"must lie between {low} and {high}")]
         return (int(value) if spec.kind == "integer" else float(value)), []
     if spec.kind == "choice":
         if value not in spec.choices:
@@ -547,8 +555,10 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
     if spec.kind == "weights":
         if len(numbers) != 7:
             return None, [FieldError(path, "must hold 7 weights, Monday to Sunday")]
-        if any(w < 0 for w in numbers) or sum(numbers) <= 0:
-            return None, [FieldError(path, "weights must be non-negative with a positive sum")]
+        total = sum(numbers)
+        if any(w < 0 for w in numbers) or not 0 < total < math.inf:
+            reason = "weights must be non-negative with a positive sum below 1.8e308"
+            return None, [FieldError(path, reason)]
         return numbers, []
     if len(numbers) > MAX_LIST:
         return None, [FieldError(path, f"must hold at most {MAX_LIST} values")]
@@ -563,6 +573,22 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
     if spec.name == "percentiles" and not numbers:
         return None, [FieldError(path, "must hold at least one percentile")]
     return numbers, []
+
+
+def parse_seed(value: object, path: Path) -> int:
+    """Validate a seed given outside a scenario (a portfolio's) like a scenario's
+    ``seed``: a whole number from 0 to 2**64 - 1.
+
+    Raises
+    ------
+    ScenarioError
+        At ``path``.
+    """
+    seed, errors = _parse_value(BY_NAME["seed"], value, path)
+    if errors:
+        raise ScenarioError(errors)
+    assert isinstance(seed, int)
+    return seed
 
 
 def _parse_correlations(value: Any, path: Path) -> tuple[Any, list[FieldError]]:

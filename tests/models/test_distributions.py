@@ -145,6 +145,17 @@ BAD = [
     ({"dist": "empirical", "values": []}, ("x", "values"), "non-empty"),
     ({"dist": "empirical", "values": [1, "2"]}, ("x", "values", 1), "finite number"),
     ({"dist": "fixed", "value": 1, "note": 3}, ("x", "note"), "string"),
+    # Integers past any float (JSON numbers decode to Python ints of any size).
+    (10**400, ("x",), "finite number"),
+    (-(10**400), ("x",), "finite number"),
+    ({"dist": "uniform", "low": 0, "high": 10**400}, ("x", "high"), "finite number"),
+    ({"dist": "empirical", "values": [1, 10**309]}, ("x", "values", 1), "finite number"),
+    # Parameters scipy takes but numpy's sampler refuses ("n too large or p too small").
+    ({"dist": "negative_binomial", "mean": 1e9, "dispersion": 1e-300}, ("x",), "too extreme"),
+    ({"dist": "negative_binomial", "mean": 1e12, "dispersion": 1e-12}, ("x",), "too extreme"),
+    # Notes end up in reports: the text check of every free-text field.
+    ({"dist": "fixed", "value": 1, "note": "KEYE\ud800"}, ("x", "note"), "U+D800"),
+    ({"dist": "fixed", "value": 1, "note": "\x01"}, ("x", "note"), "control character"),
 ]
 
 

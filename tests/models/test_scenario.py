@@ -128,6 +128,36 @@ INVALID: list[tuple[Any, str, str]] = [
     (with_(bookings_growth=-1), "bookings_growth", "between -0.9"),
     (with_(discount_rate=1.5), "discount_rate", "between 0 and 1"),
     (with_(population=0), "population", "between 1"),
+    # Integers past any float, in every kind of number field.
+    (with_(daily_cost=10**400), "daily_cost", "finite number"),
+    (with_(hold_hours=10**400), "hold_hours", "finite number"),
+    (with_(trials=10**400), "trials", "finite number"),
+    (with_(seed=10**400), "seed", "finite number"),
+    (with_(thresholds=[1, -(10**400)]), "thresholds[1]", "finite number"),
+    (with_(release_weekday_weights=[1] * 6 + [10**400]), "release_weekday_weights[6]", "finite"),
+    (
+        with_(correlations=[{"a": "daily_cost", "b": "honor_rate", "rho": 10**400}]),
+        "correlations[0].rho",
+        "strictly between",
+    ),
+    # Weights each a float whose sum is not.
+    (with_(release_weekday_weights=[1e308] * 7), "release_weekday_weights", "below 1.8e308"),
+    # Seeds: whole numbers from 0 to 2**64 - 1, stated exactly.
+    (with_(seed=2**64), "seed", "between 0 and 18446744073709551615"),
+    (with_(seed=-1), "seed", "between 0 and 18446744073709551615"),
+    (with_(seed=float(2**64)), "seed", "between 0 and 18446744073709551615"),
+    # Free text reaches HTML, PDF, CSV and XLSX reports.
+    (with_(name="Harris\ud800"), "name", "U+D800 (a lone UTF-16 surrogate) at character 7"),
+    (with_(name="\udc00x"), "name", "U+DC00"),
+    (with_(name="a\x01"), "name", "U+0001 (a control character) at character 2"),
+    (with_(description="line\x0bbreak"), "description", "U+000B"),
+    (with_(description="\x00"), "description", "U+0000"),
+    (with_(description="\uffff"), "description", "U+FFFF"),
+    (
+        with_(daily_cost={"dist": "uniform", "low": 1, "high": 2, "note": "\x1b[31m"}),
+        "daily_cost.note",
+        "U+001B",
+    ),
 ]
 
 
@@ -181,3 +211,21 @@ def test_parameters_too_extreme_to_compute_are_rejected(spec: dict[str, Any]) ->
     with pytest.raises(ScenarioError) as info:
         parse_scenario(with_(daily_cost=spec))
     assert info.value.field == "daily_cost"
+
+
+def test_seed_takes_the_whole_range_exactly() -> None:
+    assert parse_scenario(with_(seed=2**64 - 1)).seed == 2**64 - 1
+    assert parse_scenario(with_(seed=0)).seed == 0
+    assert parse_scenario(with_(seed=12.0)).seed == 12
+
+
+def test_text_with_tabs_newlines_and_any_language_is_kept() -> None:
+    text = "Condado de Harris\tTX\r\nnotes: 中文, emoji 😀, é"
+    sc = parse_scenario(with_(name="n\tm", description=text))
+    assert sc.name == "n\tm"
+    assert sc.canonical["description"] == text
+
+
+def test_big_integers_within_float_range_are_numbers() -> None:
+    sc = parse_scenario(with_(thresholds=[10**11], population=10**10))
+    assert sc.thresholds == (1e11,) and sc.population == 1e10
