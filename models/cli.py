@@ -21,7 +21,7 @@ from .engine import __version__, simulate
 from .errors import ScenarioError
 from .presets import load_presets
 from .results import SimulationResult, Summary
-from .scenario import FIELDS
+from .scenario import FIELDS, MAX_TRIALS
 
 __all__ = ["main"]
 
@@ -335,6 +335,11 @@ def parameters_markdown() -> str:
             default = f"`{json.dumps(d['default'])}`"
         if d["minimum"] is None:
             bounds = ""
+        elif d["type"] == "integer":  # exact: the seed's maximum is 2**64 - 1
+            low, high = int(d["minimum"]), int(d["maximum"])
+            bounds = f"{low} to {high:,}" if high >= 10_000 else f"{low} to {high}"
+            if d["name"] == "trials":
+                bounds += " (engine and command line; HTTP service: 100,000 by default, below)"
         else:
             bounds = f"{d['minimum']:g} to {d['maximum']:g}"
             if d["maximum_applies_to"] == "the mean":
@@ -351,6 +356,11 @@ def parameters_markdown() -> str:
         "",
         "Groups `liability`, `offsets` and `capacity` are optional objects; within a group",
         "given, fields marked required must be present.",
+        "",
+        f"`trials`: the engine and `detainer-cost simulate` take up to {MAX_TRIALS:,}. The",
+        "HTTP service takes at most 100,000 by default; its setting",
+        "`DETAINER_COST_MAX_TRIALS` changes that, and its `GET /v1/parameters` and",
+        "`/openapi.yaml` give the limit the running service enforces.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -6,8 +6,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from models.scenario import FIELDS
-
 from .http import (
     flag,
     json_body,
@@ -17,6 +15,7 @@ from .http import (
     require_api_key,
 )
 from .limits import Deadline
+from .meta import parameters
 from .problems import InvalidBody, NotFound
 from .runner import Runner
 from .schemas import (
@@ -140,8 +139,9 @@ def get_preset(preset_id: str) -> Response:
 
 @bp.get("/parameters")
 def list_parameters() -> Response:
-    """Every scenario field with its type, unit, default, range and meaning."""
-    return json_response({"parameters": _PARAMETERS.dump([f.describe() for f in FIELDS])})
+    """Every scenario field with its type, unit, default, range and meaning; the range
+    of ``trials`` is the one this service enforces (its ``MAX_TRIALS``)."""
+    return json_response({"parameters": _PARAMETERS.dump(parameters(current_app.config))})
 
 
 def make_schemas() -> dict[str, Any]:

@@ -6,6 +6,7 @@ import copy
 import functools
 import mimetypes
 import os
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -13,12 +14,15 @@ import flask_swagger_ui
 import yaml
 from flask import Blueprint, Response, abort, current_app
 
+from models.scenario import FIELDS
+from models.scenario import MAX_TRIALS as ENGINE_MAX_TRIALS
+
 from . import metrics
 from .errors import problem_response
 from .http import json_response
 from .schemas import StatusSchema
 
-__all__ = ["bp", "openapi_document"]
+__all__ = ["bp", "max_trials", "openapi_document", "parameters"]
 
 bp = Blueprint("meta", __name__)
 _STATUS = StatusSchema()
@@ -34,11 +38,27 @@ def _spec_text() -> str:
     return (resources.files("service") / "openapi.yaml").read_text(encoding="utf-8")
 
 
+def max_trials(settings: Mapping[str, Any]) -> int:
+    """The most trials a request may ask for: the ``MAX_TRIALS`` setting, within the
+    engine's own limit (``models.scenario.MAX_TRIALS``), whichever is lower."""
+    return min(int(settings["MAX_TRIALS"]), ENGINE_MAX_TRIALS)
+
+
+def parameters(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The field table as ``GET /v1/parameters`` lists it: the engine's, with the
+    maximum of ``trials`` this service enforces."""
+    described = [spec.describe() for spec in FIELDS]
+    for field in described:
+        if field["name"] == "trials":
+            field["maximum"] = max_trials(settings)
+    return described
+
+
 def openapi_document(settings: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI document with its maxima set to the configured limits."""
     spec: dict[str, Any] = copy.deepcopy(yaml.safe_load(_spec_text()))
     trials = spec["components"]["schemas"]["Scenario"]["properties"]["trials"]
-    trials["maximum"] = settings["MAX_TRIALS"]
+    trials["maximum"] = max_trials(settings)
     return spec
 
 

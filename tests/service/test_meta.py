@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.config import load_settings
+from models.scenario import MAX_TRIALS as ENGINE_MAX_TRIALS
+from service.config import DEFAULTS, ENVIRONMENT, load_settings
 
-from .conftest import SCENARIO
+from .conftest import ROOT, SCENARIO, SPEC
 
 
 def test_livez(client: FlaskClient) -> None:
@@ -119,3 +121,61 @@ def test_two_apps_are_independent(make_app: Any) -> None:
     a, b = make_app(MAX_TRIALS=10), make_app()
     assert a.config["MAX_TRIALS"] == 10 and b.config["MAX_TRIALS"] != 10
     assert a.extensions["detainer_cost"] is not b.extensions["detainer_cost"]
+
+
+def _served_trials_limits(client: FlaskClient) -> tuple[Any, Any]:
+    listed = {p["name"]: p for p in client.get("/v1/parameters").get_json()["parameters"]}
+    spec = yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True))
+    in_spec = spec["components"]["schemas"]["Scenario"]["properties"]["trials"]["maximum"]
+    return listed["trials"]["maximum"], in_spec
+
+
+def _trials_status(client: FlaskClient, trials: int) -> tuple[int, list[str]]:
+    response = client.post("/v1/simulations", json={**SCENARIO, "trials": trials})
+    body = response.get_json()
+    pointers = [e["pointer"] for e in body.get("errors", [])] if response.status_code != 200 else []
+    return response.status_code, pointers
+
+
+@pytest.mark.parametrize("how", ["environment", "config"])
+def test_trials_limit_is_the_same_in_parameters_spec_and_422(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """What /v1/parameters and /openapi.yaml promise is what the service enforces."""
+    if how == "environment":
+        monkeypatch.setenv(ENVIRONMENT["MAX_TRIALS"], "500")
+        app = make_app()
+    else:
+        app = make_app(MAX_TRIALS=500)
+    client = app.test_client()
+    listed, in_spec = _served_trials_limits(client)
+    assert listed == in_spec == 500 and type(listed) is int and type(in_spec) is int
+    assert _trials_status(client, 500) == (200, [])
+    assert _trials_status(client, 501) == (422, ["/trials"])
+
+
+def test_default_trials_limit_is_the_spec_files_and_the_docs(client: FlaskClient) -> None:
+    listed, in_spec = _served_trials_limits(client)
+    assert listed == in_spec == DEFAULTS["MAX_TRIALS"]
+    assert SPEC["components"]["schemas"]["Scenario"]["properties"]["trials"]["maximum"] == listed
+    doc = (ROOT / "docs" / "parameters.md").read_text()
+    assert f"{DEFAULTS['MAX_TRIALS']:,} by default" in doc and ENVIRONMENT["MAX_TRIALS"] in doc
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{ENVIRONMENT['MAX_TRIALS']}` | {DEFAULTS['MAX_TRIALS']} |" in readme
+
+
+def test_trials_limit_above_the_engines_serves_the_engines(make_app: Any) -> None:
+    client = make_app(MAX_TRIALS=ENGINE_MAX_TRIALS * 2).test_client()
+    assert _served_trials_limits(client) == (ENGINE_MAX_TRIALS, ENGINE_MAX_TRIALS)
+    assert _trials_status(client, ENGINE_MAX_TRIALS + 1) == (422, ["/trials"])
+
+
+def test_parameter_ranges_of_integers_are_integers(client: FlaskClient) -> None:
+    response = client.get("/v1/parameters")
+    listed = {p["name"]: p for p in response.get_json()["parameters"]}
+    assert listed["seed"]["minimum"] == 0 and type(listed["seed"]["minimum"]) is int
+    assert listed["seed"]["maximum"] == 2**64 - 1 and type(listed["seed"]["maximum"]) is int
+    assert '"maximum":18446744073709551615' in response.get_data(as_text=True)
+    for field in listed.values():
+        if field["type"] == "integer":
+            assert type(field["minimum"]) is int and type(field["maximum"]) is int, field
