@@ -7,6 +7,11 @@ are the best of several repeats (``time.perf_counter``), so they are the least
 disturbed by other work on the machine. Targets (issue 2): per-trial cost flat in
 county size (1e7 vs 1e3 bookings within 1.2x); at least 1,000x faster than per-person
 simulation at 100,000 bookings; within 3x of the floor.
+
+Issue 10 adds where the time of one 100,000-booking run goes: parsing, the simulation
+(``models.engine.run``), and the summaries, as they are (one sort per quantity, ranks
+cached, year 1 not summarized twice) and as they were (one ``numpy.partition`` per
+quantity and ``binom.ppf`` ranks computed afresh for each); and the lean results.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from typing import Any
 
 import numpy as np
 import scipy
+from numpy.typing import NDArray
 
 from models import parse_scenario, simulate
 from models.calendar import hold_table
-from models.engine import IRWIN_HALL_EXACT_MAX
+from models.engine import IRWIN_HALL_EXACT_MAX, build_result, run
 from models.reference import simulate_reference
+from models.results import _lerp, _ranks
 
 TRIALS = 10_000
 
@@ -73,11 +80,97 @@ def floor(bookings: int, trials: int) -> None:
     rng.gamma(np.maximum(honored, 1), extra_mean)
 
 
+def summarize_before(values: NDArray[np.float64], percentiles: tuple[float, ...]) -> object:
+    """The figures of ``models.results.summarize`` computed as before issue 10."""
+    x = np.asarray(values, dtype=np.float64)
+    n = x.size
+    qs = np.asarray(percentiles) / 100.0
+    position = qs * (n - 1)
+    below = np.floor(position).astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    lo, hi = _ranks(n, qs)
+    part = np.partition(x, np.unique(np.concatenate([[0, n - 1], below, above, lo, hi])))
+    sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+    return (float(np.mean(x)), sd, _lerp(part[below], part[above], position - below), part[lo])
+
+
+def summaries_before(samples: dict[str, NDArray[np.float64]], years: int) -> None:
+    """The 22 summaries build_result took before issue 10 (horizon of ``years``)."""
+    pct = (5.0, 25.0, 50.0, 75.0, 95.0)
+    keys = [
+        "annual_cost",
+        "total_cost",
+        "present_value",
+        "bed_days",
+        "hold_bed_days",
+        "extra_bed_days",
+        "detainers",
+        "honored",
+        "transfers",
+    ]
+    keys += [k for k in samples if k.startswith("component:")]
+    keys += [
+        f"year:{y}:{q}"
+        for y in range(years)
+        for q in ("net_cost", "bed_days", "detainers", "honored")
+    ]
+    for key in keys:
+        summarize_before(samples[key], pct)
+    summarize_before(samples["bed_days"] / 365, pct)
+
+
+def time_split(repeats: int) -> None:
+    """Where one 100,000-booking, 10,000-trial run spends its time, and the lean paths."""
+    scenario = county(100_000)
+    sc = parse_scenario(scenario)
+    samples, convergence = run(sc, rng=np.random.default_rng(sc.seed))
+    rows: dict[str, Callable[[], object]] = {
+        "simulate, full result": lambda: simulate(scenario),
+        "simulate, full result, percentile_ci=False": lambda: simulate(
+            scenario, percentile_ci=False
+        ),
+        "simulate, summaries=('annual_cost',)": lambda: simulate(
+            scenario, summaries=("annual_cost",)
+        ),
+        "simulate, summaries=('annual_cost',), percentile_ci=False": lambda: simulate(
+            scenario, summaries=("annual_cost",), percentile_ci=False
+        ),
+        "parse_scenario": lambda: parse_scenario(scenario),
+        "run (the simulation, no summaries)": lambda: run(sc, rng=np.random.default_rng(1)),
+        "build_result (the full result's summaries)": lambda: build_result(
+            sc, samples, sc.seed, convergence
+        ),
+        "the same summaries as before issue 10": lambda: summaries_before(
+            dict(samples), sc.horizon_years
+        ),
+    }
+    best = dict.fromkeys(rows, float("inf"))
+    for _ in range(repeats):  # interleaved, so that load on the machine hits every row
+        for name, fn in rows.items():
+            best[name] = min(best[name], best_of(fn, 1))
+    print(f"\n100,000 bookings, {TRIALS:,} trials, best of {repeats} (interleaved)\n")
+    print("| step | ms | us per trial | share of the full result |")
+    print("|---|---:|---:|---:|")
+    full = best["simulate, full result"]
+    for name, seconds in best.items():
+        print(
+            f"| {name} | {1e3 * seconds:.2f} | {1e6 * seconds / TRIALS:.3f} "
+            f"| {seconds / full:.0%} |"
+        )
+    before = best["the same summaries as before issue 10"]
+    after = best["build_result (the full result's summaries)"]
+    print(f"\nsummaries before / after: {before / after:.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--reference-trials", type=int, default=20)
+    parser.add_argument("--split-only", action="store_true", help="only the time split")
     args = parser.parse_args()
+    if args.split_only:
+        time_split(args.repeats)
+        return
 
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
@@ -106,6 +199,7 @@ def main() -> None:
         f"({n_ref} trials); engine {1e6 * per_trial[100_000]:.2f} us per trial; "
         f"engine is {t_ref / per_trial[100_000]:,.0f}x faster"
     )
+    time_split(args.repeats)
 
 
 if __name__ == "__main__":

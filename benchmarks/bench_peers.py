@@ -1,34 +1,62 @@
 """The same county model and trial count in this engine and in what a user would
-otherwise write: a plain per-person numpy simulation, monaco, and squigglepy.
+otherwise write with numpy, monaco or squigglepy, in two formulations.
 
 Run: ``make bench`` (installs the ``bench`` extra with the peers), or
-``.venv/bin/python benchmarks/bench_peers.py [--trials N]``. One run; the figures and
-ratios go to docs/benchmarks.md.
+``PYTHONPATH=. .venv/bin/python benchmarks/bench_peers.py [--trials N] [--repeats R]``.
+One run; the figures and ratios go to docs/benchmarks.md.
 
 The county: 100,000 bookings a year thinned by a beta detainer rate (mean 1.4%, sd 0.3
 points), 90% honored, 70% picked up, extra stay per person gamma with cv 1 around a PERT
 mean (20, 25, 73 days), a uniform daily cost ($55-$142), and the 48-business-hour hold on
-the 2026 calendar. Each peer computes the same quantities per trial (people drawn one by
-one, as a user of that tool would write it); the hold uses the same calendar table.
+the 2026 calendar.
+
+Two formulations of it, each written as a user of each tool would:
+
+- **person-level**: every trial draws its people one by one (who gets a detainer, who
+  is honored and picked up, each person's release date, time of day and extra stay);
+  the shared inner model is :func:`one_trial`.
+- **parameter-level**: year-1 cost = bookings x detainer rate x 90% x (mean hold days +
+  mean extra days) x daily cost, one vectorized expression per trial of the uncertain
+  inputs (:func:`expected_cost`). It has the same expected value but leaves out the
+  person-level chance (its spread is parameter uncertainty only) and uses the mean hold
+  length of the calendar instead of drawing release dates.
+
+The engine simulates the person-level model in aggregate (binomial and multinomial
+counts, one gamma draw per trial). Its rows: the full result (what the service returns),
+and its cheapest honest path for the year-1 cost question: ``summaries=("annual_cost",)``
+without percentile CIs, with the scenario given as a mapping (parsed on each call) and
+already parsed. ``floor`` draws the engine's random variates bare (benchmarks/
+bench_engine.py). Each implementation ends with the same user summary of its per-trial
+costs (mean, sd, p5, p50, p95 with numpy; the engine's own summary for its rows).
 """
 
 from __future__ import annotations
 
 import argparse
+import platform
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy
 from scipy import stats
 
-from benchmarks.bench_engine import county
-from models import simulate
-from models.calendar import business_days, hold_duration, release_date_probabilities
+from benchmarks.bench_engine import county, floor
+from models import Scenario, parse_scenario, simulate
+from models.calendar import business_days, hold_duration, hold_table, release_date_probabilities
+from models.engine import YearVolumes, detainer_rate, lean_result, run
+from models.results import Summary
 
 BOOKINGS = 100_000
+HONOR = 0.9
 RATE = stats.beta(0.014 * (0.014 * 0.986 / 0.003**2 - 1), 0.986 * (0.014 * 0.986 / 0.003**2 - 1))
 EXTRA = stats.beta(1 + 4 * 5 / 53, 1 + 4 * 48 / 53, loc=20, scale=53)  # PERT(20, 25, 73)
 DAILY = stats.uniform(55, 87)
+PERCENTILES = (5.0, 50.0, 95.0)
+
+#: What every implementation returns: mean, sd and the p5, p50, p95 of year-1 cost.
+Stats = tuple[float, float, float, float, float]
 
 
 def calendar_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -43,12 +71,29 @@ def calendar_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 PROBS, BUSINESS, LENGTH, OFFSET = calendar_table()
+#: Mean calendar days of one 48-hour hold in 2026 (time of day uniform): what the
+#: parameter-level formulation uses instead of drawing release dates.
+HOLD_MEAN = float(PROBS @ np.where(BUSINESS, LENGTH, OFFSET - 0.5))
+
+
+def user_summary(costs: np.ndarray) -> Stats:
+    """What a user of any peer computes from the per-trial costs."""
+    p5, p50, p95 = np.percentile(costs, PERCENTILES)
+    return (float(np.mean(costs)), float(np.std(costs, ddof=1)), p5, p50, p95)
+
+
+def engine_summary(s: Summary) -> Stats:
+    p = s.percentiles
+    return (s.mean, s.sd, p["p5"], p["p50"], p["p95"])
+
+
+# --- person-level -------------------------------------------------------------------
 
 
 def one_trial(rate: float, extra_mean: float, daily: float, rng: np.random.Generator) -> float:
-    """Year-1 cost of one trial, person by person (the peers' shared inner model)."""
+    """Year-1 cost of one trial, person by person (the person-level peers' inner model)."""
     detainers = int(np.count_nonzero(rng.random(BOOKINGS) < rate))
-    honored = int(np.count_nonzero(rng.random(detainers) < 0.9))
+    honored = int(np.count_nonzero(rng.random(detainers) < HONOR))
     rng.random(honored)  # pickup (transfers do not change the bed cost)
     day = rng.choice(PROBS.size, size=honored, p=PROBS)
     u = rng.random(honored)
@@ -57,16 +102,16 @@ def one_trial(rate: float, extra_mean: float, daily: float, rng: np.random.Gener
     return float((hold + extra) * daily)
 
 
-def plain_numpy(trials: int) -> float:
+def numpy_person(trials: int) -> Stats:
     rng = np.random.default_rng(1)
     rates = RATE.rvs(trials, random_state=rng)
     means = EXTRA.rvs(trials, random_state=rng)
     dailies = DAILY.rvs(trials, random_state=rng)
     costs = [one_trial(r, m, d, rng) for r, m, d in zip(rates, means, dailies, strict=True)]
-    return float(np.mean(costs))
+    return user_summary(np.asarray(costs))
 
 
-def with_monaco(trials: int) -> float:
+def _monaco(trials: int, run: Callable[..., float]) -> Stats:
     import monaco as mc
 
     def preprocess(case: Any) -> tuple[Any, ...]:
@@ -76,9 +121,6 @@ def with_monaco(trials: int) -> float:
             case.invals["daily"].val,
             case.seed,
         )
-
-    def run(rate: float, extra: float, daily: float, seed: int) -> float:
-        return one_trial(rate, extra, daily, np.random.default_rng(seed))
 
     def postprocess(case: Any, cost: float) -> None:
         case.addOutVal("cost", cost)
@@ -104,12 +146,20 @@ def with_monaco(trials: int) -> float:
     )
     sim.addInVar(name="daily", dist=stats.uniform, distkwargs={"loc": 55, "scale": 87})
     sim.runSim()
-    return float(np.mean(sim.outvars["cost"].nums))
+    return user_summary(np.asarray(sim.outvars["cost"].nums, dtype=np.float64))
 
 
-def with_squigglepy(trials: int) -> float:
+def monaco_person(trials: int) -> Stats:
+    def run(rate: float, extra: float, daily: float, seed: int) -> float:
+        return one_trial(rate, extra, daily, np.random.default_rng(seed))
+
+    return _monaco(trials, run)
+
+
+def squigglepy_person(trials: int) -> Stats:
     import squigglepy as sq
 
+    sq.set_seed(1)
     rng = np.random.default_rng(1)
     rate = sq.beta(RATE.args[0], RATE.args[1])
     extra_shape = sq.beta(EXTRA.args[0], EXTRA.args[1])
@@ -118,42 +168,209 @@ def with_squigglepy(trials: int) -> float:
     def model() -> float:
         return one_trial(~rate, 20 + 53 * ~extra_shape, ~daily, rng)
 
-    return float(np.mean(sq.sample(model, n=trials, verbose=False)))
+    return user_summary(np.asarray(sq.sample(model, n=trials, verbose=False)))
 
 
-def engine(trials: int) -> float:
-    return simulate(
-        {**county(BOOKINGS, trials), "start_year": 2026, "ice_pickup_rate": 0.7}
-    ).annual_cost.mean
+# --- parameter-level ----------------------------------------------------------------
 
 
-def timed(fn: Any, trials: int) -> tuple[float, float]:
+def expected_cost(rate: Any, extra_mean: Any, daily: Any) -> Any:
+    """Year-1 cost from expected counts: bookings x rate x honored share x days x cost.
+
+    Works on floats, numpy arrays and squigglepy distributions alike.
+    """
+    return BOOKINGS * rate * HONOR * (HOLD_MEAN + extra_mean) * daily
+
+
+def numpy_parameter(trials: int) -> Stats:
+    rng = np.random.default_rng(1)
+    rates = RATE.rvs(trials, random_state=rng)
+    means = EXTRA.rvs(trials, random_state=rng)
+    dailies = DAILY.rvs(trials, random_state=rng)
+    return user_summary(expected_cost(rates, means, dailies))
+
+
+def monaco_parameter(trials: int) -> Stats:
+    def run(rate: float, extra: float, daily: float, seed: int) -> float:
+        return float(expected_cost(rate, extra, daily))
+
+    return _monaco(trials, run)
+
+
+def squigglepy_parameter(trials: int) -> Stats:
+    """Each input sampled by squigglepy, the expression evaluated by numpy (the faster
+    of the two squigglepy forms; the yardstick of the ratios)."""
+    import squigglepy as sq
+
+    sq.set_seed(1)
+    rate = sq.sample(sq.beta(RATE.args[0], RATE.args[1]), n=trials, verbose=False)
+    shape = sq.sample(sq.beta(EXTRA.args[0], EXTRA.args[1]), n=trials, verbose=False)
+    daily = sq.sample(sq.uniform(55, 142), n=trials, verbose=False)
+    return user_summary(expected_cost(rate, 20 + 53 * shape, daily))
+
+
+def squigglepy_parameter_arithmetic(trials: int) -> Stats:
+    """The expression built from squigglepy distributions and sampled as one model
+    (squigglepy samples every constant in it with a Python loop over the trials)."""
+    import squigglepy as sq
+
+    sq.set_seed(1)
+    rate = sq.beta(RATE.args[0], RATE.args[1])
+    extra_mean = 20 + 53 * sq.beta(EXTRA.args[0], EXTRA.args[1])
+    daily = sq.uniform(55, 142)
+    cost = expected_cost(rate, extra_mean, daily)
+    return user_summary(np.asarray(sq.sample(cost, n=trials, verbose=False)))
+
+
+# --- the engine ---------------------------------------------------------------------
+
+
+def engine_full(trials: int) -> Stats:
+    return engine_summary(simulate(county(BOOKINGS, trials)).annual_cost)
+
+
+def engine_lean(trials: int) -> Stats:
+    result = simulate(county(BOOKINGS, trials), summaries=("annual_cost",), percentile_ci=False)
+    return engine_summary(result.summaries["annual_cost"])
+
+
+def engine_lean_parsed(trials: int, _cache: dict[int, Any] = {}) -> Stats:  # noqa: B006
+    if trials not in _cache:
+        _cache[trials] = parse_scenario(county(BOOKINGS, trials))
+    sc = _cache[trials]
+    result = simulate(sc, summaries=("annual_cost",), percentile_ci=False)
+    return engine_summary(result.summaries["annual_cost"])
+
+
+def expected_volumes(
+    scenario: Scenario, inputs: dict[str, np.ndarray], year_index: int, *, rng: Any
+) -> YearVolumes:
+    """A parameter-level year for the engine (a prototype in this benchmark only, not a
+    model option): expected people and days given the drawn inputs, no person-level
+    chance, the calendar's mean hold length. Plugs into ``models.engine.run``."""
+    growth = (1.0 + inputs["bookings_growth"]) ** year_index
+    if scenario.volume_form == 0:
+        detainers = inputs["detainers_per_year"] * growth
+    else:
+        detainers = inputs["bookings_per_year"] * growth * detainer_rate(inputs)
+    honored = detainers * inputs["honor_rate"]
+    table = hold_table(
+        scenario.start_year + year_index, scenario.hold_hours, scenario.release_weekday_weights
+    )
+    claims = (
+        honored * inputs["liability.claims_per_1000_honored"] / 1000.0
+        if "liability.claims_per_1000_honored" in inputs
+        else np.zeros_like(honored)
+    )
+    return YearVolumes(
+        detainers,
+        honored,
+        honored * inputs["ice_pickup_rate"],
+        honored * table.mean_days * inputs["hold_window_used"],
+        honored * inputs["extra_days_per_detainer"],
+        claims,
+    )
+
+
+def engine_expected(trials: int, _cache: dict[int, Any] = {}) -> Stats:  # noqa: B006
+    if trials not in _cache:
+        _cache[trials] = parse_scenario(county(BOOKINGS, trials))
+    sc = _cache[trials]
+    samples, convergence = run(sc, rng=np.random.default_rng(sc.seed), volumes=expected_volumes)
+    result = lean_result(sc, samples, sc.seed, convergence, ("annual_cost",), percentile_ci=False)
+    return engine_summary(result.summaries["annual_cost"])
+
+
+def engine_floor(trials: int) -> Stats:
+    floor(BOOKINGS, trials)
+    return (float("nan"),) * 5
+
+
+Row = tuple[str, str, Callable[[int], Stats], bool]
+FULL = "engine, full result (the service's)"
+LEAN = "engine, annual_cost only, no percentile CIs"
+EXPECTED = "engine run with expected volumes (prototype), parsed once, lean"
+
+#: (formulation, implementation, function, repeated): repeated rows are timed best of
+#: ``--repeats``, interleaved round by round; the slow person-level peers run once.
+ROWS: tuple[Row, ...] = (
+    ("parameter", "bare numpy", numpy_parameter, True),
+    ("parameter", "squigglepy, inputs sampled, numpy arithmetic", squigglepy_parameter, True),
+    (
+        "parameter",
+        "squigglepy, distribution arithmetic",
+        squigglepy_parameter_arithmetic,
+        True,
+    ),
+    ("parameter", "monaco", monaco_parameter, True),
+    ("engine", FULL, engine_full, True),
+    ("engine", LEAN, engine_lean, True),
+    ("engine", "engine, the same, scenario parsed once", engine_lean_parsed, True),
+    ("engine", "floor: the engine's random variates drawn bare", engine_floor, True),
+    ("engine", EXPECTED, engine_expected, True),
+    ("person", "plain numpy", numpy_person, False),
+    ("person", "monaco", monaco_person, False),
+    ("person", "squigglepy", squigglepy_person, False),
+)
+
+
+def timed(fn: Callable[[int], Stats], trials: int) -> tuple[float, Stats]:
     start = time.perf_counter()
-    mean = fn(trials)
-    return time.perf_counter() - start, mean
+    out = fn(trials)
+    return time.perf_counter() - start, out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--skip-person", action="store_true", help="skip the slow rows")
     args = parser.parse_args()
     n = args.trials
-    rows = [
-        ("detainer-cost engine", engine),
-        ("plain per-person numpy", plain_numpy),
-        ("monaco", with_monaco),
-        ("squigglepy", with_squigglepy),
-    ]
-    results = [(name, *timed(fn, n)) for name, fn in rows]
-    base = results[0][1]
-    print(f"{n:,} trials, 100,000 bookings a year, one run\n")
-    print("| implementation | seconds | per trial (us) | mean year-1 cost | x engine time |")
-    print("|---|---:|---:|---:|---:|")
-    for name, seconds, mean in results:
+    rows = [r for r in ROWS if r[3] or not args.skip_person]
+    for _, _, fn, _ in rows[:3]:
+        fn(min(n, 100))  # imports and first-call set-up out of the timings
+    engine_lean(n)
+    best: dict[str, float] = {}
+    result: dict[str, Stats] = {}
+    for round_ in range(args.repeats):
+        for formulation, name, fn, repeated in rows:
+            key = f"{formulation}:{name}"
+            if not repeated and round_ > 0:
+                continue
+            seconds, out = timed(fn, n)
+            best[key] = min(best.get(key, seconds), seconds)
+            result[key] = out
+    lean = best["engine:" + LEAN]
+    full = best["engine:" + FULL]
+    squiggle = best["parameter:squigglepy, inputs sampled, numpy arithmetic"]
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
+        f", {platform.machine()}; {n:,} trials, {BOOKINGS:,} bookings a year; fast rows best "
+        f"of {args.repeats} (interleaved), person-level rows once\n"
+    )
+    print(
+        "| formulation | implementation | per trial (us) | x squigglepy parameter-level "
+        "| x engine lean | mean | sd | p95 |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for formulation, name, _, _ in rows:
+        key = f"{formulation}:{name}"
+        seconds = best[key]
+        mean, sd, _, _, p95 = result[key]
+        figures = "| | | |" if np.isnan(mean) else f"| ${mean:,.0f} | ${sd:,.0f} | ${p95:,.0f} |"
         print(
-            f"| {name} | {seconds:.3f} | {1e6 * seconds / n:,.1f} | ${mean:,.0f} | "
-            f"{seconds / base:,.0f}x |"
+            f"| {formulation} | {name} | {1e6 * seconds / n:,.2f} | {seconds / squiggle:,.1f}x "
+            f"| {seconds / lean:,.2f}x {figures}"
         )
+    print(f"\nmean hold of one person (calendar 2026, 48 h): {HOLD_MEAN:.4f} days")
+    engine_hold = hold_table(2026, 48.0, (1.0,) * 7).mean_days
+    print(f"the engine's mean hold (HoldTable.mean_days): {engine_hold:.4f} days")
+    print(
+        f"engine lean / squigglepy parameter-level: {lean / squiggle:.2f}x; "
+        f"engine full / engine lean: {full / lean:.2f}x; "
+        f"engine with expected volumes / squigglepy: {best['engine:' + EXPECTED] / squiggle:.2f}x"
+    )
 
 
 if __name__ == "__main__":
