@@ -3,14 +3,19 @@
 #   docker run --rm -p 8000:8000 detainer-cost      # then http://127.0.0.1:8000/docs
 # The wheel is built as `make wheel` builds it (pip wheel --no-deps .), then installed
 # with its dependencies into a slim runtime that runs gunicorn as a non-root user.
+# Every Python package comes at the version requirements.lock pins (the versions the
+# tests ran against; `make lock` regenerates it): the build backend through
+# PIP_CONSTRAINT, the service's dependencies with -c. .dockerignore keeps the venv,
+# caches and tests out of the build context. `make lint` runs hadolint on this file.
 ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
-COPY pyproject.toml README.md openapi.yaml ./
+COPY requirements.lock pyproject.toml README.md openapi.yaml ./
 COPY models ./models
 COPY service ./service
-RUN python -m pip install --no-cache-dir --upgrade pip \
+ENV PIP_CONSTRAINT=/src/requirements.lock
+RUN python -m pip install --no-cache-dir -c requirements.lock pip \
  && python -m pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
 FROM ${PYTHON_IMAGE}
@@ -18,13 +23,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DETAINER_COST_BIND=0.0.0.0:8000
 # Pango and fonts for PDF reports (WeasyPrint), the same packages `make serve` ensures.
+# Not pinned (DL3008): Debian replaces a package version with its security update, so
+# a pin would break the build; the base image tag fixes the Debian release.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /dist /dist
-RUN python -m pip install --no-cache-dir /dist/*.whl \
- && rm -rf /dist \
+COPY requirements.lock /tmp/requirements.lock
+RUN python -m pip install --no-cache-dir -c /tmp/requirements.lock /dist/*.whl \
+ && rm -rf /dist /tmp/requirements.lock \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
 USER 10001
 WORKDIR /tmp

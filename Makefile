@@ -1,11 +1,15 @@
 # Two commands do all the set-up on a fresh machine: `make serve` and `make test`.
-# Each creates .venv if it is missing and installs what it needs into it.
+# Each creates .venv if it is missing and installs what it needs into it: `make serve`
+# the service alone, `make test` the service and the test tools (Playwright, linters).
+# Every dependency of the service is installed at the version requirements.lock pins.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+SERVE_STAMP := $(VENV)/.installed-serve
+STAMP := $(VENV)/.installed-test
 
-.PHONY: test lint typecheck unit serve wheel bench clean system-deps system-deps-serve
+.PHONY: test lint typecheck unit serve wheel bench clean lock system-deps system-deps-serve
 
 # Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium for the
 # browser test of the scenario page. Installed when missing and running as root (CI,
@@ -30,15 +34,27 @@ system-deps:
 system-deps-serve:
 	$(call ensure_packages,$(SERVE_PACKAGES))
 
-$(STAMP): pyproject.toml
+# Serving: the package and its runtime dependencies only.
+$(SERVE_STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e .
+	touch $(SERVE_STAMP)
 
+# Testing: the same, plus the test extras.
+$(STAMP): pyproject.toml $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[test]'
+	touch $(STAMP) $(SERVE_STAMP)
+
+# Python (ruff), the Dockerfile (hadolint) and the OpenAPI contract (its validator;
+# the style rules, such as `security` on every operation, are tests/test_packaging.py).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/openapi-spec-validator openapi.yaml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -53,19 +69,33 @@ PORT ?= 8000
 
 # The HTTP service under gunicorn (service/gunicorn_conf.py); Ctrl-C or SIGTERM stops it
 # gracefully.
-serve: $(STAMP) system-deps-serve
+serve: $(SERVE_STAMP) system-deps-serve
 	@echo "detainer-cost: http://$(HOST):$(PORT)/  interactive docs: http://$(HOST):$(PORT)/docs"
 	exec $(BIN)/detainer-cost serve --host $(HOST) --port $(PORT)
 
-# The wheel the Dockerfile installs, built the same way.
-wheel: $(STAMP)
-	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+# The wheel the Dockerfile installs, built the same way (the build backend pinned too).
+wheel: $(SERVE_STAMP)
+	PIP_CONSTRAINT=$(LOCK) $(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench_engine.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_peers.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_http.py
+
+# requirements.lock anew: the newest versions pyproject.toml allows, resolved in a fresh
+# serve-only venv. Then `make test` installs them and tests them.
+LOCK_VENV := build/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools
+	$(LOCK_VENV)/bin/python -m pip install --quiet .
+	{ sed -n '1,/^$$/p' $(LOCK); \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude detainer-cost --exclude wheel \
+	    | LC_ALL=C sort -f; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf $(LOCK_VENV)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
