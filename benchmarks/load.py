@@ -62,9 +62,9 @@ def gunicorn(workers: int, env: dict[str, str] | None = None) -> Iterator[tuple[
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(url + "/readyz", timeout=1).ok:
+                if requests.get(url + "/readyz", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         else:
             raise RuntimeError("the server did not start")
@@ -90,6 +90,23 @@ def worker_rss_mb(master: int) -> list[float]:
             with open(f"/proc/{pid}/status") as fh:
                 rss = next(ln for ln in fh if ln.startswith("VmRSS"))
             out.append(int(rss.split()[1]) / 1024)
+        except (OSError, StopIteration, ValueError):
+            continue
+    return sorted(out)
+
+
+def worker_peak_rss_mb(master: int) -> list[float]:
+    """Peak resident memory (VmHWM) of each child of the gunicorn master, MiB."""
+    out = []
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            if ppid != master:
+                continue
+            with open(f"/proc/{pid}/status") as fh:
+                peak = next(ln for ln in fh if ln.startswith("VmHWM"))
+            out.append(int(peak.split()[1]) / 1024)
         except (OSError, StopIteration, ValueError):
             continue
     return sorted(out)

@@ -145,7 +145,7 @@ def bound_body_reads(app: WsgiApp, seconds: float, max_bytes: int, readers: int)
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         sock = environ.get("gunicorn.socket")
         length = environ.get("CONTENT_LENGTH") or ""
-        chunked = bool(environ.get("wsgi.input_terminated")) and not length
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if sock is None or not (chunked or (length.isdigit() and 0 < int(length) <= max_bytes)):
             return app(environ, start_response)
         if not slots.acquire(blocking=False):

@@ -38,8 +38,8 @@ def render(
 ) -> Rendered:
     """Render ``report`` as ``fmt`` (``html``, ``pdf``, ``xlsx`` or ``csv``).
 
-    ``check`` (the service's deadline) is called before rendering and after it; an
-    exception it raises propagates.
+    ``check`` (the service's deadline) is called before rendering, between every few
+    thousand sample rows, and after it; an exception it raises propagates.
     """
     media_type, extension = FORMATS[fmt]
     if check is not None:
@@ -55,11 +55,11 @@ def render(
     elif fmt == "xlsx":
         from .tables import render_xlsx
 
-        body = render_xlsx(report, samples=samples)
+        body = render_xlsx(report, samples=samples, check=check)
     else:
         from .tables import render_csv
 
-        body = render_csv(report, samples=samples).encode("utf-8")
+        body = render_csv(report, samples=samples, check=check).encode("utf-8")
     if check is not None:
         check()
     return Rendered(body, media_type, extension)

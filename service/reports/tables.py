@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from models.engine import PER_TRIAL_KEYS
@@ -118,7 +118,13 @@ def _bold_header(ws: Any) -> None:
         cell.font = Font(bold=True)
 
 
-def render_xlsx(report: Report, *, samples: bool = False) -> bytes:
+#: Sample rows written between two calls of a renderer's ``check``.
+CHECK_ROWS = 2000
+
+
+def render_xlsx(
+    report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
+) -> bytes:
     """XLSX bytes: Summary, Inputs, Percentiles, Years, Components (and Samples)."""
     from openpyxl import Workbook  # imported here: only this format needs it
 
@@ -209,7 +215,11 @@ def render_xlsx(report: Report, *, samples: bool = False) -> bytes:
         _write(ws, [("trial", *columns)])
         arrays = [r.samples[c] for c in columns]
         for i in range(r.samples["annual_cost"].size):
+            if check is not None and i % CHECK_ROWS == 0:
+                check()
             ws.append([i + 1, *(float(a[i]) for a in arrays)])
+    if check is not None:
+        check()
     for sheet in wb.worksheets:
         _bold_header(sheet)
     out = io.BytesIO()
@@ -217,7 +227,9 @@ def render_xlsx(report: Report, *, samples: bool = False) -> bytes:
     return out.getvalue()
 
 
-def render_csv(report: Report, *, samples: bool = False) -> str:
+def render_csv(
+    report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
+) -> str:
     """CSV text: the summary table, or with ``samples`` one row per trial."""
     out = io.StringIO()
     # CRLF rows (RFC 4180); a field that holds CR or LF is then quoted, as the csv
@@ -228,6 +240,8 @@ def render_csv(report: Report, *, samples: bool = False) -> str:
         writer.writerow(["trial", *columns])
         arrays = [report.result.samples[c] for c in columns]
         for i in range(arrays[0].size):
+            if check is not None and i % CHECK_ROWS == 0:
+                check()
             writer.writerow([i + 1, *(repr(float(a[i])) for a in arrays)])
         return out.getvalue()
     writer.writerow(["scenario", *_summary_header(report)])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -14,7 +15,7 @@ from collections import Counter
 import pytest
 import requests
 
-from benchmarks.load import BODY, drive, gunicorn, worker_rss_mb
+from benchmarks.load import BODY, drive, gunicorn, worker_peak_rss_mb, worker_rss_mb
 
 pytestmark = pytest.mark.slow
 
@@ -76,3 +77,114 @@ def test_sigterm_under_load_drops_no_accepted_request() -> None:
     assert readiness.status_code == 503 and "draining" in readiness.text
     assert outcomes.get("200", 0) > 0
     assert set(outcomes) <= {"200", "503"}, outcomes
+
+
+def _trickler(port: int) -> socket.socket:
+    """A client that sends the headers of a 1000-byte body, then one byte of it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+    sock.sendall(
+        b"POST /v1/simulations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+    )
+    return sock
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (bounded)."""
+    data = b""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_slow_bodies_neither_block_the_service_nor_stay_open() -> None:
+    """12 connections send headers, then trickle their body a byte at a time. /livez keeps
+    answering at once; each trickler is answered 503 (too many bodies arriving at once:
+    shed before it is read) or 408 after the body bound, as problem+json, and the server
+    closes the connection."""
+    bound = 3.0
+    with gunicorn(2, {"DETAINER_COST_BODY_TIMEOUT": str(bound)}) as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        opened = time.monotonic()
+        socks = [_trickler(port) for _ in range(12)]
+        livez = []
+        while time.monotonic() - opened < bound + 1:
+            for sock in socks:
+                try:
+                    sock.sendall(b" ")
+                except OSError:
+                    pass  # already answered and closed
+            started = time.monotonic()
+            response = requests.get(url + "/livez", timeout=10, headers={"Connection": "close"})
+            livez.append(time.monotonic() - started)
+            assert response.status_code == 200
+            time.sleep(0.2)
+        answers = [_answer(sock) for sock in socks]
+        answered_at = time.monotonic() - opened
+        for sock in socks:
+            sock.close()
+    assert max(livez) < 1.0, livez  # while tricklers are connected
+    statuses = [a.split(b" ", 2)[1] for a in answers]
+    assert set(statuses) <= {b"408", b"503"} and b"408" in statuses, answers
+    for answer in answers:
+        assert b"application/problem+json" in answer
+        if answer.split(b" ", 2)[1] == b"408":
+            assert b"body-timeout" in answer
+    assert answered_at < bound + 10  # every trickler got its answer and was closed
+
+
+def test_largest_allowed_requests_stay_in_memory_and_time() -> None:
+    """The largest requests the defaults allow, against a real worker: each is answered
+    200 or 503 problem:deadline (never a late 200), and the worker's peak resident
+    memory stays under 1 GiB."""
+    deadline = 20.0
+    env = {"DETAINER_COST_REQUEST_DEADLINE": str(deadline)}
+    member = {**BODY, "trials": 60_000}
+    requests_ = [
+        ("/v1/portfolios", {"members": [member] * 50}),  # 50 x 60,000 trial-years
+        ("/v1/reports?format=xlsx&samples=true", {**BODY, "trials": 20_000}),
+        ("/v1/reports?format=csv&samples=true", {**BODY, "trials": 20_000}),
+        ("/v1/simulations", {**BODY, "trials": 100_000, "horizon_years": 30}),
+    ]
+    with gunicorn(1, env) as (url, master):
+        for path, body in requests_:
+            started = time.monotonic()
+            response = requests.post(url + path, json=body, timeout=deadline + 60)
+            elapsed = time.monotonic() - started
+            assert response.status_code in (200, 503), (path, response.text[:300])
+            if response.status_code == 200:
+                assert elapsed < deadline + 2, (path, elapsed)
+            else:
+                assert response.json()["type"].endswith("deadline"), response.text
+        peak = worker_peak_rss_mb(master)
+    assert len(peak) == 1 and peak[0] < 1024, peak  # MiB
+
+
+def test_deadline_covers_rendering_and_serialization() -> None:
+    """With a 2 s deadline, a report whose runs fit but whose rendering does not is
+    answered 503 problem:deadline, never a late 200."""
+    deadline = 2.0
+    with gunicorn(1, {"DETAINER_COST_REQUEST_DEADLINE": str(deadline)}) as (url, _):
+        outcomes = []
+        for path in (
+            "/v1/reports?format=pdf",
+            "/v1/reports?format=xlsx&samples=true",
+            "/v1/reports?format=csv&samples=true",
+        ):
+            started = time.monotonic()
+            response = requests.post(url + path, json={**BODY, "trials": 20_000}, timeout=60)
+            elapsed = time.monotonic() - started
+            outcomes.append((path, response.status_code, round(elapsed, 2)))
+            assert response.status_code in (200, 503), outcomes
+            if response.status_code == 200:
+                assert elapsed < deadline + 1, outcomes
+            else:
+                assert response.json()["type"].endswith("deadline"), response.text
+    assert any(status == 503 for _, status, _ in outcomes), outcomes

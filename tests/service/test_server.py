@@ -47,7 +47,7 @@ def server(
                 try:
                     if requests.get(f"http://127.0.0.1:{port}/livez", timeout=2).ok:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     pass
                 if time.monotonic() > deadline:
                     raise AssertionError(f"server did not start:\n{log.read_text()[-3000:]}")
@@ -119,6 +119,79 @@ def test_metrics_add_up_across_two_workers(tmp_path: Path) -> None:
         ln for ln in text.splitlines() if ln.startswith("detainer_cost_simulation_trials_total ")
     )
     assert float(trials.rsplit(" ", 1)[1]) == SCENARIO["trials"], text
+
+
+def _worker_pids(master: int) -> list[int]:
+    pids = []
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if int(fh.read().rsplit(")", 1)[1].split()[1]) == master:
+                    pids.append(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def test_serve_sums_metrics_over_workers_without_the_variable(tmp_path: Path) -> None:
+    """The user's path: `detainer-cost serve --workers 2` with PROMETHEUS_MULTIPROC_DIR
+    unset. /metrics is the exposition summed over both workers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    command = [
+        *(sys.executable, "-m", "service.cli", "serve", "--port", str(port)),
+        *("--workers", "2"),
+    ]
+    with server(command, port, tmp_path / "log", env=env, cwd=tmp_path) as proc:
+        base = f"http://127.0.0.1:{port}"
+        workers = _worker_pids(proc.pid)  # `serve` execs gunicorn: proc is the master
+        assert len(workers) == 2
+        files = [glob.glob(f"/dev/shm/detainer-cost-metrics-*/counter_{w}.db") for w in workers]
+        before = _livez_total(requests.get(f"{base}/metrics", timeout=10).text)
+        sent = 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and sent < 2000:
+            threads = [
+                threading.Thread(target=requests.get, args=(f"{base}/livez",)) for _ in range(8)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(10)
+            sent += len(threads)
+            files = [glob.glob(f"/dev/shm/detainer-cost-metrics-*/counter_{w}.db") for w in workers]
+            if all(files):
+                counts = [_livez_counts(Path(f[0]).parent).get(f[0], 0) for f in files]
+                if all(c > 0 for c in counts):
+                    break
+        assert all(files), "a worker wrote no metric file"
+        text = requests.get(f"{base}/metrics", timeout=10).text
+    assert "# TYPE detainer_cost_http_requests_total counter" in text, text[:500]
+    assert before >= 1  # the start-up probes
+    assert _livez_total(text) == before + sent
+
+
+def _livez_total(text: str) -> float:
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith("detainer_cost_http_requests_total{")
+        and 'route="/livez"' in ln
+        and '"200"' in ln
+    )
+    return float(line.rsplit(" ", 1)[1])
+
+
+def test_missing_metrics_directory_is_a_one_line_start_up_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(missing)}
+    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(free_port())]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, timeout=60)
+    assert done.returncode != 0
+    err = done.stderr.decode()
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if "PROMETHEUS_MULTIPROC_DIR" in ln]
+    assert len(lines) == 1 and str(missing) in lines[0] and "not a directory" in lines[0]
 
 
 def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path) -> None:
