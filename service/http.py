@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 import uuid
@@ -13,9 +14,19 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from models.inputs import nesting_error
 
 from . import metrics
-from .problems import BadRequest, NotAcceptable, Unauthorized, UnsupportedMediaType
+from .problems import (
+    BadRequest,
+    InvalidBody,
+    NotAcceptable,
+    PointerError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 
 __all__ = ["json_body", "json_response", "register_hooks", "require_api_key"]
 
@@ -33,6 +44,10 @@ SECURITY_HEADERS = {
 CORS_ALLOW_HEADERS = "Content-Type, Authorization, X-API-Key, X-Request-ID"
 
 
+#: Digits past which a JSON integer is beyond any float (1.8e308 has 309).
+_MAX_INT_DIGITS = 400
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -46,18 +61,51 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _parse_int(text: str) -> int | float:
+    """A JSON integer as a Python int. One of more digits than any float can hold is
+    infinity, which the number check refuses at its field like any out-of-range number;
+    converting it would hit Python's limit on digits (4300) and fail as invalid JSON."""
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        return -math.inf if text.startswith("-") else math.inf
+    return int(text)
+
+
+def _read_body() -> bytes:
+    """The raw body; 413 past ``MAX_CONTENT_LENGTH``, with or without Content-Length.
+
+    werkzeug refuses a declared Content-Length over the limit, but a streamed body
+    (``Transfer-Encoding: chunked``) it only stops reading at the limit: the body is then
+    cut short. One more byte from the server's stream tells the two apart. (Servers that
+    decode chunked bodies say so with ``wsgi.input_terminated``: gunicorn, werkzeug's.)
+    """
+    raw = request.get_data(cache=True)  # raises RequestEntityTooLarge (413) past the limit
+    limit = request.max_content_length
+    if (
+        request.content_length is None
+        and limit is not None
+        and len(raw) >= limit
+        and request.environ.get("wsgi.input_terminated")
+        and request.environ["wsgi.input"].read(1)
+    ):
+        raise RequestEntityTooLarge()
+    return raw
+
+
 def json_body() -> Any:
-    """The request body decoded as strict JSON (415, 413 or 400 otherwise)."""
+    """The request body decoded as strict JSON (415, 413 or 400 otherwise; 422 for JSON
+    nested deeper than ``models.inputs.MAX_DEPTH``, at the pointer of the too-deep
+    value)."""
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(
             f"send the body as application/json (got {mimetype or 'no Content-Type'})"
         )
-    raw = request.get_data(cache=True)  # raises RequestEntityTooLarge (413) past the limit
+    raw = _read_body()
     try:
-        return json.loads(
+        body = json.loads(
             raw.decode("utf-8"),
             parse_constant=_reject_constant,
+            parse_int=_parse_int,
             object_pairs_hook=_no_duplicates,
         )
     except UnicodeDecodeError:
@@ -66,6 +114,10 @@ def json_body() -> Any:
         raise BadRequest("the body is nested too deeply") from None
     except ValueError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    too_deep = nesting_error(body)
+    if too_deep is not None:
+        raise InvalidBody([PointerError(too_deep.pointer, too_deep.reason)])
+    return body
 
 
 REPORT_TYPES = {

@@ -352,8 +352,8 @@ class ParameterSchema(Schema):
     default = fields.Raw(allow_none=True)
     default_text = fields.String(allow_none=True)
     required = fields.Boolean()
-    minimum = fields.Float(allow_none=True)
-    maximum = fields.Float(allow_none=True)
+    minimum = fields.Raw(allow_none=True)  # as the field table states it: 2**64 - 1 is
+    maximum = fields.Raw(allow_none=True)  # exact for the seed, never a float's rounding
     maximum_applies_to = fields.String(allow_none=True)
     choices = fields.List(fields.String(), allow_none=True)
     description = fields.String()
