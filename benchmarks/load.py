@@ -4,6 +4,9 @@ memory of the workers.
 
     .venv/bin/python benchmarks/load.py --seconds 10 --concurrency 1 4 16 --workers 2
 
+Clients wait the seconds of a 503's Retry-After before sending again (unless
+``--ignore-retry-after``); ``--trials`` sets the work of each request.
+
 It starts the server itself (``--url`` to use a running one), sends only to loopback,
 bounds every loop by count and time, and stops the server when done. Prints Markdown
 (and JSON with ``--json``).
@@ -113,14 +116,23 @@ def worker_peak_rss_mb(master: int) -> list[float]:
 
 
 def drive(
-    url: str, concurrency: int, seconds: float, body: dict[str, Any], *, fresh: bool = False
+    url: str,
+    concurrency: int,
+    seconds: float,
+    body: dict[str, Any],
+    *,
+    fresh: bool = False,
+    retry_after: bool = True,
 ) -> dict[str, Any]:
     """``concurrency`` clients posting ``body`` for ``seconds``; returns the figures.
 
     With ``fresh`` every request opens a new connection (``Connection: close``), so the
-    kernel spreads requests over the workers instead of each client keeping one.
+    kernel spreads requests over the workers instead of each client keeping one. With
+    ``retry_after`` a client that gets 503 waits the seconds of its Retry-After before
+    sending again, as a well-behaved client does.
     """
     latencies: list[float] = []
+    ok_latencies: list[float] = []
     statuses: Counter[str] = Counter()
     problems: list[str] = []
     lock = threading.Lock()
@@ -144,9 +156,15 @@ def drive(
                     problems.append(f"{status} not problem+json")
             except requests.RequestException as exc:
                 status = type(exc).__name__
+                response = None
             with lock:
                 latencies.append(time.perf_counter() - start)
+                if status == "200":
+                    ok_latencies.append(latencies[-1])
                 statuses[status] += 1
+            wait = response.headers.get("Retry-After", "") if response is not None else ""
+            if retry_after and status == "503" and wait.isdigit():
+                time.sleep(max(0.0, min(float(wait), stop - time.monotonic())))
 
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
     began = time.perf_counter()
@@ -157,6 +175,7 @@ def drive(
     elapsed = time.perf_counter() - began
     ok = statuses.get("200", 0)
     lat = np.array(latencies) * 1000 if latencies else np.zeros(1)
+    ok_lat = np.array(ok_latencies) * 1000 if ok_latencies else np.zeros(1)
     return {
         "concurrency": concurrency,
         "seconds": round(elapsed, 2),
@@ -165,31 +184,42 @@ def drive(
         "p50_ms": round(float(np.percentile(lat, 50)), 1),
         "p95_ms": round(float(np.percentile(lat, 95)), 1),
         "p99_ms": round(float(np.percentile(lat, 99)), 1),
+        "ok_p50_ms": round(float(np.percentile(ok_lat, 50)), 1),
+        "ok_p99_ms": round(float(np.percentile(ok_lat, 99)), 1),
         "statuses": dict(sorted(statuses.items())),
         "problems": sorted(set(problems)),
     }
 
 
-def run(url: str, master: int | None, levels: Sequence[int], seconds: float) -> dict[str, Any]:
+def run(
+    url: str,
+    master: int | None,
+    levels: Sequence[int],
+    seconds: float,
+    body: dict[str, Any] = BODY,
+    retry_after: bool = True,
+) -> dict[str, Any]:
     """Warm up, then every level; worker memory before and after."""
     for _ in range(4):
-        requests.post(url + "/v1/simulations", json=BODY, timeout=60)
+        requests.post(url + "/v1/simulations", json=body, timeout=60)
     before = worker_rss_mb(master) if master else []
-    results = [drive(url, c, seconds, BODY) for c in levels]
+    results = [drive(url, c, seconds, body, retry_after=retry_after) for c in levels]
     after = worker_rss_mb(master) if master else []
     return {"levels": results, "worker_rss_mb_before": before, "worker_rss_mb_after": after}
 
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [
-        "| clients | requests | ok/s | p50 ms | p95 ms | p99 ms | statuses |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "| clients | requests | ok/s | p50 ms | p95 ms | p99 ms | 200s: p50 ms | 200s: p99 ms "
+        "| statuses |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in report["levels"]:
         statuses = ", ".join(f"{k}: {v}" for k, v in r["statuses"].items())
         lines.append(
             f"| {r['concurrency']} | {r['requests']} | {r['throughput_ok_per_s']} | "
-            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {statuses} |"
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['ok_p50_ms']} | "
+            f"{r['ok_p99_ms']} | {statuses} |"
         )
     lines.append(
         f"\nworker RSS MiB before: {report['worker_rss_mb_before']}, "
@@ -204,13 +234,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--url", help="a running service (default: start one)")
+    parser.add_argument("--trials", type=int, default=BODY["trials"], help="trials per request")
+    parser.add_argument(
+        "--ignore-retry-after",
+        action="store_true",
+        help="clients send again at once after a 503 (default: wait Retry-After seconds)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    body = {**BODY, "trials": args.trials}
+    honor = not args.ignore_retry_after
     if args.url:
-        report = run(args.url, None, args.concurrency, args.seconds)
+        report = run(args.url, None, args.concurrency, args.seconds, body, honor)
     else:
         with gunicorn(args.workers) as (url, master):
-            report = run(url, master, args.concurrency, args.seconds)
+            report = run(url, master, args.concurrency, args.seconds, body, honor)
     print(json.dumps(report, indent=2) if args.json else markdown(report))
 
 
