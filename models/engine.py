@@ -535,7 +535,6 @@ def simulate(
     cancel : callable, optional
         Called with no arguments between chunks of trials; an exception it raises stops
         the run and propagates (the service stops runs at its deadline this way).
-
     summaries : sequence of str, optional, keyword-only
         Summarize only these per-trial quantities (keys of ``samples``, listed by
         :func:`sample_keys`: ``annual_cost``, ``component:hold``, ``year:2:net_cost``,
