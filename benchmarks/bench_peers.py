@@ -286,6 +286,15 @@ def engine_floor(trials: int) -> Stats:
     return (float("nan"),) * 5
 
 
+def chance_spread(bookings: int, trials: int) -> tuple[float, float]:
+    """sd of year-1 cost with and without the person-level chance, on the same input
+    draws (common random numbers): the engine, and its expected-volume prototype."""
+    sc = parse_scenario(county(bookings, trials))
+    with_chance = simulate(sc, summaries=("annual_cost",)).summaries["annual_cost"].sd
+    samples, _ = run(sc, rng=np.random.default_rng(sc.seed), volumes=expected_volumes)
+    return with_chance, float(np.std(samples["annual_cost"], ddof=1))
+
+
 Row = tuple[str, str, Callable[[int], Stats], bool]
 FULL = "engine, full result (the service's)"
 LEAN = "engine, annual_cost only, no percentile CIs"
@@ -373,6 +382,12 @@ def main() -> None:
             f"| {seconds / lean:,.2f}x {figures}"
         )
     print(f"\nmean hold of one person (calendar 2026, 48 h): {HOLD_MEAN:.4f} days")
+    for bookings in (1_000, BOOKINGS):
+        with_chance, without = chance_spread(bookings, n)
+        print(
+            f"sd of year-1 cost at {bookings:,} bookings, same input draws: engine "
+            f"${with_chance:,.0f}, expected volumes ${without:,.0f} ({with_chance / without:.3f}x)"
+        )
     engine_hold = hold_table(2026, 48.0, (1.0,) * 7).mean_days
     print(f"the engine's mean hold (HoldTable.mean_days): {engine_hold:.4f} days")
     print(
