@@ -92,11 +92,11 @@ def business_days(year: int) -> NDArray[np.bool_]:
     """
     start = dt.date(year, 1, 1)
     n = (dt.date(year + 1, 1, 1) - start).days + LOOKAHEAD_DAYS
-    holidays = federal_holidays(year) | federal_holidays(year + 1)
-    flags = np.empty(n, dtype=bool)
-    for i in range(n):
-        day = start + dt.timedelta(days=i)
-        flags[i] = day.weekday() < 5 and day not in holidays
+    holidays = sorted(federal_holidays(year) | federal_holidays(year + 1))
+    days = np.datetime64(start, "D") + np.arange(n)
+    flags: NDArray[np.bool_] = np.is_busday(
+        days, holidays=np.array(holidays, dtype="datetime64[D]")
+    )
     flags.flags.writeable = False
     return flags
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from models.calendar import (
+    LOOKAHEAD_DAYS,
     business_days,
     federal_holidays,
     hold_duration,
@@ -124,3 +125,39 @@ def test_table_mean_equals_brute_force(hours: float, weights: tuple[float, ...])
     assert table.probabilities.sum() == pytest.approx(1.0)
     # The grid midpoint rule is exact on the constant pieces and on the linear ones.
     assert table.mean_days == pytest.approx(_integrated_mean(2026, hours, weights), abs=1e-6)
+
+
+def _business_days_by_loop(year: int) -> np.ndarray:
+    """The day-by-day rule ``business_days`` implements with ``np.is_busday``."""
+    start = dt.date(year, 1, 1)
+    n = (dt.date(year + 1, 1, 1) - start).days + LOOKAHEAD_DAYS
+    closed = federal_holidays(year) | federal_holidays(year + 1)
+    days = (start + dt.timedelta(days=i) for i in range(n))
+    return np.array([d.weekday() < 5 and d not in closed for d in days])
+
+
+@pytest.mark.parametrize("year", [1990, 2011, 2017, 2021, 2022, 2026, 2027, 2100])
+def test_business_days_match_the_day_by_day_rule(year: int) -> None:
+    np.testing.assert_array_equal(business_days(year), _business_days_by_loop(year))
+
+
+def test_holiday_rules_agree_with_the_holidays_package_1990_to_2100() -> None:
+    # An independent implementation of 5 U.S.C. 6103 with OPM's observed-day rule: the
+    # `holidays` package (US, public category). It lists both the holiday and its observed
+    # day, so the comparison is of business days: a weekday is a business day in both or
+    # in neither. The package's US calendar stops at 2100, so 2100's look-ahead into 2101
+    # is left out.
+    holidays = pytest.importorskip("holidays")
+    years = range(1990, 2101)
+    closed = set(holidays.US(years=range(1989, 2102), observed=True))
+    for year in years:
+        start = dt.date(year, 1, 1)
+        n = (dt.date(year + 1, 1, 1) - start).days + LOOKAHEAD_DAYS
+        days = [start + dt.timedelta(days=i) for i in range(n)]
+        expected = np.array([d.weekday() < 5 and d not in closed for d in days])
+        mismatch = [
+            d
+            for d, a, b in zip(days, business_days(year), expected, strict=True)
+            if a != b and d.year <= 2100
+        ]
+        assert not mismatch, f"{year}: {mismatch}"
