@@ -48,8 +48,9 @@ def run_cli(args: list[str]) -> dict[str, object]:
         ["simulate", "examples/county.json", "--trials", "200"],
         ["simulate", "examples/county.json", "--trials", "200", "--format", "json"],
         ["parameters", "--format", "json"],
+        ["presets"],
     ],
-    ids=["simulate-table", "simulate-json", "parameters"],
+    ids=["simulate-table", "simulate-json", "parameters", "presets"],
 )
 def test_engine_commands_import_no_web_or_report_library(args: list[str]) -> None:
     result = run_cli(args)
