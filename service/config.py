@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     # needs) one request may ask for (422 above it). The default serves every request
     # the spec allows: MAX_TRIALS x 30 years.
     "MAX_WORK": 3_000_000,
+    # Most rows of the Samples sheet of an XLSX report (422 above it; CSV has no such
+    # limit). A spreadsheet is built in memory: 100,000 rows took a worker past 1.5 GiB.
+    "MAX_XLSX_SAMPLE_ROWS": 20_000,
     # Seconds a simulation may run before it is stopped (503).
     "REQUEST_DEADLINE": 30.0,
     # Runs (simulation, comparison, sensitivity, report, portfolio) at once in one worker.
@@ -49,6 +52,7 @@ ENVIRONMENT = {
     "MAX_WORK": "DETAINER_COST_MAX_WORK",
     "REQUEST_DEADLINE": "DETAINER_COST_REQUEST_DEADLINE",
     "MAX_IN_FLIGHT": "DETAINER_COST_MAX_IN_FLIGHT",
+    "MAX_XLSX_SAMPLE_ROWS": "DETAINER_COST_MAX_XLSX_SAMPLE_ROWS",
     "MAX_QUEUE": "DETAINER_COST_MAX_QUEUE",
     "QUEUE_WAIT": "DETAINER_COST_QUEUE_WAIT",
     "BODY_TIMEOUT": "DETAINER_COST_BODY_TIMEOUT",

@@ -24,10 +24,12 @@ from models.analysis import (
     sensitivity,
 )
 from models.engine import Cancel
+from models.errors import pointer
 from models.scenario import Scenario, parse_scenario
 
 from . import metrics
 from .limits import Deadline, InFlight, check_work
+from .problems import WorkBudgetExceeded
 from .reports import REPORT_PERCENTILES, Rendered, Report, render
 
 __all__ = ["Runner", "ServiceState"]
@@ -128,7 +130,19 @@ class Runner:
     ) -> Rendered:
         """A report within the limits; every run counts, and the rendering (sample rows
         included) runs under the same deadline."""
-        report, trials = build_report(body, budget=self._budget, cancel=deadline.check)
+
+        def budget(items: list[WorkItem]) -> None:
+            self._budget(items)
+            path, rows, _ = items[0]  # the main run: its trials are the sample rows
+            if samples and fmt == "xlsx" and rows > self.settings["MAX_XLSX_SAMPLE_ROWS"]:
+                limit = self.settings["MAX_XLSX_SAMPLE_ROWS"]
+                raise WorkBudgetExceeded(
+                    pointer(path),
+                    f"an XLSX report has at most {limit} sample rows (asked {rows}); ask "
+                    "for fewer trials, or for format=csv",
+                )
+
+        report, trials = build_report(body, budget=budget, cancel=deadline.check)
         metrics.TRIALS.inc(trials)
         rendered = render(report, fmt, samples=samples, check=deadline.check)
         deadline.check()

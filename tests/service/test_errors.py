@@ -184,6 +184,21 @@ def test_a_queued_request_waits_briefly_for_a_slot(make_app: Any) -> None:
     assert result["response"].status_code == 200 and result["freed_first"]
 
 
+@pytest.mark.parametrize("comparison", [False, True])
+def test_xlsx_sample_rows_are_bounded_before_any_run(make_app: Any, comparison: bool) -> None:
+    client = make_app(MAX_XLSX_SAMPLE_ROWS=100).test_client()
+    scenario = {**SCENARIO, "trials": 101}
+    alternatives = [{"name": "none", "overrides": {"honor_rate": 0}}]
+    body = {"baseline": scenario, "alternatives": alternatives} if comparison else scenario
+    response = client.post("/v1/reports?format=xlsx&samples=true", json=body)
+    answer = problem(response, 422)
+    where = "/baseline/trials" if comparison else "/trials"
+    assert [e["pointer"] for e in answer["errors"]] == [where]
+    assert "at most 100 sample rows" in answer["detail"]
+    csv = client.post("/v1/reports?format=csv&samples=true", json=scenario)
+    assert csv.status_code == 200 and csv.data.count(b"\n") == 102  # header + 101 trials
+
+
 def test_invalid_request_id_is_replaced(client: FlaskClient) -> None:
     response = client.get("/livez", headers={"X-Request-ID": "bad id; <script>"})
     assert response.headers["X-Request-ID"] != "bad id; <script>"

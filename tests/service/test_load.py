@@ -144,16 +144,21 @@ def test_largest_allowed_requests_stay_in_memory_and_time() -> None:
     """The largest requests the defaults allow, against a real worker: each is answered
     200 or 503 problem:deadline (never a late 200), and the worker's peak resident
     memory stays under 1 GiB."""
-    deadline = 20.0
-    env = {"DETAINER_COST_REQUEST_DEADLINE": str(deadline)}
+    deadline = 30.0  # the default
     member = {**BODY, "trials": 60_000}
+    alternatives = [{"name": f"a{i}", "overrides": {"daily_cost": 50 + i}} for i in range(20)]
     requests_ = [
         ("/v1/portfolios", {"members": [member] * 50}),  # 50 x 60,000 trial-years
-        ("/v1/reports?format=xlsx&samples=true", {**BODY, "trials": 20_000}),
-        ("/v1/reports?format=csv&samples=true", {**BODY, "trials": 20_000}),
+        (
+            "/v1/comparisons",
+            {"baseline": {**BODY, "trials": 100_000}, "alternatives": alternatives},
+        ),
         ("/v1/simulations", {**BODY, "trials": 100_000, "horizon_years": 30}),
+        # the most sample rows an XLSX report may have (DETAINER_COST_MAX_XLSX_SAMPLE_ROWS)
+        ("/v1/reports?format=xlsx&samples=true", {**BODY, "trials": 20_000}),
+        ("/v1/reports?format=csv&samples=true", {**BODY, "trials": 100_000}),
     ]
-    with gunicorn(1, env) as (url, master):
+    with gunicorn(1) as (url, master):
         for path, body in requests_:
             started = time.monotonic()
             response = requests.post(url + path, json=body, timeout=deadline + 60)
