@@ -83,14 +83,15 @@ bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_peers.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_http.py
 
-# requirements.lock anew: the newest versions pyproject.toml allows, resolved in a fresh
-# serve-only venv. Then `make test` installs them and tests them.
+# requirements.lock anew: the newest versions pyproject.toml allows (the service and its
+# test tools resolved together, so that one set of pins serves both), in a fresh venv.
+# Then `make test` installs them and tests them.
 LOCK_VENV := build/lock-venv
 lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools
-	$(LOCK_VENV)/bin/python -m pip install --quiet .
+	$(LOCK_VENV)/bin/python -m pip install --quiet '.[test]'
 	{ sed -n '1,/^$$/p' $(LOCK); \
 	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude detainer-cost --exclude wheel \
 	    | LC_ALL=C sort -f; } > $(LOCK).new

@@ -21,6 +21,7 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 RUNTIME = [Requirement(r) for r in PYPROJECT["project"]["dependencies"]]
+TEST_TOOLS = [Requirement(r) for r in PYPROJECT["project"]["optional-dependencies"]["test"]]
 
 
 def _lock() -> dict[str, Version]:
@@ -59,8 +60,8 @@ def _closure(requirements: list[Requirement]) -> set[str]:
     return seen
 
 
-@pytest.mark.parametrize("requirement", RUNTIME, ids=str)
-def test_lock_pins_every_runtime_dependency_within_its_range(requirement: Requirement) -> None:
+@pytest.mark.parametrize("requirement", RUNTIME + TEST_TOOLS, ids=str)
+def test_lock_pins_every_dependency_within_its_range(requirement: Requirement) -> None:
     name = canonicalize_name(requirement.name)
     assert name in LOCK, f"requirements.lock lacks {name}: run `make lock`"
     assert requirement.specifier.contains(LOCK[name], prereleases=True), (
