@@ -267,6 +267,10 @@ def test_installed_wheel_serves_spec_and_docs(wheel_venv: Path, tmp_path: Path) 
         assert pdf.ok and pdf.content.startswith(b"%PDF")
         assert "<form" in requests.get(f"{base}/", timeout=10).text
         assert requests.get(f"{base}/assets/app.js", timeout=10).ok
+        # the Docker CMD's metrics, without PROMETHEUS_MULTIPROC_DIR: not an empty body
+        metrics = requests.get(f"{base}/metrics", timeout=10).text
+        assert "# TYPE detainer_cost_http_requests_total counter" in metrics
+        assert 'route="/v1/simulations"' in metrics
 
 
 def test_dockerfile_follows_the_deployment_rules() -> None:
