@@ -120,7 +120,12 @@ class Distribution:
     def mean(self) -> float:
         """The distribution's mean."""
         if self.kind in ("fixed", "empirical"):
-            return float(np.mean(self._values))
+            values = np.asarray(self._values)
+            with np.errstate(over="ignore"):
+                mean = float(np.mean(values))
+            if not math.isfinite(mean):  # the sum overflowed; the mean lies within the values
+                mean = float(np.sum(values / values.size))
+            return mean
         # scipy computes skewness and kurtosis along with the mean; with extreme (yet
         # valid) parameters those overflow and warn, while the mean itself is fine.
         with warnings.catch_warnings():

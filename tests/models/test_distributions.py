@@ -174,3 +174,10 @@ def test_invalid_specs_name_the_parameter(
 def test_note_is_allowed_and_kept() -> None:
     spec = {"dist": "uniform", "low": 1, "high": 2, "note": "KEYE 2014"}
     assert parse_distribution(spec, ("x",)).spec == spec
+
+
+def test_the_mean_of_values_whose_sum_overflows_is_still_their_mean() -> None:
+    # Found by the hunt in test_properties: numpy's mean overflowed (and warned).
+    dist = parse_distribution({"dist": "empirical", "values": [1.7e308, 1.7e308, 1.6e308]}, ("x",))
+    assert dist.mean() == pytest.approx(1.7e308 / 3 * 2 + 1.6e308 / 3, rel=1e-12)
+    assert parse_distribution({"dist": "empirical", "values": [1, 2]}, ("x",)).mean() == 1.5

@@ -11,10 +11,13 @@ import json
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import ScenarioError, simulate
+from models import FIELDS, ScenarioError, simulate
+
+from ..hostile import families, hostile
 
 SETTINGS = settings(
     max_examples=200,
@@ -166,14 +169,15 @@ FIELDS_TO_BREAK = [
     "liability",
     "extra_days_cv",
     "name",
+    "description",
+    "correlations",
+    "bookings_growth",
     "start_year",
     "not_a_field",
 ]
 
 
-@SETTINGS
-@given(st.sampled_from(FIELDS_TO_BREAK), junk)
-def test_bad_values_raise_scenario_error_only(field: str, value: Any) -> None:
+def _only_scenario_errors(field: str, value: Any) -> None:
     scenario: dict[str, Any] = {
         "detainers_per_year": 5,
         "daily_cost": 10,
@@ -184,6 +188,19 @@ def test_bad_values_raise_scenario_error_only(field: str, value: Any) -> None:
         simulate(scenario)
     except ScenarioError as exc:
         assert exc.errors and all(e.field for e in exc.errors)
+
+
+@SETTINGS
+@given(st.sampled_from(FIELDS_TO_BREAK), junk)
+def test_bad_values_raise_scenario_error_only(field: str, value: Any) -> None:
+    _only_scenario_errors(field, value)
+
+
+@SETTINGS
+@given(st.sampled_from(FIELDS_TO_BREAK), hostile)
+def test_hostile_values_raise_scenario_error_only(field: str, value: Any) -> None:
+    """Integers past any float, lone surrogates, controls, extreme specs, deep nesting."""
+    _only_scenario_errors(field, value)
 
 
 @SETTINGS
@@ -201,3 +218,66 @@ def test_arbitrary_json_never_escapes_as_another_error(data: Any) -> None:
         simulate(data)
     except ScenarioError:
         pass
+
+
+# --- hunting in the engine: every family, extreme parameters, every uncertain field ------
+
+UNCERTAIN_FIELDS = [f.name for f in FIELDS if f.kind == "uncertain"]
+#: What an uncertain field needs around it to be used at all.
+CONTEXT: dict[str, dict[str, Any]] = {
+    "liability": {"liability": {"claims_per_1000_honored": 1, "cost_per_claim": 100}},
+    "capacity": {"capacity": {"rated_beds": 10, "baseline_adp": 9, "overflow_daily_cost": 100}},
+    "offsets": {"offsets": {}},
+    "bookings_per_year": {"detainers_per_year": None, "detainer_rate": 0.5},
+    "detainer_rate": {"detainers_per_year": None, "bookings_per_year": 50},
+    "match_rate": {"detainers_per_year": None, "bookings_per_year": 50, "detainers_per_match": 1},
+    "detainers_per_match": {"detainers_per_year": None, "bookings_per_year": 50, "match_rate": 1},
+}
+
+
+@st.composite
+def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A small valid scenario with one uncertain field set to any family with extreme
+    parameters, sampled any way, sometimes correlated with the daily cost."""
+    field = draw(st.sampled_from(UNCERTAIN_FIELDS))
+    group, _, member = field.rpartition(".")
+    sc: dict[str, Any] = {
+        "detainers_per_year": 20,
+        "daily_cost": 50,
+        "trials": 64,
+        "sampling": draw(st.sampled_from(["random", "lhs", "sobol"])),
+        "horizon_years": draw(st.integers(1, 3)),
+        **CONTEXT.get(group or field, {}),
+    }
+    spec = draw(families)
+    if group:
+        sc[group] = {**sc[group], member: spec}
+    else:
+        sc[field] = spec
+    if field != "daily_cost" and draw(st.booleans()):
+        sc["daily_cost"] = {"dist": "uniform", "low": 1, "high": 2}
+        sc["correlations"] = [{"a": "daily_cost", "b": field, "rho": draw(st.floats(-0.9, 0.9))}]
+    return {k: v for k, v in sc.items() if v is not None}
+
+
+def _simulates_or_names_a_field(scenario: dict[str, Any]) -> None:
+    try:
+        result = simulate(scenario)
+    except ScenarioError as exc:
+        assert exc.errors and all(e.field for e in exc.errors)
+        return
+    json.dumps(result.to_dict(), allow_nan=False)  # every figure finite
+
+
+@SETTINGS
+@given(extreme_scenarios())
+def test_extreme_distributions_simulate_or_name_their_field(scenario: dict[str, Any]) -> None:
+    # Warnings are errors here (pytest config): scipy's or numpy's complaints fail it too.
+    _simulates_or_names_a_field(scenario)
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=3000)
+@given(extreme_scenarios())
+def test_extreme_distributions_deep_hunt(scenario: dict[str, Any]) -> None:
+    _simulates_or_names_a_field(scenario)
