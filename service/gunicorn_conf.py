@@ -13,6 +13,8 @@ memory and ``/metrics`` would answer an empty body.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import glob
 import os
 import shutil
@@ -70,6 +72,29 @@ def on_starting(server: Any) -> None:
 #: load balancer stops sending before the listener closes (connections that reach a
 #: closed listener are reset unanswered).
 DRAIN_SECONDS = float(os.environ.get("DETAINER_COST_DRAIN_SECONDS", "2"))
+
+
+#: glibc mallopt parameters: arrays of at least this many bytes get their own mapping,
+#: returned to the system when freed. glibc otherwise raises its threshold after the
+#: first large free, and with one malloc arena per thread a worker kept the memory of one
+#: large request while the next grew another (1.5 GiB after a portfolio and a comparison,
+#: against 0.9 GiB for either alone).
+MMAP_THRESHOLD = 128 * 1024
+MALLOC_ARENAS = 2
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Bound the worker's malloc: fixed mmap threshold, few arenas (glibc only)."""
+    name = ctypes.util.find_library("c")
+    if name is None or "libc.so" not in name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, AttributeError):  # not glibc
+        return
 
 
 def post_worker_init(worker: Any) -> None:
