@@ -175,6 +175,17 @@ def _livez_total(text: str) -> float:
     return float(line.rsplit(" ", 1)[1])
 
 
+def test_gunicorn_config_loads_no_metrics_library(tmp_path: Path) -> None:
+    """prometheus_client picks its mode when first imported: the master must not import it
+    before the config has set PROMETHEUS_MULTIPROC_DIR (the cause of an empty /metrics)."""
+    code = "import sys, service.gunicorn_conf; print('prometheus_client' in sys.modules)"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.decode().strip() == "False", done
+
+
 def test_missing_metrics_directory_is_a_one_line_start_up_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-dir"
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(missing)}
