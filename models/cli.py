@@ -19,6 +19,7 @@ from .analysis import (
 )
 from .engine import __version__, simulate
 from .errors import ScenarioError
+from .inputs import json_int
 from .presets import load_presets
 from .results import SimulationResult, Summary
 from .scenario import FIELDS, MAX_TRIALS
@@ -64,10 +65,17 @@ class ProgressBar:
 
 
 def _load(path: str) -> Any:
-    if path == "-":
-        return json.load(sys.stdin)
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    """A JSON file (``-``: standard input); every way it cannot be read is a
+    ``json.JSONDecodeError`` (too deep for the decoder, not UTF-8 included)."""
+    try:
+        if path == "-":
+            return json.load(sys.stdin, parse_int=json_int)
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh, parse_int=json_int)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", "", 0) from None
+    except UnicodeDecodeError:
+        raise json.JSONDecodeError("not UTF-8 text", "", 0) from None
 
 
 def _money(x: float) -> str:

@@ -15,18 +15,36 @@ too deeply.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .errors import FieldError, Path
 
-__all__ = ["MAX_DEPTH", "nesting_error", "text_problem"]
+__all__ = ["MAX_DEPTH", "json_int", "nesting_error", "text_problem"]
 
 #: Deepest nesting of objects and arrays accepted anywhere in an input. The deepest
 #: valid input (a comparison's override of a grouped field with an empirical
 #: distribution: body, alternatives, alternative, overrides, group, field, values) nests
 #: 7 levels.
 MAX_DEPTH = 32
+
+
+#: Digits past which a JSON integer is beyond any float (1.8e308 has 309).
+MAX_INT_DIGITS = 400
+
+
+def json_int(text: str) -> int | float:
+    """``parse_int`` for ``json.load``: a JSON integer as a Python int of any size, except
+    one with more digits than any float can hold, which becomes infinity.
+
+    Either way the one number check (``models.distributions.is_number``) refuses it at
+    its field; converting it would instead hit Python's limit on digits (4300) and fail
+    the whole document.
+    """
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        return -math.inf if text.startswith("-") else math.inf
+    return int(text)
 
 
 def _illegal(ch: str) -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.inputs import MAX_DEPTH, nesting_error, text_problem
+from models.inputs import MAX_DEPTH, json_int, nesting_error, text_problem
 
 
 @pytest.mark.parametrize(
@@ -89,3 +91,10 @@ def test_nesting_past_the_limit_is_pointed_at() -> None:
 def test_nesting_far_past_the_recursion_limit_is_checked_without_recursion() -> None:
     error = nesting_error(_nested(50_000))
     assert error is not None and len(error.path) == MAX_DEPTH
+
+
+def test_json_integers_stay_exact_until_no_float_could_hold_them() -> None:
+    assert json.loads("18446744073709551615", parse_int=json_int) == 2**64 - 1
+    assert json.loads("-" + "9" * 400, parse_int=json_int) == -(10**400 - 1)
+    assert json.loads("1" + "0" * 400, parse_int=json_int) == math.inf
+    assert json.loads("-" + "1" * 5000, parse_int=json_int) == -math.inf  # past int()'s limit
