@@ -18,32 +18,16 @@ from .limits import Deadline
 from .meta import parameters
 from .problems import InvalidBody, NotFound
 from .runner import Runner
-from .schemas import (
-    ComparisonResultSchema,
-    ParameterSchema,
-    PortfolioResultSchema,
-    PresetSchema,
-    PresetSummarySchema,
-    SensitivityResultSchema,
-    SimulationResultSchema,
-    comparison_schema,
-    load_body,
-    portfolio_schema,
-    scenario_schema,
-)
+from .schemas import comparison_schema, load_body, portfolio_schema, scenario_schema
 
 __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 bp.before_request(require_api_key)
 
-_RESULT = SimulationResultSchema()
-_COMPARISON = ComparisonResultSchema()
-_SENSITIVITY = SensitivityResultSchema()
-_PORTFOLIO = PortfolioResultSchema()
-_PARAMETERS = ParameterSchema(many=True)
-_PRESETS = PresetSummarySchema(many=True)
-_PRESET = PresetSchema()
+# Responses are the engine's ``to_dict()`` as it stands: the result dataclasses are the
+# one source of their shape, and openapi.yaml (generated from them, checked by the
+# contract tests) states it. No second, schema-driven serialization.
 
 
 def _runner() -> Runner:
@@ -76,7 +60,7 @@ def create_simulation() -> Response:
     with _runner().admit() as deadline:
         scenario = _runner().parse(_body("scenario"))
         result = _runner().simulate(scenario, deadline)
-        return _in_time(json_response(_RESULT.dump(result.to_dict())), deadline)
+        return _in_time(json_response(result.to_dict()), deadline)
 
 
 @bp.post("/comparisons")
@@ -84,7 +68,7 @@ def create_comparison() -> Response:
     """Compare policy alternatives with a baseline (common random numbers)."""
     with _runner().admit() as deadline:
         result = _runner().compare(_body("comparison"), deadline)
-        return _in_time(json_response(_COMPARISON.dump(result.to_dict())), deadline)
+        return _in_time(json_response(result.to_dict()), deadline)
 
 
 @bp.post("/sensitivity")
@@ -92,7 +76,7 @@ def create_sensitivity() -> Response:
     """Which inputs drive year-1 net cost: tornado, rank correlations, Sobol indices."""
     with _runner().admit() as deadline:
         result = _runner().sensitivity(_body("scenario"), deadline)
-        return _in_time(json_response(_SENSITIVITY.dump(result.to_dict())), deadline)
+        return _in_time(json_response(result.to_dict()), deadline)
 
 
 @bp.post("/reports")
@@ -118,14 +102,14 @@ def create_portfolio() -> Response:
     """Several jurisdictions summed trial by trial."""
     with _runner().admit() as deadline:
         result = _runner().portfolio(_body("portfolio"), deadline)
-        return _in_time(json_response(_PORTFOLIO.dump(result.to_dict())), deadline)
+        return _in_time(json_response(result.to_dict()), deadline)
 
 
 @bp.get("/presets")
 def list_presets() -> Response:
     """Every preset: id, title, kind, source, measure, headline."""
     presets = current_app.extensions["detainer_cost.presets"]
-    return json_response({"presets": _PRESETS.dump([p.describe() for p in presets.values()])})
+    return json_response({"presets": [p.describe() for p in presets.values()]})
 
 
 @bp.get("/presets/<preset_id>")
@@ -134,14 +118,14 @@ def get_preset(preset_id: str) -> Response:
     preset = current_app.extensions["detainer_cost.presets"].get(preset_id)
     if preset is None:
         raise NotFound(f"no preset {preset_id!r}; GET /v1/presets lists them")
-    return json_response(_PRESET.dump(preset.to_dict()))
+    return json_response(preset.to_dict())
 
 
 @bp.get("/parameters")
 def list_parameters() -> Response:
     """Every scenario field with its type, unit, default, range and meaning; the range
     of ``trials`` is the one this service enforces (its ``MAX_TRIALS``)."""
-    return json_response({"parameters": _PARAMETERS.dump(parameters(current_app.config))})
+    return json_response({"parameters": parameters(current_app.config)})
 
 
 def make_schemas() -> dict[str, Any]:

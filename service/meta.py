@@ -20,12 +20,10 @@ from models.scenario import MAX_TRIALS as ENGINE_MAX_TRIALS
 from . import metrics
 from .errors import problem_response
 from .http import json_response
-from .schemas import StatusSchema
 
 __all__ = ["bp", "max_trials", "openapi_document", "parameters"]
 
 bp = Blueprint("meta", __name__)
-_STATUS = StatusSchema()
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 SWAGGER_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
@@ -44,13 +42,31 @@ def max_trials(settings: Mapping[str, Any]) -> int:
     return min(int(settings["MAX_TRIALS"]), ENGINE_MAX_TRIALS)
 
 
+#: The order of a parameter's keys in ``GET /v1/parameters`` (as served since 0.1.0).
+PARAMETER_KEYS = (
+    "name",
+    "type",
+    "unit",
+    "default",
+    "default_text",
+    "required",
+    "minimum",
+    "maximum",
+    "maximum_applies_to",
+    "choices",
+    "description",
+)
+
+
 def parameters(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The field table as ``GET /v1/parameters`` lists it: the engine's, with the
     maximum of ``trials`` this service enforces."""
-    described = [spec.describe() for spec in FIELDS]
-    for field in described:
+    described = []
+    for spec in FIELDS:
+        field = spec.describe()
         if field["name"] == "trials":
             field["maximum"] = max_trials(settings)
+        described.append({key: field[key] for key in PARAMETER_KEYS})
     return described
 
 
@@ -65,7 +81,7 @@ def openapi_document(settings: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/livez")
 def livez() -> Response:
     """The process is up."""
-    return json_response(_STATUS.dump({"status": "ok"}))
+    return json_response({"status": "ok"})
 
 
 @bp.get("/readyz")
@@ -73,7 +89,7 @@ def readyz() -> Response:
     """Ready to take traffic: 503 while starting or draining."""
     state = current_app.extensions["detainer_cost"]
     if state.ready and not state.draining:
-        return json_response(_STATUS.dump({"status": "ready"}))
+        return json_response({"status": "ready"})
     reason = "draining" if state.draining else "starting"
     return problem_response(
         503, "Service Unavailable", f"not ready: {reason}", headers={"Retry-After": "1"}

@@ -60,6 +60,10 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
 STATIC_PINS: list[tuple[str, str]] = [
     ("/v1/parameters", "aa8d86fde7259666f654c670ae845f243dfb5fef660ad00d0a47f2169f2a0db7"),
     ("/v1/presets", "30319ea23131457ea6b08453e91f744cc5645ea0bc613fddb486c12d575036f0"),
+    (
+        "/v1/presets/cook-county-2011",
+        "d95d40ad7711c656b6fd5cd269286e9309d8d9bdc453601b1467ef441e606e28",
+    ),
 ]
 
 
