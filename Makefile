@@ -9,7 +9,7 @@ LOCK := requirements.lock
 SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed-test
 
-.PHONY: test lint typecheck unit serve wheel bench clean lock system-deps system-deps-serve
+.PHONY: test lint typecheck unit serve wheel bench clean lock spec system-deps system-deps-serve
 
 # Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium for the
 # browser test of the scenario page. Installed when missing and running as root (CI,
@@ -63,6 +63,11 @@ unit: $(STAMP) system-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# openapi.yaml anew from service/openapi.skeleton.yaml and the code (service/spec.py);
+# tests/service/test_spec_generated.py checks that the committed file is the generated one.
+spec: $(SERVE_STAMP)
+	$(BIN)/python -m service.spec
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
