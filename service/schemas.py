@@ -1,13 +1,17 @@
-"""marshmallow schemas of every request and response body.
+"""marshmallow schemas of the request bodies' shape, and of a problem.
 
-The scenario schema is generated from the engine's field table (``models.FIELDS``), so
-the service holds no second copy of it. It checks the shape and types of a body; the
-engine then checks ranges and combinations and fills defaults.
+One validator decides what a value may be: the engine (``models.parse_scenario``,
+``compare``, ``portfolio``), which checks numbers (finite, whole), ranges, distributions
+and combinations, and names every field with a pointer. These schemas only shape a body
+before it: it is an object; its members are the fields the operation takes (for a
+scenario, the engine's field table ``models.FIELDS``), none null, each of the JSON kind
+its field takes (a number that fits a float, a string, an array, a distribution object
+with a ``dist`` name). Values pass through unchanged. (The engine reads a null as an
+absent field, which a preset's overrides rely on; a body's null is refused here.)
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from models.distributions import is_number
 from models.errors import pointer
-from models.scenario import FIELDS, GROUPS, FieldSpec
+from models.scenario import FIELDS, GROUPS
 
 from .problems import PointerError
 
@@ -28,76 +32,64 @@ __all__ = [
 ]
 
 
-class StrictNumber(fields.Field[Any]):
-    """A finite JSON number, never a string, boolean or NaN; passed through unchanged."""
+class JsonKind(fields.Field[Any]):
+    """A value of one JSON kind, passed through unchanged: what it holds is the engine's
+    to check."""
+
+    #: kind -> (accepts, message)
+    KINDS: dict[str, tuple[Any, str]] = {
+        "number": (is_number, "must be a finite number"),
+        "uncertain": (
+            lambda v: is_number(v) or (isinstance(v, Mapping) and isinstance(v.get("dist"), str)),
+            "must be a finite number or an object with a 'dist' name",
+        ),
+        "string": (lambda v: isinstance(v, str), "must be a string"),
+        "array": (lambda v: isinstance(v, list), "must be a list"),
+        "object": (lambda v: isinstance(v, Mapping), "must be a JSON object"),
+        "threshold": (
+            lambda v: is_number(v) or isinstance(v, Mapping),
+            'must be a dollar amount or {"umra_year": YEAR}',
+        ),
+    }
+
+    def __init__(self, kind: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kind = kind
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not is_number(value):
-            raise ValidationError("must be a finite number")
+        accepts, message = self.KINDS[self.kind]
+        if not accepts(value):
+            raise ValidationError(message)
         return value
 
 
-class StrictInteger(StrictNumber):
-    """A whole JSON number."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        value = super()._deserialize(value, attr, data, **kwargs)
-        if float(value) != math.floor(float(value)):
-            raise ValidationError("must be a whole number")
-        return value
-
-
-class Uncertain(fields.Field[Any]):
-    """A number, or a distribution object with a ``dist`` name (checked by the engine)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if is_number(value):
-            return value
-        if isinstance(value, Mapping) and isinstance(value.get("dist"), str):
-            return dict(value)
-        raise ValidationError("must be a finite number or an object with a 'dist' name")
-
-
-class StrictString(fields.Field[Any]):
-    """A JSON string."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str):
-            raise ValidationError("must be a string")
-        return value
-
-
-def _field(spec: FieldSpec) -> fields.Field[Any]:
-    kw: dict[str, Any] = {"metadata": {"description": spec.description}}
-    if spec.kind == "uncertain":
-        return Uncertain(**kw)
-    if spec.kind == "number":
-        return StrictNumber(**kw)
-    if spec.kind == "integer":
-        return StrictInteger(**kw)
-    if spec.kind in ("string", "choice"):
-        return StrictString(**kw)
-    if spec.kind == "correlations":
-        return fields.List(fields.Dict(keys=fields.String(), values=fields.Raw()), **kw)
-    return fields.List(StrictNumber(), **kw)  # weights, numbers
+#: The JSON kind of each kind of field in the field table.
+_FIELD_KINDS = {
+    "uncertain": "uncertain",
+    "number": "number",
+    "integer": "number",
+    "string": "string",
+    "choice": "string",
+    "weights": "array",
+    "numbers": "array",
+    "correlations": "array",
+}
 
 
 def scenario_schema() -> Schema:
-    """A marshmallow schema for a scenario, built from ``models.FIELDS``."""
+    """A scenario's shape, from ``models.FIELDS``: its fields and groups, their kinds."""
     top: dict[str, fields.Field[Any]] = {}
     groups: dict[str, dict[str, fields.Field[Any]]] = {g: {} for g in GROUPS}
     for spec in FIELDS:
+        field = JsonKind(_FIELD_KINDS[spec.kind])
         if "." in spec.name:
             group, name = spec.name.split(".", 1)
-            groups[group][name] = _field(spec)
+            groups[group][name] = field
         else:
-            top[spec.name] = _field(spec)
+            top[spec.name] = field
     for group, members in groups.items():
-        nested = Schema.from_dict(members, name=f"{group.title()}Schema")
-        top[group] = fields.Nested(nested)
-    top["preset"] = StrictString(
-        metadata={"description": "A preset's id; the other fields override its scenario."}
-    )
+        top[group] = fields.Nested(Schema.from_dict(members, name=f"{group.title()}Schema"))
+    top["preset"] = JsonKind("string")
     return Schema.from_dict(top, name="ScenarioSchema")()
 
 
@@ -150,17 +142,8 @@ def load_body(schema: Schema, body: Any) -> dict[str, Any]:
 
 
 class AlternativeSchema(Schema):
-    name = StrictString(required=True)
+    name = JsonKind("string", required=True)
     overrides = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
-
-
-class Threshold(fields.Field[Any]):
-    """A dollar amount, or an object naming a UMRA year (checked by the engine)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if is_number(value) or isinstance(value, Mapping):
-            return value
-        raise ValidationError('must be a dollar amount or {"umra_year": YEAR}')
 
 
 def comparison_schema(scenario: Schema) -> Schema:
@@ -179,8 +162,8 @@ def portfolio_schema(scenario: Schema) -> Schema:
     return Schema.from_dict(
         {
             "members": fields.List(fields.Nested(type(scenario)), required=True),
-            "threshold": Threshold(),
-            "seed": StrictInteger(),
+            "threshold": JsonKind("threshold"),
+            "seed": JsonKind("number"),
         },
         name="PortfolioRequestSchema",
     )()
