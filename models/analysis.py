@@ -4,7 +4,6 @@ jurisdictions cost together (``portfolio``)."""
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,9 +17,11 @@ from scipy.stats import qmc
 from .distributions import is_number
 from .engine import COMPONENTS, PER_TRIAL_KEYS, Cancel, build_result, run, run_trials
 from .errors import FieldError, Path, ScenarioError
-from .inputs import nesting_error, text_problem
+from .inputs import text_problem
+from .overrides import merge
+from .presets import parse_expanded
 from .results import Convergence, SimulationResult, Summary, summarize
-from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario, parse_seed
+from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_seed
 
 __all__ = [
     "ComparisonResult",
@@ -61,7 +62,7 @@ def _prefixed(exc: ScenarioError, prefix: Path) -> ScenarioError:
 
 def _parse_at(data: object, prefix: Path) -> Scenario:
     try:
-        return parse_scenario(data)
+        return parse_expanded(data)
     except ScenarioError as exc:
         raise _prefixed(exc, prefix) from None
 
@@ -104,27 +105,6 @@ def _streams(scenario: Scenario, rng: Any) -> Callable[..., np.random.Generator]
 
 
 # --- policy comparison ------------------------------------------------------------------
-
-
-def merge(base: Mapping[str, Any], overrides: Mapping[str, Any], path: Path = ()) -> dict[str, Any]:
-    """``base`` with ``overrides`` applied: groups merge key by key; ``None`` removes.
-
-    Raises ScenarioError at ``path`` (where ``overrides`` sits) for input nested deeper
-    than ``models.inputs.MAX_DEPTH``, before copying it by recursion.
-    """
-    for value, where in ((base, ()), (overrides, path)):
-        problem = nesting_error(value, where)
-        if problem is not None:
-            raise ScenarioError([problem])
-    out = copy.deepcopy(dict(base))
-    for key, value in overrides.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 @dataclass(frozen=True)
@@ -473,7 +453,7 @@ def sensitivity(
         variance: ``model_noise_share`` estimates its share, which also appears in the
         total-order indices.
     """
-    sc = parse_scenario(scenario)
+    sc = parse_expanded(scenario)
     if sobol and (sobol_n < 2 or sobol_n & (sobol_n - 1)):
         raise ValueError("sobol_n must be a power of 2")
     names = uncertain_inputs(sc)

@@ -20,7 +20,7 @@ from .analysis import (
 from .engine import __version__, simulate
 from .errors import ScenarioError
 from .inputs import json_int
-from .presets import load_presets
+from .presets import load_presets, parse_expanded
 from .results import SimulationResult, Summary
 from .scenario import FIELDS, MAX_TRIALS
 
@@ -253,7 +253,7 @@ def _simulate(args: argparse.Namespace) -> int:
             scenario["seed"] = args.seed
     return _run(
         args,
-        lambda body, bar: simulate(body, progress=bar),
+        lambda body, bar: simulate(parse_expanded(body), progress=bar),
         format_table,
         scenario,
     )

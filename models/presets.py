@@ -13,9 +13,19 @@ from importlib import resources
 from typing import Any
 
 from .errors import FieldError, Path, ScenarioError
+from .overrides import merge
 from .scenario import Scenario, parse_scenario
 
-__all__ = ["Preset", "PresetError", "BASES", "KINDS", "expand", "load_presets", "get_preset"]
+__all__ = [
+    "Preset",
+    "PresetError",
+    "BASES",
+    "KINDS",
+    "expand",
+    "load_presets",
+    "get_preset",
+    "parse_expanded",
+]
 
 BASES = ("published", "derived", "assumption")
 KINDS = ("study", "national", "template")
@@ -162,6 +172,15 @@ def expand(data: object, path: Path = ()) -> object:
         raise ScenarioError([FieldError((*path, "preset"), f"is not a preset; one of: {known}")])
     if any(isinstance(v, Mapping) and "preset" in v for v in preset.scenario.values()):
         raise PresetError(f"preset {preset_id} nests a preset")
-    from .analysis import merge
-
     return merge(preset.scenario, {k: v for k, v in data.items() if k != "preset"})
+
+
+def parse_expanded(data: object) -> Scenario:
+    """``parse_scenario(expand(data))``: a scenario that may name a preset.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`expand` and :func:`models.scenario.parse_scenario` do.
+    """
+    return parse_scenario(expand(data))

@@ -724,8 +724,8 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     Parameters
     ----------
     data : mapping
-        The scenario, as decoded from JSON. With ``preset`` (a preset's id), the
-        preset's scenario with the other fields applied over it.
+        The scenario, as decoded from JSON. A scenario that names a ``preset`` is
+        expanded first, by :func:`models.presets.expand` (here ``preset`` is not a field).
     today : datetime.date, optional
         Sets the default ``start_year`` (this year when omitted).
 
@@ -742,11 +742,6 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         return data
     if not isinstance(data, Mapping):
         raise ScenarioError.single((), "must be a JSON object")
-    if "preset" in data:
-        from .presets import expand  # presets build on this module
-
-        data = expand(data)
-        assert isinstance(data, Mapping)
     errors = _unknown_keys(data)
     values: dict[str, Any] = {}
     canonical: dict[str, Any] = {}

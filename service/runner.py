@@ -25,7 +25,8 @@ from models.analysis import (
 )
 from models.engine import Cancel
 from models.errors import pointer
-from models.scenario import Scenario, parse_scenario
+from models.presets import parse_expanded
+from models.scenario import Scenario
 
 from . import metrics
 from .limits import Deadline, InFlight, check_work
@@ -66,8 +67,8 @@ def build_report(
             baseline, body.get("alternatives"), budget=budget, progress=progress, cancel=cancel
         )
         trials = comparison.baseline.trials * (1 + len(comparison.alternatives))
-        return Report(parse_scenario(baseline), comparison.baseline, None, comparison), trials
-    scenario = parse_scenario(_with_report_percentiles(body))
+        return Report(parse_expanded(baseline), comparison.baseline, None, comparison), trials
+    scenario = parse_expanded(_with_report_percentiles(body))
     drivers = sensitivity(scenario, sobol=False, budget=budget, progress=progress, cancel=cancel)
     return Report(scenario, drivers.result, drivers), sum(drivers.evaluations.values())
 
@@ -98,8 +99,9 @@ class Runner:
             yield Deadline(self.settings["REQUEST_DEADLINE"])
 
     def parse(self, body: Mapping[str, Any]) -> Scenario:
-        """Validate a scenario body with the engine (raises ``ScenarioError``)."""
-        return parse_scenario(body)
+        """Validate a scenario body (which may name a preset) with the engine (raises
+        ``ScenarioError``)."""
+        return parse_expanded(body)
 
     def _budget(self, items: list[WorkItem]) -> None:
         check_work(items, self.settings)

@@ -1,5 +1,6 @@
 """House rules that hold across packages: the engine stays free of web and plotting
-libraries, and randomness only flows through Generators passed down."""
+libraries, its modules depend on one another one way only, and randomness only flows
+through Generators passed down."""
 
 from __future__ import annotations
 
@@ -60,3 +61,87 @@ def test_no_global_random_state(path: Path) -> None:
         ):
             assert node.attr in ALLOWED_RANDOM, f"{path.name}:{node.lineno} np.random.{node.attr}"
     assert "import random" not in path.read_text()
+
+
+#: models/ from the bottom up: a module imports only modules of lower layers.
+LAYERS: list[set[str]] = [
+    {"models.errors"},
+    {"models.inputs"},
+    {"models.overrides", "models.calendar", "models.distributions"},
+    {"models.sampling"},
+    {"models.scenario"},
+    {"models.results", "models.presets"},
+    {"models.engine"},
+    {"models.analysis"},
+    {"models.reference", "models.cli"},
+    {"models"},
+]
+LAYER = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _model_imports(path: Path, source: str | None = None) -> list[tuple[str, int, bool]]:
+    """The models modules ``path`` imports: (module, line, deferred), deferred meaning
+    inside a function or class, found with ``ast`` (relative imports resolved)."""
+    tree = ast.parse(path.read_text() if source is None else source)
+    package = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        package.pop()
+    found: list[tuple[str, int, bool]] = []
+
+    def visit(node: ast.AST, deferred: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = deferred or isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+            )
+            targets: list[str] = []
+            if isinstance(child, ast.Import):
+                targets = [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom):
+                base = package[: len(package) - child.level + 1] if child.level else []
+                module = ".".join([*base, *(child.module or "").split(".")]).strip(".")
+                # ``from . import sampling`` imports the module ``models.sampling``.
+                targets = [
+                    f"{module}.{alias.name}" if f"{module}.{alias.name}" in LAYER else module
+                    for alias in child.names
+                ]
+            for target in targets:
+                if target.split(".")[0] == "models":
+                    found.append((target, child.lineno, deferred))
+            visit(child, inner)
+
+    visit(tree, False)
+    return found
+
+
+def test_every_models_module_has_a_layer() -> None:
+    assert {_module_name(p) for p in MODEL_FILES} == set(LAYER)
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: _module_name(p))
+def test_models_modules_import_only_lower_layers(path: Path) -> None:
+    name = _module_name(path)
+    for target, line, _ in _model_imports(path):
+        while target not in LAYER:  # ``models.x.y``: a name inside ``models.x``
+            target = target.rpartition(".")[0]
+        assert LAYER[target] < LAYER[name], f"{name}:{line} imports {target}, not below it"
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=lambda p: _module_name(p))
+def test_models_have_no_deferred_imports_of_their_own_modules(path: Path) -> None:
+    deferred = [(t, line) for t, line, d in _model_imports(path) if d]
+    assert not deferred, f"{_module_name(path)} imports inside a function: {deferred}"
+
+
+def test_the_layering_check_sees_upward_and_deferred_imports() -> None:
+    """The checks above can fail: an upward import and a deferred one are both found."""
+    source = "from .presets import expand\n\n\ndef f():\n    from . import engine\n"
+    found = _model_imports(ROOT / "models" / "scenario.py", source)
+    assert found == [("models.presets", 1, False), ("models.engine", 5, True)]
+    assert LAYER["models.presets"] > LAYER["models.scenario"]

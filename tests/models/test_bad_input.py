@@ -14,6 +14,7 @@ from models.analysis import compare, merge, portfolio, sensitivity
 from models.cli import EXIT_USAGE, main
 from models.engine import MAX_COUNT
 from models.inputs import MAX_DEPTH
+from models.presets import expand
 
 SMALL: dict[str, Any] = {"detainers_per_year": 20, "daily_cost": 50, "trials": 20}
 
@@ -59,7 +60,7 @@ def test_merge_checks_both_sides_and_points_into_the_overrides() -> None:
 
 def test_preset_overrides_nested_too_deeply_are_refused() -> None:
     with pytest.raises(ScenarioError) as info:
-        simulate({"preset": "king-county-2011", "liability": _deep(3000)})
+        simulate(expand({"preset": "king-county-2011", "liability": _deep(3000)}))
     assert info.value.errors[0].path[0] == "liability"
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from models import ScenarioError, parse_scenario, simulate
 from models.cli import presets_markdown
-from models.presets import BASES, expand, get_preset, load_presets
+from models.presets import BASES, expand, get_preset, load_presets, parse_expanded
 
 PRESETS = load_presets()
 STUDIES = [p for p in PRESETS.values() if p.headline]
@@ -72,7 +72,7 @@ def test_uncertainty_is_real_where_sources_disagree() -> None:
 
 
 def test_a_scenario_can_name_a_preset_and_override_it() -> None:
-    sc = parse_scenario(
+    sc = parse_expanded(
         {
             "preset": "colorado-2011",
             "honor_rate": 0.5,
@@ -89,9 +89,16 @@ def test_a_scenario_can_name_a_preset_and_override_it() -> None:
 
 def test_unknown_preset_is_named() -> None:
     with pytest.raises(ScenarioError) as info:
-        parse_scenario({"preset": "atlantis"})
+        parse_expanded({"preset": "atlantis"})
     assert info.value.field == "preset"
     assert "colorado-2011" in info.value.errors[0].reason
+
+
+def test_parsing_does_not_expand_presets() -> None:
+    # Expanding is a step before parsing: to the parser, ``preset`` is not a field.
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario({"preset": "colorado-2011"})
+    assert info.value.field == "preset"
 
 
 def _without_model_numbers(text: str) -> str:
