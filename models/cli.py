@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from .analysis import (
+from .analyses import (
     ComparisonResult,
     PortfolioResult,
     SensitivityResult,

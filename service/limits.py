@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from models.analysis import WorkItem
+from models.analyses import WorkItem
 from models.errors import pointer
 
 from .problems import (

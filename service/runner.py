@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import SimulationResult, simulate
-from models.analysis import (
+from models.analyses import (
     Budget,
     ComparisonResult,
     PortfolioResult,

@@ -72,7 +72,9 @@ LAYERS: list[set[str]] = [
     {"models.scenario"},
     {"models.results", "models.presets"},
     {"models.engine"},
-    {"models.analysis"},
+    {"models.analyses.common"},
+    {"models.analyses.compare", "models.analyses.sensitivity", "models.analyses.portfolio"},
+    {"models.analyses"},
     {"models.reference", "models.cli"},
     {"models"},
 ]

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
-from models.analysis import Alternative, TornadoBar
+from models.analyses import Alternative, TornadoBar
 from models.results import Summary, YearSummary
 
 __all__ = ["distribution", "components", "fan", "tornado", "savings"]

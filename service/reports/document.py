@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from models.analysis import ComparisonResult, SensitivityResult
+from models.analyses import ComparisonResult, SensitivityResult
 from models.results import SimulationResult
 from models.scenario import FIELDS, Scenario
 

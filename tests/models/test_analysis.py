@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from models import ScenarioError, simulate
-from models.analysis import UMRA_THRESHOLDS, compare, merge, portfolio, sensitivity
+from models.analyses import UMRA_THRESHOLDS, compare, portfolio, sensitivity
+from models.overrides import merge
 
 BASE: dict[str, Any] = {
     "detainers_per_year": {"dist": "poisson", "mean": 800},

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from models import ScenarioError, simulate
-from models.analysis import compare, merge, portfolio, sensitivity
+from models.analyses import compare, portfolio, sensitivity
 from models.cli import EXIT_USAGE, main
 from models.engine import MAX_COUNT
 from models.inputs import MAX_DEPTH
+from models.overrides import merge
 from models.presets import expand
 
 SMALL: dict[str, Any] = {"detainers_per_year": 20, "daily_cost": 50, "trials": 20}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from models import simulate
-from models.analysis import compare, portfolio, sensitivity
+from models.analyses import compare, portfolio, sensitivity
 from models.cli import ProgressBar, main
 
 SCENARIO = {

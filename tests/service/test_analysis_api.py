@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from models.analysis import SOBOL_N, TORNADO_TRIALS, compare, sensitivity
+from models.analyses import SOBOL_N, TORNADO_TRIALS, compare, sensitivity
 
 from .conftest import SCENARIO
 

@@ -1,0 +1,40 @@
+"""Questions a budget office asks after "what does it cost", one module and one
+function each: what a policy saves (:func:`compare`), which input drives the answer
+(:func:`sensitivity`), and what several jurisdictions cost together
+(:func:`portfolio`)."""
+
+from .common import Budget, Progress, WorkItem
+from .compare import Alternative, ComparisonResult, Difference, compare
+from .portfolio import UMRA_THRESHOLDS, Member, PortfolioResult, portfolio
+from .sensitivity import (
+    SOBOL_N,
+    TORNADO_TRIALS,
+    RankCorrelation,
+    SensitivityResult,
+    SobolIndex,
+    TornadoBar,
+    sensitivity,
+    sensitivity_work,
+)
+
+__all__ = [
+    "Alternative",
+    "Budget",
+    "ComparisonResult",
+    "Difference",
+    "Member",
+    "PortfolioResult",
+    "Progress",
+    "RankCorrelation",
+    "SOBOL_N",
+    "SensitivityResult",
+    "SobolIndex",
+    "TORNADO_TRIALS",
+    "TornadoBar",
+    "UMRA_THRESHOLDS",
+    "WorkItem",
+    "compare",
+    "portfolio",
+    "sensitivity",
+    "sensitivity_work",
+]

@@ -1,0 +1,192 @@
+"""Portfolio: several jurisdictions summed trial by trial, and the probability that
+their total passes a threshold (such as UMRA's)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from ..distributions import is_number
+from ..engine import Cancel, build_result
+from ..errors import FieldError, ScenarioError
+from ..results import SimulationResult
+from ..scenario import Scenario, parse_seed
+from .common import Budget, Progress, parse_at, part, run_at
+
+__all__ = ["MAX_MEMBERS", "Member", "PortfolioResult", "UMRA_THRESHOLDS", "portfolio"]
+
+MAX_MEMBERS = 50
+
+#: UMRA intergovernmental mandate threshold by year, US dollars: $50M in 1996 dollars,
+#: adjusted for inflation (Congressional Budget Office; the values CBO published).
+UMRA_THRESHOLDS: dict[int, float] = {
+    1996: 50e6,
+    2009: 69e6,
+    2012: 73e6,
+    2015: 77e6,
+    2019: 82e6,
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One jurisdiction of a portfolio."""
+
+    name: str | None
+    result: SimulationResult
+    share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"name": self.name, "result": self.result.to_dict(), "share": self.share}
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """Result of :func:`portfolio`."""
+
+    total: SimulationResult
+    members: tuple[Member, ...]
+    threshold: float | None
+    threshold_source: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "total": self.total.to_dict(),
+            "members": [m.to_dict() for m in self.members],
+            "threshold": self.threshold,
+            "threshold_source": self.threshold_source,
+        }
+
+
+def _threshold(value: object) -> tuple[float | None, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k != "umra_year"]
+        if unknown:
+            raise ScenarioError.single(("threshold", unknown[0]), "is not a threshold option")
+        year = value.get("umra_year")
+        if not isinstance(year, int) or isinstance(year, bool) or year not in UMRA_THRESHOLDS:
+            known = ", ".join(str(y) for y in UMRA_THRESHOLDS)
+            raise ScenarioError.single(
+                ("threshold", "umra_year"), f"must be one of the years CBO published: {known}"
+            )
+        return UMRA_THRESHOLDS[year], f"UMRA intergovernmental threshold for {year} (CBO)"
+    if not is_number(value):
+        raise ScenarioError.single(("threshold",), 'must be a dollar amount or {"umra_year": YEAR}')
+    assert isinstance(value, int | float)
+    return float(value), "given"
+
+
+def portfolio(
+    members: object,
+    *,
+    threshold: object = None,
+    seed: int | None = None,
+    rng: Any = None,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> PortfolioResult:
+    """Sum several jurisdictions trial by trial.
+
+    Parameters
+    ----------
+    members : sequence of mappings
+        Scenarios with equal ``trials``, ``horizon_years``, ``start_year`` and
+        ``percentiles``; none may set ``seed`` or ``precision``.
+    threshold : float or {"umra_year": int}, optional
+        Dollar amount for P(total year-1 cost > threshold); ``umra_year`` takes CBO's
+        published UMRA intergovernmental threshold of that year.
+    seed : int, optional
+        Seed of the portfolio (default 2877), a whole number from 0 to 2**64 - 1 like a
+        scenario's; each member gets its own spawned stream.
+    rng : numpy.random.Generator, keyword-only, optional
+        Overrides ``seed``.
+    budget, progress, cancel : callable, optional
+        As in :func:`compare`.
+
+    Returns
+    -------
+    PortfolioResult
+    """
+    if (
+        not isinstance(members, Sequence)
+        or isinstance(members, str)
+        or not 1 <= len(members) <= MAX_MEMBERS
+    ):
+        raise ScenarioError.single(("members",), f"must be a list of 1 to {MAX_MEMBERS} scenarios")
+    value, source = _threshold(threshold)
+    parsed: list[Scenario] = []
+    errors: list[FieldError] = []
+    if seed is not None:
+        try:
+            seed = parse_seed(seed, ("seed",))
+        except ScenarioError as exc:
+            errors += exc.errors
+    for i, member in enumerate(members):
+        if isinstance(member, Mapping):
+            errors += [
+                FieldError(("members", i, k), "is set by the portfolio, not a member")
+                for k in ("seed", "precision")
+                if k in member
+            ]
+        try:
+            parsed.append(parse_at(member, ("members", i)))
+        except ScenarioError as exc:
+            errors += exc.errors
+    if not errors:
+        first = parsed[0]
+        for i, sc in enumerate(parsed[1:], start=1):
+            for key in ("trials", "horizon_years", "start_year", "percentiles"):
+                if getattr(sc, key) != getattr(first, key):
+                    errors.append(FieldError(("members", i, key), f"must equal members[0]'s {key}"))
+    if errors:
+        raise ScenarioError(errors)
+    if budget is not None:
+        budget(
+            [(("members", i, "trials"), sc.trials, sc.horizon_years) for i, sc in enumerate(parsed)]
+        )
+    root = np.random.default_rng(
+        rng if rng is not None else (seed if seed is not None else parsed[0].seed)
+    )
+    all_trials = sum(sc.trials for sc in parsed)
+    runs = [
+        run_at(
+            ("members", i),
+            sc,
+            rng=child,
+            progress=part(progress, i * sc.trials, all_trials),
+            cancel=cancel,
+        )
+        for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True))
+    ]
+    keys = set.intersection(*(set(s) for s, _ in runs))
+    keys = {k for k in keys if not k.startswith("input:")}
+    summed = {k: np.sum([s[k] for s, _ in runs], axis=0) for k in sorted(keys)}
+    first = parsed[0]
+    populations = [sc.population for sc in parsed]
+    total_sc = replace(
+        first,
+        name="Portfolio",
+        thresholds=() if value is None else (value,),
+        population=None if None in populations else float(sum(p or 0 for p in populations)),
+        annual_budget=None,
+        canonical={"members": [sc.canonical for sc in parsed], "threshold": value},
+    )
+    used_seed = None if rng is not None else (seed if seed is not None else first.seed)
+    total = build_result(total_sc, summed, used_seed, runs[0][1])
+    total_mean = float(np.mean(summed["annual_cost"]))
+    out = []
+    for sc, (samples, conv) in zip(parsed, runs, strict=True):
+        if cancel is not None:
+            cancel()
+        result = build_result(sc, samples, None, conv)
+        share = result.annual_cost.mean / total_mean if total_mean else 0.0
+        out.append(Member(sc.name, result, share))
+    return PortfolioResult(total, tuple(out), value, source)
