@@ -123,8 +123,12 @@ class Distribution:
             values = np.asarray(self._values)
             with np.errstate(over="ignore"):
                 mean = float(np.mean(values))
-            if not math.isfinite(mean):  # the sum overflowed; the mean lies within the values
-                mean = float(np.sum(values / values.size))
+            if not math.isfinite(mean):
+                # The sum overflowed. The mean of the values scaled into [-1, 1] cannot,
+                # and the mean lies within the values (rounding cannot take it out).
+                scale = float(np.max(np.abs(values)))
+                mean = float(np.mean(values / scale)) * scale
+                mean = min(max(mean, float(np.min(values))), float(np.max(values)))
             return mean
         # scipy computes skewness and kurtosis along with the mean; with extreme (yet
         # valid) parameters those overflow and warn, while the mean itself is fine.

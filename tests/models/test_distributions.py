@@ -181,3 +181,9 @@ def test_the_mean_of_values_whose_sum_overflows_is_still_their_mean() -> None:
     dist = parse_distribution({"dist": "empirical", "values": [1.7e308, 1.7e308, 1.6e308]}, ("x",))
     assert dist.mean() == pytest.approx(1.7e308 / 3 * 2 + 1.6e308 / 3, rel=1e-12)
     assert parse_distribution({"dist": "empirical", "values": [1, 2]}, ("x",)).mean() == 1.5
+    # Found by the deep hunt: a third of the largest float, three times, summed past it.
+    largest = 1.7976931348623157e308
+    spec = {"dist": "empirical", "values": [largest] * 3}
+    assert parse_distribution(spec, ("x",)).mean() == largest
+    spec = {"dist": "empirical", "values": [largest, -largest, largest]}
+    assert parse_distribution(spec, ("x",)).mean() == pytest.approx(largest / 3, rel=1e-12)
