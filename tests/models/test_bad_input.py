@@ -4,14 +4,12 @@ at the field's path, for the CLI and the service alike."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from models import ScenarioError, simulate
 from models.analyses import compare, portfolio, sensitivity
-from models.cli import EXIT_USAGE, main
 from models.engine import MAX_COUNT
 from models.inputs import MAX_DEPTH
 from models.overrides import merge
@@ -182,29 +180,3 @@ def test_a_portfolio_names_the_member_whose_draws_numpy_cannot_count() -> None:
     with pytest.raises(ScenarioError) as info:
         portfolio(members)
     assert set(_paths(info)) == {("members", 1, "detainers_per_year")}
-
-
-# --- the command line reads files the same way ---------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("content", "words"),
-    [
-        ('{"a":' * 5000 + "1" + "}" * 5000, "nested too deeply"),
-        (b"\xff\xfe{}", "not UTF-8 text"),
-        ('{"detainers_per_year": 5, "daily_cost": 1' + "0" * 5000 + "}", "daily_cost: must be"),
-        ('{"detainers_per_year": 5, "daily_cost": 1, "seed": -' + "9" * 400 + "}", "seed: must"),
-        ('{"detainers_per_year": 5, "daily_cost": 1, "name": "\\ud800"}', "name: contains U+D800"),
-    ],
-)
-def test_the_cli_answers_bad_files_with_a_message_and_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes, words: str
-) -> None:
-    path = tmp_path / "scenario.json"
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    assert main(["simulate", str(path)]) == EXIT_USAGE
-    err = capsys.readouterr().err
-    assert words in err and "Traceback" not in err

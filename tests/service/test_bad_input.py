@@ -378,3 +378,31 @@ def test_a_chunked_body_over_the_limit_is_413_from_gunicorn(tmp_path: Path) -> N
         assert status == 200 and body["trials"] == MEMBER["trials"]
         status, _ = _send_chunked(port, EXACT)
         assert status == 200
+
+
+# --- the command line reads files the same way ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"a":' * 5000 + "1" + "}" * 5000, "nested too deeply"),
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        ('{"detainers_per_year": 5, "daily_cost": 1' + "0" * 5000 + "}", "daily_cost: must be"),
+        ('{"detainers_per_year": 5, "daily_cost": 1, "seed": -' + "9" * 400 + "}", "seed: must"),
+        ('{"detainers_per_year": 5, "daily_cost": 1, "name": "\\ud800"}', "name: contains U+D800"),
+    ],
+)
+def test_the_cli_answers_bad_files_with_a_message_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes, words: str
+) -> None:
+    path = tmp_path / "scenario.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    from service.cli import main  # the detainer-cost command
+
+    assert main(["simulate", str(path)]) == 2  # usage error
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
