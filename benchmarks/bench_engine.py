@@ -26,10 +26,10 @@ import numpy as np
 import scipy
 from numpy.typing import NDArray
 
+from benchmarks.reference import simulate_reference
 from models import parse_scenario, simulate
 from models.calendar import hold_table
 from models.engine import IRWIN_HALL_EXACT_MAX, build_result, run
-from models.reference import simulate_reference
 from models.results import _lerp, _ranks
 
 TRIALS = 10_000

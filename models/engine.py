@@ -4,7 +4,7 @@ Each trial draws every uncertain input once (parameter uncertainty), then simula
 the people of each year **in aggregate**: counts by binomial thinning, the hold days of
 the honored people from multinomial counts over the year's release categories, and
 the sum of their extra days as one gamma draw. A trial therefore costs the same for
-1,000 or 10,000,000 bookings. ``models.reference`` simulates the same model person by
+1,000 or 10,000,000 bookings. ``benchmarks/reference.py`` simulates the same model person by
 person; the tests compare the two.
 """
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from models import ScenarioError, parse_scenario, simulate
-from models.cli import presets_markdown
 from models.presets import BASES, expand, get_preset, load_presets, parse_expanded
+from service.cli.engine_commands import presets_markdown
 
 PRESETS = load_presets()
 STUDIES = [p for p in PRESETS.values() if p.headline]

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from benchmarks.reference import simulate_reference
 from models import simulate
-from models.reference import simulate_reference
 
 KEYS = ("annual_cost", "hold_bed_days", "extra_bed_days", "honored", "transfers")
 

@@ -1,4 +1,6 @@
-"""Command line: ``detainer-cost simulate SCENARIO.json [--trials N] [--seed S]``."""
+"""The engine's commands of ``detainer-cost``: ``simulate``, ``compare``,
+``sensitivity``, ``portfolio``, ``presets`` and ``parameters``. They import the engine
+(numpy, scipy) and nothing of the web service or the report renderers."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from .analyses import (
+from models.analyses import (
     ComparisonResult,
     PortfolioResult,
     SensitivityResult,
@@ -17,14 +19,14 @@ from .analyses import (
     portfolio,
     sensitivity,
 )
-from .engine import __version__, simulate
-from .errors import ScenarioError
-from .inputs import json_int
-from .presets import load_presets, parse_expanded
-from .results import SimulationResult, Summary
-from .scenario import FIELDS, MAX_TRIALS
+from models.engine import __version__, simulate
+from models.errors import ScenarioError
+from models.inputs import json_int
+from models.presets import load_presets, parse_expanded
+from models.results import SimulationResult, Summary
+from models.scenario import FIELDS, MAX_TRIALS
 
-__all__ = ["main"]
+__all__ = ["EXIT_USAGE", "ProgressBar", "build_parser", "load_json", "main"]
 
 EXIT_USAGE = 2
 
@@ -64,7 +66,7 @@ class ProgressBar:
         self.ended = True
 
 
-def _load(path: str) -> Any:
+def load_json(path: str) -> Any:
     """A JSON file (``-``: standard input); every way it cannot be read is a
     ``json.JSONDecodeError`` (too deep for the decoder, not UTF-8 included)."""
     try:
@@ -133,7 +135,7 @@ def _run(
     bar = ProgressBar(sys.stderr)
     if body is None:
         try:
-            body = _load(args.scenario)
+            body = load_json(args.scenario)
         except (OSError, json.JSONDecodeError) as exc:
             print(f"error: cannot read {args.scenario}: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -240,7 +242,7 @@ def _simulate(args: argparse.Namespace) -> int:
         print("error: give a scenario file, or --preset ID", file=sys.stderr)
         return EXIT_USAGE
     try:
-        scenario = _load(args.scenario) if args.scenario is not None else {}
+        scenario = load_json(args.scenario) if args.scenario is not None else {}
     except (OSError, json.JSONDecodeError) as exc:
         print(f"error: cannot read scenario {args.scenario}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -431,7 +433,3 @@ def main(
     args = build_parser(extend).parse_args(argv)
     status: int = args.func(args)
     return status
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

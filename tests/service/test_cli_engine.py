@@ -11,7 +11,7 @@ import pytest
 
 from models import simulate
 from models.analyses import compare, portfolio, sensitivity
-from models.cli import ProgressBar, main
+from service.cli.engine_commands import ProgressBar, main
 
 SCENARIO = {
     "detainers_per_year": 120,

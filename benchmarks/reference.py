@@ -1,7 +1,9 @@
 """Per-person reference simulation: the same model, one person at a time.
 
-Readable and slow, for tests only. It shares the input draws and the accounting with
-the engine (``draw_inputs``, ``account``) and replaces the aggregate sampling of people
+Readable and slow: a test oracle for the engine (tests/models/test_reference.py) and a
+baseline for benchmarks/bench_engine.py, kept out of the ``models`` package users
+import. It shares the input draws and the accounting with the engine (``draw_inputs``,
+``account``) and replaces the aggregate sampling of people
 (``models.engine.year_volumes``) with a literal simulation of each booking and each
 honored person. The tests compare the two distributions.
 """
@@ -14,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .calendar import business_days, hold_duration
-from .engine import Array, YearVolumes, build_result, detainer_rate, run, volume
-from .results import SimulationResult
-from .scenario import Scenario, parse_scenario
+from models.calendar import business_days, hold_duration
+from models.engine import Array, YearVolumes, build_result, detainer_rate, run, volume
+from models.results import SimulationResult
+from models.scenario import Scenario, parse_scenario
 
 __all__ = ["simulate_reference", "person_year_volumes"]
 

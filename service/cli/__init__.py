@@ -1,9 +1,11 @@
-"""``detainer-cost``: the engine's commands (``simulate``, ``parameters``) plus ``report``
-and ``serve``.
+"""``detainer-cost``, the command line: the engine's commands (``simulate``,
+``compare``, ``sensitivity``, ``portfolio``, ``presets``, ``parameters``, in
+:mod:`service.cli.engine_commands`) plus ``report`` and ``serve`` (here).
 
-Each command imports what it needs when it runs: ``simulate`` needs numpy and scipy
-only, so Flask, the report renderers (matplotlib, WeasyPrint, openpyxl) and the runner
-are imported by ``report`` alone, and gunicorn by ``serve`` (in the process it becomes).
+Each command imports what it needs when it runs: the engine's commands need numpy and
+scipy only, so Flask, the report renderers (matplotlib, WeasyPrint, openpyxl) and the
+runner are imported by ``report`` alone, and gunicorn by ``serve`` (in the process it
+becomes).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from models import cli as model_cli
 from models.errors import ScenarioError
 
-from .reports import FORMATS
+from ..reports import FORMATS
+from . import engine_commands
 
 __all__ = ["gunicorn_command", "main"]
 
@@ -50,24 +52,24 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .http import report_filename
-    from .reports import render
-    from .runner import build_report
+    from ..http import report_filename
+    from ..reports import render
+    from ..runner import build_report
 
     try:
-        body = model_cli._load(args.scenario)
+        body = engine_commands.load_json(args.scenario)
     except (OSError, json.JSONDecodeError) as exc:
         print(f"error: cannot read {args.scenario}: {exc}", file=sys.stderr)
-        return model_cli.EXIT_USAGE
+        return engine_commands.EXIT_USAGE
     if not isinstance(body, dict):
         print("error: (scenario): must be a JSON object", file=sys.stderr)
-        return model_cli.EXIT_USAGE
+        return engine_commands.EXIT_USAGE
     try:
-        report, _ = build_report(body, progress=model_cli.ProgressBar(sys.stderr))
+        report, _ = build_report(body, progress=engine_commands.ProgressBar(sys.stderr))
     except ScenarioError as exc:
         for error in exc.errors:
             print(f"error: {error.field}: {error.reason}", file=sys.stderr)
-        return model_cli.EXIT_USAGE
+        return engine_commands.EXIT_USAGE
     rendered = render(report, args.format, samples=args.samples)
     output = args.output or report_filename(
         report.result.name, rendered.extension, comparison=report.comparison is not None
@@ -105,8 +107,4 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    return model_cli.main(argv, extend=_add_commands)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    return engine_commands.main(argv, extend=_add_commands)

@@ -1,0 +1,7 @@
+"""``python -m service.cli``: the ``detainer-cost`` command line."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
