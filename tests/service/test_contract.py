@@ -1,5 +1,6 @@
 """openapi.yaml is the contract: it validates, its paths are the app's routes, its
-scenario is the engine's field table, and the served copy carries the limits."""
+scenario is the engine's field table, and the served copy carries the limits. (It is
+generated from service/openapi.skeleton.yaml and the code: test_spec_generated.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from openapi_spec_validator import validate
 from models.scenario import FIELDS, GROUPS
 from service.config import DEFAULTS
 
-from .conftest import SPEC
+from .conftest import SPEC, SPEC_PATH
 
 
 def test_spec_is_valid_openapi_3_1() -> None:
@@ -61,6 +62,10 @@ def test_served_spec_carries_configured_limits(make_app: Any) -> None:
 
 def test_default_served_spec_equals_the_file(client: FlaskClient) -> None:
     assert yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True)) == SPEC
+
+
+def test_default_served_spec_is_the_file_byte_for_byte(client: FlaskClient) -> None:
+    assert client.get("/openapi.yaml").get_data() == SPEC_PATH.read_bytes()
 
 
 def test_preset_ids_in_the_spec_are_the_presets() -> None:
