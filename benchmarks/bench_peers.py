@@ -47,6 +47,7 @@ from models import Scenario, parse_scenario, simulate
 from models.calendar import business_days, hold_duration, hold_table, release_date_probabilities
 from models.engine import YearVolumes, detainer_rate, lean_result, run
 from models.results import Summary
+from models.scenario import VolumeForm
 
 BOOKINGS = 100_000
 HONOR = 0.9
@@ -249,7 +250,7 @@ def expected_volumes(
     model option): expected people and days given the drawn inputs, no person-level
     chance, the calendar's mean hold length. Plugs into ``models.engine.run``."""
     growth = (1.0 + inputs["bookings_growth"]) ** year_index
-    if scenario.volume_form == 0:
+    if scenario.volume_form is VolumeForm.DETAINERS:
         detainers = inputs["detainers_per_year"] * growth
     else:
         detainers = inputs["bookings_per_year"] * growth * detainer_rate(inputs)

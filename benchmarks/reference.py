@@ -19,7 +19,7 @@ import numpy as np
 from models.calendar import business_days, hold_duration
 from models.engine import Array, YearVolumes, build_result, detainer_rate, run, volume
 from models.results import SimulationResult
-from models.scenario import Scenario, parse_scenario
+from models.scenario import Scenario, VolumeForm, parse_scenario
 
 __all__ = ["simulate_reference", "person_year_volumes"]
 
@@ -46,12 +46,12 @@ def person_year_volumes(
     fields = ("detainers", "honored", "transfers", "hold_days", "extra_days", "claims")
     out = {name: np.zeros(size) for name in fields}
     form = scenario.volume_form
-    level = volume(inputs, "detainers_per_year" if form == 0 else "bookings_per_year", year_index)
-    rate = detainer_rate(inputs) if form != 0 else None
+    level = volume(inputs, form.fields[0], year_index)
+    rate = None if form is VolumeForm.DETAINERS else detainer_rate(inputs)
     for i in range(size):
-        if form == 0:
+        if form is VolumeForm.DETAINERS:
             detainers = int(level[i])
-        elif form == 1:
+        elif form is VolumeForm.BOOKINGS_AND_RATE:
             assert rate is not None
             detainers = int(np.sum(rng.random(level[i]) < rate[i]))
         else:

@@ -35,7 +35,7 @@ from .results import (
     relative_half_widths,
     summarize,
 )
-from .scenario import BY_NAME, UNCERTAIN, Scenario, parse_scenario
+from .scenario import BY_NAME, UNCERTAIN, Scenario, VolumeForm, parse_scenario
 
 __all__ = [
     "simulate",
@@ -227,7 +227,7 @@ def year_volumes(
 ) -> YearVolumes:
     """Simulate one year's people in aggregate (the engine's way)."""
     r = dict(zip(YEAR_LAYERS, rng.spawn(len(YEAR_LAYERS)), strict=True))
-    if scenario.volume_form == 0:
+    if scenario.volume_form is VolumeForm.DETAINERS:
         detainers = volume(inputs, "detainers_per_year", year_index)
     else:
         bookings = volume(inputs, "bookings_per_year", year_index)

@@ -9,6 +9,7 @@ listing every field at fault.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import json
 import math
@@ -26,6 +27,7 @@ __all__ = [
     "FieldSpec",
     "GROUPS",
     "Scenario",
+    "VolumeForm",
     "parse_scenario",
     "parse_seed",
     "DEFAULT_SEED",
@@ -57,7 +59,9 @@ class FieldSpec:
         Dotted name (``offsets.scaap_reimbursement_rate``).
     kind : str
         ``uncertain`` (a number or a distribution spec), ``number``, ``integer``,
-        ``weights`` (7 non-negative numbers), ``numbers`` (a list), ``string``.
+        ``weights`` (7 non-negative numbers), ``numbers`` (a list of numbers),
+        ``string``, ``choice`` (one of ``choices``) or ``correlations`` (a list of
+        ``{a, b, rho}``).
     unit : str
         Unit of the value.
     description : str
@@ -73,6 +77,10 @@ class FieldSpec:
         Whether ``high`` bounds every draw rather than the mean.
     count : bool
         Whether draws are whole numbers (rounded to the nearest integer).
+    default_text : str or None
+        The default in words, when it is not a constant (``start_year``: this year).
+    choices : tuple of str
+        The values a ``choice`` field takes.
     """
 
     name: str
@@ -392,11 +400,26 @@ GROUPS = ("liability", "offsets", "capacity")
 
 BY_NAME = {f.name: f for f in FIELDS}
 UNCERTAIN = tuple(f.name for f in FIELDS if f.kind == "uncertain")
-VOLUME_FORMS: tuple[tuple[str, ...], ...] = (
-    ("detainers_per_year",),
-    ("bookings_per_year", "detainer_rate"),
-    ("bookings_per_year", "match_rate", "detainers_per_match"),
-)
+
+
+class VolumeForm(enum.Enum):
+    """How a scenario gives its yearly detainers; the value is the fields it takes."""
+
+    #: ``detainers_per_year``.
+    DETAINERS = ("detainers_per_year",)
+    #: ``bookings_per_year`` and ``detainer_rate``.
+    BOOKINGS_AND_RATE = ("bookings_per_year", "detainer_rate")
+    #: ``bookings_per_year`` and the fingerprint chain (``match_rate``,
+    #: ``detainers_per_match``).
+    FINGERPRINT_CHAIN = ("bookings_per_year", "match_rate", "detainers_per_match")
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields this form takes."""
+        fields: tuple[str, ...] = self.value
+        return fields
+
+
 VOLUME_FIELDS = (
     "detainers_per_year",
     "bookings_per_year",
@@ -419,15 +442,14 @@ class Scenario:
     ----------
     params : mapping of str to Distribution
         Every uncertain quantity present (given or defaulted), by dotted name.
-    volume_form : int
-        0: ``detainers_per_year``; 1: bookings and ``detainer_rate``; 2: bookings and
-        the fingerprint chain.
+    volume_form : VolumeForm
+        Which fields give the yearly detainers.
     canonical : dict
         The scenario as JSON, defaults filled, for hashing and display.
     """
 
     params: Mapping[str, Distribution]
-    volume_form: int
+    volume_form: VolumeForm
     hold_hours: float
     release_weekday_weights: tuple[float, ...]
     horizon_years: int
@@ -451,10 +473,6 @@ class Scenario:
         """SHA-256 of the canonical JSON (sorted keys, no spaces)."""
         text = json.dumps(self.canonical, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
-
-    def has(self, name: str) -> bool:
-        """Whether an uncertain quantity is present."""
-        return name in self.params
 
 
 def _lookup(data: Mapping[str, Any], name: str) -> tuple[bool, Any]:
@@ -674,13 +692,14 @@ def _unknown_keys(data: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-def _volume_errors(present: set[str]) -> tuple[int, list[FieldError]]:
+def _volume_form(present: set[str]) -> tuple[VolumeForm | None, list[FieldError]]:
+    """The volume form of the fields ``present``, or None and what is wrong."""
     given = [f for f in VOLUME_FIELDS if f in present]
-    for form, fields in enumerate(VOLUME_FORMS):
-        if set(given) == set(fields):
+    for form in VolumeForm:
+        if set(given) == set(form.fields):
             return form, []
     if not given:
-        return -1, [
+        return None, [
             FieldError(
                 ("detainers_per_year",),
                 "is required (or bookings_per_year with "
@@ -691,21 +710,21 @@ def _volume_errors(present: set[str]) -> tuple[int, list[FieldError]]:
         ]
     if "detainers_per_year" in given and len(given) > 1:
         extra = next(f for f in given if f != "detainers_per_year")
-        return -1, [FieldError((extra,), "cannot be combined with detainers_per_year")]
+        return None, [FieldError((extra,), "cannot be combined with detainers_per_year")]
     if "detainer_rate" in given and ({"match_rate", "detainers_per_match"} & set(given)):
         extra = next(f for f in given if f in ("match_rate", "detainers_per_match"))
-        return -1, [FieldError((extra,), "cannot be combined with detainer_rate")]
+        return None, [FieldError((extra,), "cannot be combined with detainer_rate")]
     if "bookings_per_year" not in given:
-        return -1, [FieldError(("bookings_per_year",), f"is required with {given[0]}")]
+        return None, [FieldError(("bookings_per_year",), f"is required with {given[0]}")]
     if len(given) == 1:
-        return -1, [
+        return None, [
             FieldError(
                 ("detainer_rate",),
                 "is required with bookings_per_year (or match_rate and detainers_per_match)",
             )
         ]
     missing = next(f for f in ("match_rate", "detainers_per_match") if f not in given)
-    return -1, [FieldError((missing,), "is required with the fingerprint chain")]
+    return None, [FieldError((missing,), "is required with the fingerprint chain")]
 
 
 def _canonical(value: Any) -> Any:
@@ -769,13 +788,14 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         for part in path[:-1]:
             node = node.setdefault(str(part), {})
         node[str(path[-1])] = _canonical(value)
-    form, problems = _volume_errors({f for f in VOLUME_FIELDS if _lookup(data, f)[1] is not None})
+    form, problems = _volume_form({f for f in VOLUME_FIELDS if _lookup(data, f)[1] is not None})
     errors += problems
     params = {k: v for k, v in values.items() if isinstance(v, Distribution)}
     if values.get("correlations"):
         errors += _correlation_errors(values["correlations"], params)
     if errors:
         raise ScenarioError(errors)
+    assert form is not None  # no errors: the fields make one form
     return Scenario(
         params=params,
         volume_form=form,

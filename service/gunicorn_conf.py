@@ -116,13 +116,6 @@ def post_worker_init(worker: Any) -> None:
     signal.signal(signal.SIGTERM, drain)
 
 
-def child_exit(server: Any, worker: Any) -> None:
-    """Let the metrics of a dead worker's live gauges go."""
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
-
-
 def on_exit(server: Any) -> None:
     """Remove the metrics directory this config created."""
     if _OWN_METRICS_DIR:

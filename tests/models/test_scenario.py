@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from models.errors import FieldError, ScenarioError
-from models.scenario import DEFAULT_SEED, FIELDS, parse_scenario
+from models.scenario import DEFAULT_SEED, FIELDS, VolumeForm, parse_scenario
 
 BASE: dict[str, Any] = {"detainers_per_year": 100, "daily_cost": 80}
 
@@ -32,7 +32,7 @@ def test_defaults_are_filled_and_documented() -> None:
     assert sc.percentiles == (5.0, 25.0, 50.0, 75.0, 95.0)
     assert sc.params["honor_rate"].is_fixed and sc.params["honor_rate"].mean() == 1.0
     assert sc.canonical["hold_hours"] == 48.0
-    assert sc.volume_form == 0
+    assert sc.volume_form is VolumeForm.DETAINERS
 
 
 def test_hash_is_stable_and_sensitive() -> None:
@@ -46,13 +46,16 @@ def test_hash_is_stable_and_sensitive() -> None:
 @pytest.mark.parametrize(
     ("data", "form"),
     [
-        ({"detainers_per_year": 5}, 0),
-        ({"bookings_per_year": 5, "detainer_rate": 0.1}, 1),
-        ({"bookings_per_year": 5, "match_rate": 0.1, "detainers_per_match": 0.5}, 2),
+        ({"detainers_per_year": 5}, VolumeForm.DETAINERS),
+        ({"bookings_per_year": 5, "detainer_rate": 0.1}, VolumeForm.BOOKINGS_AND_RATE),
+        (
+            {"bookings_per_year": 5, "match_rate": 0.1, "detainers_per_match": 0.5},
+            VolumeForm.FINGERPRINT_CHAIN,
+        ),
     ],
 )
-def test_volume_forms(data: dict[str, Any], form: int) -> None:
-    assert parse_scenario({**data, "daily_cost": 1}).volume_form == form
+def test_volume_forms(data: dict[str, Any], form: VolumeForm) -> None:
+    assert parse_scenario({**data, "daily_cost": 1}).volume_form is form
 
 
 INVALID: list[tuple[Any, str, str]] = [
