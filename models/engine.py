@@ -39,11 +39,17 @@ from .scenario import BY_NAME, UNCERTAIN, Scenario, VolumeForm, parse_scenario
 
 __all__ = [
     "simulate",
+    "run",
+    "run_trials",
+    "build_result",
     "sample_keys",
     "draw_inputs",
     "account",
+    "Cancel",
     "YearVolumes",
     "CHUNK_TRIALS",
+    "COMPONENTS",
+    "PER_TRIAL_KEYS",
     "__version__",
 ]
 
