@@ -30,7 +30,7 @@ from benchmarks.reference import simulate_reference
 from models import parse_scenario, simulate
 from models.calendar import hold_table
 from models.engine import IRWIN_HALL_EXACT_MAX, build_result, run
-from models.results import _lerp, _ranks
+from models.results import ci_ranks, lerp
 
 TRIALS = 10_000
 #: The clock of every timing: wall time, or with ``--clock cpu`` this process's CPU
@@ -92,10 +92,10 @@ def summarize_before(values: NDArray[np.float64], percentiles: tuple[float, ...]
     position = qs * (n - 1)
     below = np.floor(position).astype(np.intp)
     above = np.minimum(below + 1, n - 1)
-    lo, hi = _ranks(n, qs)
+    lo, hi = ci_ranks(n, qs)
     part = np.partition(x, np.unique(np.concatenate([[0, n - 1], below, above, lo, hi])))
     sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
-    return (float(np.mean(x)), sd, _lerp(part[below], part[above], position - below), part[lo])
+    return (float(np.mean(x)), sd, lerp(part[below], part[above], position - below), part[lo])
 
 
 def summaries_before(samples: dict[str, NDArray[np.float64]], years: int) -> None:

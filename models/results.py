@@ -24,6 +24,11 @@ __all__ = [
     "summarize",
     "Convergence",
     "relative_half_widths",
+    "RankTable",
+    "rank_table",
+    "order_statistics",
+    "ci_ranks",
+    "lerp",
 ]
 
 _Z975 = float(stats.norm.ppf(0.975))
@@ -73,7 +78,7 @@ class Summary:
         }
 
 
-def _ranks(n: int, qs: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def ci_ranks(n: int, qs: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """0-based order-statistic indices of the 95% CI of each quantile ``q``."""
     lo = stats.binom.ppf(0.025, n, qs) - 1
     hi = stats.binom.ppf(0.975, n, qs)
@@ -101,7 +106,7 @@ class RankTable:
     fraction : ndarray of float
         Interpolation weight of ``above`` (as ``numpy.percentile``, method linear).
     ci_lo, ci_hi : ndarray of intp
-        Order statistics bounding each percentile's 95% CI (:func:`_ranks`).
+        Order statistics bounding each percentile's 95% CI (:func:`ci_ranks`).
     kth : ndarray of intp
         Every index above plus the first and last, for ``numpy.partition``.
     """
@@ -134,7 +139,7 @@ def rank_table(n: int, percentiles: tuple[float, ...]) -> RankTable:
     position = qs * (n - 1)
     below = np.floor(position).astype(np.intp)
     above = np.minimum(below + 1, n - 1)
-    ci_lo, ci_hi = _ranks(n, qs)
+    ci_lo, ci_hi = ci_ranks(n, qs)
     kth = np.unique(np.concatenate([[0, n - 1], below, above, ci_lo, ci_hi]))
     return RankTable(
         keys=tuple(percentile_key(p) for p in percentiles),
@@ -147,7 +152,7 @@ def rank_table(n: int, percentiles: tuple[float, ...]) -> RankTable:
     )
 
 
-def _lerp(a: NDArray[np.float64], b: NDArray[np.float64], t: NDArray[np.float64]) -> Any:
+def lerp(a: NDArray[np.float64], b: NDArray[np.float64], t: NDArray[np.float64]) -> Any:
     """numpy.percentile's linear interpolation, to the last bit."""
     diff = b - a
     return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
@@ -196,7 +201,7 @@ def summarize(
     se = sd / math.sqrt(n)
     r = rank_table(n, tuple(float(p) for p in percentiles))
     part = order_statistics(x, r)
-    values_q = _lerp(part[r.below], part[r.above], r.fraction)
+    values_q = lerp(part[r.below], part[r.above], r.fraction)
     return Summary(
         mean=mean,
         sd=sd,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from models.results import _lerp, _ranks, order_statistics, rank_table, summarize
+from models.results import ci_ranks, lerp, order_statistics, rank_table, summarize
 
 PERCENTILES = (0.0, 1.0, 2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 99.5, 100.0)
 
@@ -33,12 +33,12 @@ def _summarize_by_partition(x: NDArray[np.float64], percentiles: tuple[float, ..
     position = qs * (n - 1)
     below = np.floor(position).astype(np.intp)
     above = np.minimum(below + 1, n - 1)
-    lo, hi = _ranks(n, qs)
+    lo, hi = ci_ranks(n, qs)
     part = np.partition(x, np.unique(np.concatenate([[0, n - 1], below, above, lo, hi])))
     return {
         "min": part[0],
         "max": part[n - 1],
-        "q": _lerp(part[below], part[above], position - below),
+        "q": lerp(part[below], part[above], position - below),
         "ci": [(part[a], part[b]) for a, b in zip(lo, hi, strict=True)],
     }
 
@@ -65,7 +65,7 @@ def test_summary_equals_the_partition_summary_to_the_bit(x: NDArray[np.float64])
     assert _bits(list(s.percentiles.values())) == _bits(ref["q"])
     assert _bits(list(s.percentile_ci95.values())) == _bits(ref["ci"])
     # The CI bounds are order statistics at the binomial ranks.
-    lo, hi = _ranks(x.size, np.asarray(PERCENTILES) / 100)
+    lo, hi = ci_ranks(x.size, np.asarray(PERCENTILES) / 100)
     ordered = np.sort(x)
     assert _bits(list(s.percentile_ci95.values())) == _bits(
         np.column_stack([ordered[lo], ordered[hi]])
@@ -94,7 +94,7 @@ def test_signed_zeros_keep_their_signs_as_before() -> None:
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 99, 8192, 10_000, 123_457])
 def test_cached_ranks_equal_uncached(n: int) -> None:
     r = rank_table(n, PERCENTILES)
-    lo, hi = _ranks(n, np.asarray(PERCENTILES) / 100.0)
+    lo, hi = ci_ranks(n, np.asarray(PERCENTILES) / 100.0)
     np.testing.assert_array_equal(r.ci_lo, lo)
     np.testing.assert_array_equal(r.ci_hi, hi)
     assert r.ci_lo.dtype == lo.dtype and r.ci_hi.dtype == hi.dtype
