@@ -9,8 +9,8 @@ from typing import Any
 
 __all__ = ["DEFAULTS", "ENVIRONMENT", "load_settings"]
 
-#: Defaults. The maxima of openapi.yaml are these values; the served spec carries the
-#: configured ones.
+#: Defaults. ``python -m service.spec`` writes the limits in openapi.yaml from these
+#: (``MAX_TRIALS`` within the engine's own); the served spec carries the configured ones.
 DEFAULTS: dict[str, Any] = {
     # Largest request body, bytes (413 above it).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
