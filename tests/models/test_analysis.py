@@ -11,6 +11,7 @@ import pytest
 from models import ScenarioError, simulate
 from models.analyses import UMRA_THRESHOLDS, compare, portfolio, sensitivity
 from models.overrides import merge
+from models.presets import expand
 
 BASE: dict[str, Any] = {
     "detainers_per_year": {"dist": "poisson", "mean": 800},
@@ -197,3 +198,17 @@ def test_umra_year_of_the_wrong_type_is_a_field_error() -> None:  # found by sch
     with pytest.raises(ScenarioError) as info:
         portfolio([BASE], threshold={"umra_year": {}})
     assert info.value.field == "threshold.umra_year"
+
+
+def test_analyses_expand_presets_first_and_name_their_fields() -> None:
+    """A preset is expanded before parsing, at the scenario's place in the request."""
+    preset = {"preset": "king-county-2011", "trials": 200}
+    result = compare(preset, [{"name": "none", "overrides": {"honor_rate": 0}}])
+    assert result.baseline.annual_cost == simulate(expand(preset)).annual_cost
+    assert sensitivity(preset, sobol=False).result.annual_cost == result.baseline.annual_cost
+    with pytest.raises(ScenarioError) as info:
+        compare({"preset": "atlantis"}, [{"name": "a", "overrides": {}}])
+    assert info.value.errors[0].path == ("baseline", "preset")
+    with pytest.raises(ScenarioError) as info:
+        portfolio([preset, {"preset": "atlantis"}])
+    assert [e.path for e in info.value.errors] == [("members", 1, "preset")]
