@@ -22,7 +22,7 @@ from scipy import stats
 from .errors import FieldError, Path, ScenarioError
 from .inputs import text_problem
 
-__all__ = ["Distribution", "parse_distribution", "DISTRIBUTIONS", "is_number"]
+__all__ = ["DISTRIBUTIONS", "Distribution", "is_number", "parse_distribution"]
 
 #: z such that P(Z <= z) = 0.95: a 90% interval spans mean +/- z sd.
 Z95 = float(stats.norm.ppf(0.95))
@@ -165,14 +165,14 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
     """
     if is_number(spec):
         return Distribution("fixed", spec, None, (float(spec),))  # type: ignore[arg-type]
-    if isinstance(spec, bool) or isinstance(spec, int | float):
+    if isinstance(spec, (bool, int | float)):
         raise ScenarioError.single(path, "must be a finite number or a distribution object")
     if not isinstance(spec, Mapping):
         raise ScenarioError.single(
             path, 'must be a number or an object with \'dist\' (e.g. {"dist": "pert", ...})'
         )
     kind = spec.get("dist")
-    if kind not in DISTRIBUTIONS:
+    if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
         names = ", ".join(DISTRIBUTIONS)
         raise ScenarioError.single((*path, "dist"), f"must be one of: {names}")
     required, optional = DISTRIBUTIONS[kind]

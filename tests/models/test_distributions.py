@@ -91,7 +91,7 @@ def test_range_defaults_to_lognormal() -> None:
     dist = parse_distribution({"dist": "range", "low": 10, "high": 40}, ("x",))
     assert dist.support()[0] == 0.0
     assert dist.ppf(0.5) == pytest.approx(20.0)  # geometric midpoint
-    assert Z95 == pytest.approx(1.6448536, rel=1e-7)
+    assert pytest.approx(1.6448536, rel=1e-7) == Z95
 
 
 def test_empirical_resamples_only_given_values() -> None:
@@ -187,3 +187,12 @@ def test_the_mean_of_values_whose_sum_overflows_is_still_their_mean() -> None:
     assert parse_distribution(spec, ("x",)).mean() == largest
     spec = {"dist": "empirical", "values": [largest, -largest, largest]}
     assert parse_distribution(spec, ("x",)).mean() == pytest.approx(largest / 3, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", [{}, [1], None, 3, True])
+def test_a_dist_that_is_not_a_family_name_is_named(kind: object) -> None:
+    # Found by Schemathesis: {"dist": {}} raised TypeError (unhashable) instead of the
+    # field's error.
+    with pytest.raises(ScenarioError) as info:
+        parse_distribution({"dist": kind}, ("daily_cost",))
+    assert [e.field for e in info.value.errors] == ["daily_cost.dist"]
