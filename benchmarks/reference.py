@@ -21,7 +21,7 @@ from models.engine import Array, YearVolumes, build_result, detainer_rate, run, 
 from models.results import SimulationResult
 from models.scenario import Scenario, VolumeForm, parse_scenario
 
-__all__ = ["simulate_reference", "person_year_volumes"]
+__all__ = ["person_year_volumes", "simulate_reference"]
 
 
 def _dates_by_weekday(year: int) -> list[list[int]]:

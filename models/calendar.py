@@ -19,10 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
-    "federal_holidays",
-    "business_days",
-    "hold_duration",
     "HoldTable",
+    "business_days",
+    "federal_holidays",
+    "hold_duration",
     "hold_table",
     "release_date_probabilities",
 ]

@@ -38,19 +38,19 @@ from .results import (
 from .scenario import BY_NAME, UNCERTAIN, Scenario, VolumeForm, parse_scenario
 
 __all__ = [
-    "simulate",
-    "run",
-    "run_trials",
-    "build_result",
-    "sample_keys",
-    "draw_inputs",
-    "account",
-    "Cancel",
-    "YearVolumes",
     "CHUNK_TRIALS",
     "COMPONENTS",
     "PER_TRIAL_KEYS",
+    "Cancel",
+    "YearVolumes",
     "__version__",
+    "account",
+    "build_result",
+    "draw_inputs",
+    "run",
+    "run_trials",
+    "sample_keys",
+    "simulate",
 ]
 
 #: Trials simulated at once; memory of the intermediate arrays is bounded by it.

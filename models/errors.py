@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["FieldError", "ScenarioError", "Path", "pointer"]
+__all__ = ["FieldError", "Path", "ScenarioError", "pointer"]
 
 Path = tuple[str | int, ...]
 

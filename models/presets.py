@@ -17,13 +17,13 @@ from .overrides import merge
 from .scenario import Scenario, parse_scenario
 
 __all__ = [
-    "Preset",
-    "PresetError",
     "BASES",
     "KINDS",
+    "Preset",
+    "PresetError",
     "expand",
-    "load_presets",
     "get_preset",
+    "load_presets",
     "parse_expanded",
 ]
 

@@ -15,20 +15,20 @@ from scipy import stats
 from .scenario import percentile_key
 
 __all__ = [
+    "Convergence",
+    "Exceedance",
+    "LeanResult",
+    "Provenance",
+    "RankTable",
+    "SimulationResult",
     "Summary",
     "YearSummary",
-    "Exceedance",
-    "Provenance",
-    "SimulationResult",
-    "LeanResult",
-    "summarize",
-    "Convergence",
-    "relative_half_widths",
-    "RankTable",
-    "rank_table",
-    "order_statistics",
     "ci_ranks",
     "lerp",
+    "order_statistics",
+    "rank_table",
+    "relative_half_widths",
+    "summarize",
 ]
 
 _Z975 = float(stats.norm.ppf(0.975))

@@ -21,7 +21,7 @@ from scipy.stats import qmc
 from .distributions import Distribution
 from .errors import FieldError, Path, ScenarioError
 
-__all__ = ["Correlation", "SAMPLING_METHODS", "correlation_matrix", "iman_conover", "unit_points"]
+__all__ = ["SAMPLING_METHODS", "Correlation", "correlation_matrix", "iman_conover", "unit_points"]
 
 SAMPLING_METHODS = ("random", "lhs", "sobol")
 Array = NDArray[np.float64]
@@ -140,9 +140,7 @@ def draw(
     uncertain = [name for name, d in dists.items() if not d.is_fixed]
     points = unit_points(method, size, len(uncertain), rng=qmc_rng) if method != "random" else None
     for name, dist in dists.items():
-        if dist.is_fixed:
-            out[name] = dist.sample(size, rng=streams[name])
-        elif points is None:
+        if dist.is_fixed or points is None:
             out[name] = dist.sample(size, rng=streams[name])
         else:
             u = np.clip(points[:, uncertain.index(name)], 1e-15, 1.0 - 1e-15)

@@ -23,16 +23,16 @@ from .inputs import text_problem
 from .sampling import SAMPLING_METHODS, Correlation, correlation_matrix
 
 __all__ = [
+    "DEFAULT_SEED",
     "FIELDS",
-    "FieldSpec",
     "GROUPS",
+    "MAX_HORIZON_YEARS",
+    "MAX_TRIALS",
+    "FieldSpec",
     "Scenario",
     "VolumeForm",
     "parse_scenario",
     "parse_seed",
-    "DEFAULT_SEED",
-    "MAX_TRIALS",
-    "MAX_HORIZON_YEARS",
     "percentile_key",
 ]
 
@@ -493,7 +493,8 @@ def _group_present(data: Mapping[str, Any], name: str) -> bool:
 def _check_uncertain(spec: FieldSpec, dist: Distribution, path: Path) -> list[FieldError]:
     low_s, high_s = dist.support()
     errors = []
-    assert spec.low is not None and spec.high is not None
+    assert spec.low is not None
+    assert spec.high is not None
     if dist.is_fixed and not spec.low <= low_s <= spec.high:
         return [FieldError(path, f"must lie between {spec.low:g} and {spec.high:g}")]
     below = low_s < spec.low
@@ -544,7 +545,8 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
             return None, [FieldError(path, "must be a finite number")]
         if spec.kind == "integer" and float(value) != math.floor(float(value)):
             return None, [FieldError(path, "must be a whole number")]
-        assert spec.low is not None and spec.high is not None
+        assert spec.low is not None
+        assert spec.high is not None
         if not spec.low <= value <= spec.high:
             low, high = (
                 (f"{int(spec.low)}", f"{int(spec.high)}")
@@ -580,7 +582,8 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
         return numbers, []
     if len(numbers) > MAX_LIST:
         return None, [FieldError(path, f"must hold at most {MAX_LIST} values")]
-    assert spec.low is not None and spec.high is not None
+    assert spec.low is not None
+    assert spec.high is not None
     for i, v in enumerate(numbers):
         if not spec.low <= v <= spec.high:
             return None, [

@@ -15,7 +15,7 @@ from models.errors import ScenarioError
 from .problems import ApiProblem, InvalidBody, PointerError
 from .schemas import ProblemSchema
 
-__all__ = ["register_error_handlers", "problem_response"]
+__all__ = ["problem_response", "register_error_handlers"]
 
 log = logging.getLogger("detainer_cost.service")
 PROBLEM_JSON = "application/problem+json"

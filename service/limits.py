@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from models.analyses import WorkItem
@@ -123,10 +123,8 @@ def _shut_reads(sock: socket.socket | None) -> None:
     """Stop receiving on ``sock``: a blocked read returns at once, and the server then
     closes the connection instead of waiting for the rest of the body."""
     if sock is not None:
-        try:
+        with suppress(OSError):
             sock.shutdown(socket.SHUT_RD)
-        except OSError:
-            pass
 
 
 def bound_body_reads(app: WsgiApp, seconds: float, max_bytes: int, readers: int) -> WsgiApp:

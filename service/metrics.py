@@ -22,7 +22,7 @@ from prometheus_client import (
     values,
 )
 
-__all__ = ["REQUESTS", "LATENCY", "TRIALS", "render"]
+__all__ = ["LATENCY", "REQUESTS", "TRIALS", "render"]
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and values.ValueClass is values.MutexValue:
     values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]

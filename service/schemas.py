@@ -13,7 +13,7 @@ absent field, which a preset's overrides rely on; a body's null is refused here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields
 
@@ -26,8 +26,8 @@ from .problems import PointerError
 __all__ = [
     "ProblemSchema",
     "comparison_schema",
-    "portfolio_schema",
     "load_body",
+    "portfolio_schema",
     "scenario_schema",
 ]
 
@@ -37,7 +37,7 @@ class JsonKind(fields.Field[Any]):
     to check."""
 
     #: kind -> (accepts, message)
-    KINDS: dict[str, tuple[Any, str]] = {
+    KINDS: ClassVar[dict[str, tuple[Any, str]]] = {
         "number": (is_number, "must be a finite number"),
         "uncertain": (
             lambda v: is_number(v) or (isinstance(v, Mapping) and isinstance(v.get("dist"), str)),
@@ -113,9 +113,7 @@ def _flatten(messages: Any, prefix: str = "") -> list[PointerError]:
         text = "is required"
     elif text == "Not a valid list.":
         text = "must be a list"
-    elif text == "Not a valid mapping type.":
-        text = "must be an object"
-    elif text == "Invalid input type.":
+    elif text in ("Not a valid mapping type.", "Invalid input type."):
         text = "must be an object"
     return [PointerError(prefix, text)]
 

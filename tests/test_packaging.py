@@ -83,7 +83,8 @@ def test_lock_pins_the_wheels_build_backend() -> None:
     backend = [Requirement(r) for r in PYPROJECT["build-system"]["requires"]]
     for requirement in backend:
         name = canonicalize_name(requirement.name)
-        assert name in LOCK and requirement.specifier.contains(LOCK[name])
+        assert name in LOCK
+        assert requirement.specifier.contains(LOCK[name])
 
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -109,7 +110,8 @@ def test_dockerfile_installs_python_packages_from_the_lock_only() -> None:
         if "pip install" in command:
             assert re.search(r"(-c|-r|--constraint|--requirement) \S*requirements\.lock", command)
     base = re.search(r"ARG PYTHON_IMAGE=(\S+)", DOCKERFILE)
-    assert base and re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", base.group(1))
+    assert base
+    assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", base.group(1))
 
 
 def _dockerignore_excludes(path: str) -> bool:
@@ -182,4 +184,5 @@ def test_make_serve_installs_the_service_without_the_test_tools(tmp_path: Path) 
     assert installs, dry
     assert all("-c requirements.lock" in line for line in installs)
     assert any(line.endswith("-e .") for line in installs)
-    assert "[test]" not in dry and "playwright" not in dry.lower()
+    assert "[test]" not in dry
+    assert "playwright" not in dry.lower()

@@ -18,6 +18,9 @@ from .sensitivity import (
 )
 
 __all__ = [
+    "SOBOL_N",
+    "TORNADO_TRIALS",
+    "UMRA_THRESHOLDS",
     "Alternative",
     "Budget",
     "ComparisonResult",
@@ -26,12 +29,9 @@ __all__ = [
     "PortfolioResult",
     "Progress",
     "RankCorrelation",
-    "SOBOL_N",
     "SensitivityResult",
     "SobolIndex",
-    "TORNADO_TRIALS",
     "TornadoBar",
-    "UMRA_THRESHOLDS",
     "WorkItem",
     "compare",
     "portfolio",

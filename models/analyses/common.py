@@ -17,9 +17,9 @@ from ..results import Convergence
 from ..scenario import Scenario
 
 __all__ = [
+    "OWN_STREAM_OFFSET",
     "Array",
     "Budget",
-    "OWN_STREAM_OFFSET",
     "Progress",
     "Streams",
     "WorkItem",

@@ -17,11 +17,11 @@ from ..results import SimulationResult, Summary, summarize
 from .common import Array, Budget, Progress, Streams, parse_at, part, run_at
 
 __all__ = [
+    "FROZEN_IN_ALTERNATIVES",
+    "MAX_ALTERNATIVES",
     "Alternative",
     "ComparisonResult",
     "Difference",
-    "FROZEN_IN_ALTERNATIVES",
-    "MAX_ALTERNATIVES",
     "compare",
 ]
 

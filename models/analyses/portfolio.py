@@ -16,7 +16,7 @@ from ..results import SimulationResult
 from ..scenario import Scenario, parse_seed
 from .common import Budget, Progress, parse_at, part, run_at
 
-__all__ = ["MAX_MEMBERS", "Member", "PortfolioResult", "UMRA_THRESHOLDS", "portfolio"]
+__all__ = ["MAX_MEMBERS", "UMRA_THRESHOLDS", "Member", "PortfolioResult", "portfolio"]
 
 MAX_MEMBERS = 50
 

@@ -21,11 +21,11 @@ from ..scenario import BY_NAME, UNCERTAIN, Scenario
 from .common import Array, Budget, Progress, Streams, part
 
 __all__ = [
-    "RankCorrelation",
     "SOBOL_N",
+    "TORNADO_TRIALS",
+    "RankCorrelation",
     "SensitivityResult",
     "SobolIndex",
-    "TORNADO_TRIALS",
     "TornadoBar",
     "sensitivity",
     "sensitivity_work",

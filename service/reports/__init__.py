@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .document import REPORT_PERCENTILES, Report
 
-__all__ = ["FORMATS", "REPORT_PERCENTILES", "Report", "Rendered", "render"]
+__all__ = ["FORMATS", "REPORT_PERCENTILES", "Rendered", "Report", "render"]
 
 #: format -> (media type, file extension)
 FORMATS = {

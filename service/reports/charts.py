@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from models.analyses import Alternative, TornadoBar
 from models.results import Summary, YearSummary
 
-__all__ = ["distribution", "components", "fan", "tornado", "savings"]
+__all__ = ["components", "distribution", "fan", "savings", "tornado"]
 
 RC: Any = {
     "svg.hashsalt": "detainer-cost",

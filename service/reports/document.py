@@ -11,7 +11,7 @@ from models.analyses import ComparisonResult, SensitivityResult
 from models.results import SimulationResult
 from models.scenario import FIELDS, Scenario
 
-__all__ = ["Report", "REPORT_PERCENTILES", "describe_spec", "input_rows"]
+__all__ = ["REPORT_PERCENTILES", "Report", "describe_spec", "input_rows"]
 
 #: Percentiles every report shows; the service adds them to the scenario's own.
 REPORT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)

@@ -21,7 +21,7 @@ from models.results import Summary
 
 from .document import Report, input_rows
 
-__all__ = ["render_xlsx", "render_csv", "safe_text"]
+__all__ = ["render_csv", "render_xlsx", "safe_text"]
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 #: The start of the text and every line break, where followed by a dangerous character.

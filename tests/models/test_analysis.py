@@ -137,7 +137,9 @@ def test_sensitivity_known_answer() -> None:
 
 def test_sensitivity_with_no_uncertain_input_is_empty() -> None:
     result = sensitivity({"detainers_per_year": 10, "daily_cost": 1, "trials": 10})
-    assert result.tornado == () and result.sobol == () and result.rank_correlation == ()
+    assert result.tornado == ()
+    assert result.sobol == ()
+    assert result.rank_correlation == ()
 
 
 def test_sensitivity_counts_its_evaluations() -> None:

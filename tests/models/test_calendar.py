@@ -56,7 +56,8 @@ def test_business_days_skip_weekends_and_holidays() -> None:
     flags = business_days(2026)
     assert not flags[0]  # New Year's Day (Thursday)
     assert flags[1]  # Friday 2 January
-    assert not flags[2] and not flags[3]  # weekend
+    assert not flags[2]
+    assert not flags[3]
     assert flags.size == 365 + 30
 
 

@@ -207,7 +207,8 @@ def test_cancel_is_asked_between_chunks_and_stops_the_run() -> None:
             progress=lambda done, total: progress.append(done),
             cancel=cancel,
         )
-    assert asked == [0, 1] and progress == [CHUNK_TRIALS]  # stopped before chunk 2
+    assert asked == [0, 1]
+    assert progress == [CHUNK_TRIALS]
 
 
 def test_no_detainers_gives_zero_cost_and_no_nan() -> None:
@@ -267,7 +268,8 @@ def test_result_shape_and_percentile_keys() -> None:
         assert list(d[key]["percentile_ci95"]) == ["p2.5", "p50", "p99.9"]
     assert set(d["components"]) == set(COMPONENTS)
     assert len(d["years"]) == 2
-    assert d["average_basis"] is None and d["per_capita_cost"] is None
+    assert d["average_basis"] is None
+    assert d["per_capita_cost"] is None
     assert set(d["provenance"]) >= {
         "model_version",
         "numpy_version",
@@ -367,8 +369,10 @@ def test_lean_summaries_equal_the_full_result_to_the_bit() -> None:
     # json.dumps writes floats with repr, so equal strings mean equal bits.
     for key, summary in twins.items():
         assert json.dumps(lean.summaries[key].to_dict()) == json.dumps(summary.to_dict()), key
-    assert lean.provenance == full.provenance and lean.convergence == full.convergence
-    assert lean.trials == full.trials and lean.name == full.name
+    assert lean.provenance == full.provenance
+    assert lean.convergence == full.convergence
+    assert lean.trials == full.trials
+    assert lean.name == full.name
     for key, values in full.samples.items():
         assert values.tobytes() == lean.samples[key].tobytes(), key
 
@@ -393,8 +397,10 @@ def test_full_result_without_percentile_ci_keeps_every_other_figure() -> None:
 def test_year_one_of_the_years_is_the_year_one_summary() -> None:
     result = simulate(RICH)
     first = result.years[0]
-    assert first.net_cost == result.annual_cost and first.bed_days == result.bed_days
-    assert first.detainers == result.detainers and first.honored == result.honored
+    assert first.net_cost == result.annual_cost
+    assert first.bed_days == result.bed_days
+    assert first.detainers == result.detainers
+    assert first.honored == result.honored
     assert first.net_cost == summarize(result.samples["year:0:net_cost"], RICH["percentiles"])
     assert first.bed_days == summarize(result.samples["year:0:bed_days"], RICH["percentiles"])
 

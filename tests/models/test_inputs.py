@@ -36,7 +36,8 @@ def test_text_that_any_report_can_carry_passes(text: str) -> None:
 )
 def test_text_no_report_can_carry_is_named_with_its_place(text: str, words: str) -> None:
     problem = text_problem(text)
-    assert problem is not None and words in problem
+    assert problem is not None
+    assert words in problem
 
 
 def _xml_1_0_char(ch: str) -> bool:
@@ -90,7 +91,8 @@ def test_nesting_past_the_limit_is_pointed_at() -> None:
 
 def test_nesting_far_past_the_recursion_limit_is_checked_without_recursion() -> None:
     error = nesting_error(_nested(50_000))
-    assert error is not None and len(error.path) == MAX_DEPTH
+    assert error is not None
+    assert len(error.path) == MAX_DEPTH
 
 
 def test_json_integers_stay_exact_until_no_float_could_hold_them() -> None:

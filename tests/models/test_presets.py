@@ -82,7 +82,8 @@ def test_a_scenario_can_name_a_preset_and_override_it() -> None:
     )
     assert sc.params["honor_rate"].mean() == 0.5
     assert sc.params["daily_cost"].mean() == 55
-    assert sc.trials == 100 and sc.name == "Colorado statewide, 2010-11"
+    assert sc.trials == 100
+    assert sc.name == "Colorado statewide, 2010-11"
     assert "preset" not in sc.canonical
     assert expand({"detainers_per_year": 1}) == {"detainers_per_year": 1}
 

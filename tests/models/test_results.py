@@ -97,7 +97,8 @@ def test_cached_ranks_equal_uncached(n: int) -> None:
     lo, hi = ci_ranks(n, np.asarray(PERCENTILES) / 100.0)
     np.testing.assert_array_equal(r.ci_lo, lo)
     np.testing.assert_array_equal(r.ci_hi, hi)
-    assert r.ci_lo.dtype == lo.dtype and r.ci_hi.dtype == hi.dtype
+    assert r.ci_lo.dtype == lo.dtype
+    assert r.ci_hi.dtype == hi.dtype
     assert rank_table(n, PERCENTILES) is r  # computed once per (n, percentiles)
     assert r.keys == tuple(f"p{p:g}" for p in PERCENTILES)
 

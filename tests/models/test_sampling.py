@@ -160,7 +160,8 @@ def test_precision_stops_when_the_target_is_met() -> None:
     result = simulate({**UNCERTAIN, "precision": 0.01, "trials": 500_000})
     c = result.convergence
     assert c.stopped_by == "precision"
-    assert c.trials_run < 500_000 and c.trials_run % CHUNK_TRIALS == 0
+    assert c.trials_run < 500_000
+    assert c.trials_run % CHUNK_TRIALS == 0
     assert max(c.relative_half_width.values()) <= 0.01
     assert result.trials == c.trials_run == result.samples["annual_cost"].size
 
@@ -174,5 +175,6 @@ def test_precision_reports_the_trial_cap() -> None:
 
 def test_every_result_reports_its_precision() -> None:
     c = simulate({**UNCERTAIN, "trials": 1000}).convergence
-    assert c.stopped_by == "trials" and c.target is None
+    assert c.stopped_by == "trials"
+    assert c.target is None
     assert 0 < c.relative_half_width["mean"] < 1

@@ -30,7 +30,8 @@ def test_defaults_are_filled_and_documented() -> None:
     assert sc.trials == 10_000
     assert sc.hold_hours == 48.0
     assert sc.percentiles == (5.0, 25.0, 50.0, 75.0, 95.0)
-    assert sc.params["honor_rate"].is_fixed and sc.params["honor_rate"].mean() == 1.0
+    assert sc.params["honor_rate"].is_fixed
+    assert sc.params["honor_rate"].mean() == 1.0
     assert sc.canonical["hold_hours"] == 48.0
     assert sc.volume_form is VolumeForm.DETAINERS
 
@@ -198,7 +199,9 @@ def test_field_table_describes_every_field() -> None:
     assert len(names) == len(set(names))
     for field in FIELDS:
         d = field.describe()
-        assert d["description"] and d["unit"] and d["type"]
+        assert d["description"]
+        assert d["unit"]
+        assert d["type"]
     rates = [f for f in FIELDS if f.unit.startswith("share (0-1)")]
     assert all(f.bounded and f.low == 0 and f.high == 1 for f in rates)
 
@@ -231,4 +234,5 @@ def test_text_with_tabs_newlines_and_any_language_is_kept() -> None:
 
 def test_big_integers_within_float_range_are_numbers() -> None:
     sc = parse_scenario(with_(thresholds=[10**11], population=10**10))
-    assert sc.thresholds == (1e11,) and sc.population == 1e10
+    assert sc.thresholds == (1e11,)
+    assert sc.population == 1e10

@@ -182,7 +182,8 @@ def test_spec_and_parameters_state_the_same_seed_range(client: FlaskClient) -> N
     schemas = served["components"]["schemas"]
     params = {p["name"]: p for p in client.get("/v1/parameters").get_json()["parameters"]}
     # Exact integers in JSON: a float would state 2**64 (18446744073709551616).
-    assert params["seed"]["minimum"] == 0 and params["seed"]["maximum"] == 2**64 - 1
+    assert params["seed"]["minimum"] == 0
+    assert params["seed"]["maximum"] == 2**64 - 1
     portfolio_seed = schemas["PortfolioRequest"]["properties"]["seed"]
     scenario_seed = schemas["Scenario"]["properties"]["seed"]
     for spec in (portfolio_seed, scenario_seed):
@@ -353,9 +354,11 @@ def test_a_chunked_body_over_the_limit_is_413_from_a_real_server(
 ) -> None:
     with werkzeug_server(make_app(MAX_CONTENT_LENGTH=LIMIT)) as port:
         status, body = _send_chunked(port, OVER)
-        assert status == 413 and body["status"] == 413
+        assert status == 413
+        assert body["status"] == 413
         status, body = _send_chunked(port, UNDER)
-        assert status == 200 and body["trials"] == MEMBER["trials"]
+        assert status == 200
+        assert body["trials"] == MEMBER["trials"]
         status, _ = _send_chunked(port, EXACT)
         assert status == 200
 
@@ -373,9 +376,11 @@ def test_a_chunked_body_over_the_limit_is_413_from_gunicorn(tmp_path: Path) -> N
     command = gunicorn_command(f"127.0.0.1:{port}", 1)
     with server(command, port, tmp_path / "gunicorn.log", cwd=ROOT, env=env):
         status, body = _send_chunked(port, OVER)
-        assert status == 413 and body["status"] == 413
+        assert status == 413
+        assert body["status"] == 413
         status, body = _send_chunked(port, UNDER)
-        assert status == 200 and body["trials"] == MEMBER["trials"]
+        assert status == 200
+        assert body["trials"] == MEMBER["trials"]
         status, _ = _send_chunked(port, EXACT)
         assert status == 200
 
@@ -405,4 +410,5 @@ def test_the_cli_answers_bad_files_with_a_message_and_exit_2(
 
     assert main(["simulate", str(path)]) == 2  # usage error
     err = capsys.readouterr().err
-    assert words in err and "Traceback" not in err
+    assert words in err
+    assert "Traceback" not in err

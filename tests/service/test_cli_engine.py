@@ -52,7 +52,8 @@ def test_reads_standard_input(
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(SCENARIO)))
     assert main(["simulate", "-"]) == 0
     out = capsys.readouterr().out
-    assert "Year-1 net cost" in out and "Test county" in out
+    assert "Year-1 net cost" in out
+    assert "Test county" in out
 
 
 def test_bad_scenario_exits_2_naming_the_field(
@@ -62,7 +63,8 @@ def test_bad_scenario_exits_2_naming_the_field(
     path.write_text(json.dumps({**SCENARIO, "honor_rate": 3}))
     assert main(["simulate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "honor_rate" in err and "between 0 and 1" in err
+    assert "honor_rate" in err
+    assert "between 0 and 1" in err
     assert "Traceback" not in err
 
 
@@ -85,7 +87,8 @@ def test_progress_bar_waits_then_draws() -> None:
     bar = ProgressBar(stream, delay=0)
     bar(1, 2)
     bar(2, 2)
-    assert "1/2 trials" in stream.getvalue() and stream.getvalue().endswith("\n")
+    assert "1/2 trials" in stream.getvalue()
+    assert stream.getvalue().endswith("\n")
 
 
 @pytest.mark.parametrize("command", ["simulate", "compare", "sensitivity", "portfolio"])
@@ -111,12 +114,14 @@ def test_visible_progress_bar_ends_its_line_once(
     path.write_text(json.dumps(body))
     assert main([command, str(path)]) == 0
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.endswith("\n"), repr(err)
+    assert err.count("\n") == 1, repr(err)
+    assert err.endswith("\n"), repr(err)
     draws = err.rstrip("\n").split("\r")[1:]
     counts = [tuple(int(x) for x in d.split("] ")[1].split()[0].split("/")) for d in draws]
     assert [done for done, _ in counts] == sorted(done for done, _ in counts)  # never back
     assert len({total for _, total in counts}) == 1  # one bar for the whole command
-    assert counts[-1][0] == counts[-1][1] and counts[0][0] > 0, counts
+    assert counts[-1][0] == counts[-1][1], counts
+    assert counts[0][0] > 0, counts
 
 
 def test_parameters_doc_is_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -188,7 +193,8 @@ def test_simulate_from_a_preset(capsys: pytest.CaptureFixture[str]) -> None:
         main(["simulate", "--preset", "colorado-2011", "--trials", "300", "--format", "json"]) == 0
     )
     printed = json.loads(capsys.readouterr().out)
-    assert printed["name"] == "Colorado statewide, 2010-11" and printed["trials"] == 300
+    assert printed["name"] == "Colorado statewide, 2010-11"
+    assert printed["trials"] == 300
     assert main(["simulate"]) == 2
     assert main(["simulate", "--preset", "atlantis"]) == 2
     assert "preset" in capsys.readouterr().err

@@ -21,7 +21,9 @@ def problem(response: Any, status: int) -> dict[str, Any]:
     assert response.mimetype == "application/problem+json"
     body: dict[str, Any] = response.get_json(force=True)
     assert body["status"] == status
-    assert body["title"] and body["detail"] and body["type"]
+    assert body["title"]
+    assert body["detail"]
+    assert body["type"]
     assert body["request_id"] == response.headers["X-Request-ID"]
     assert "Traceback" not in response.get_data(as_text=True)
     return body
@@ -139,7 +141,8 @@ def test_unexpected_error_is_a_bare_500_logged_with_the_request_id(
     body = problem(response, 500)
     assert "secret" not in response.get_data(as_text=True)
     assert body["request_id"] == "req-123"
-    assert "req-123" in caplog.text and "secret internal detail" in caplog.text
+    assert "req-123" in caplog.text
+    assert "secret internal detail" in caplog.text
 
 
 def test_run_past_the_deadline_is_stopped_with_503(make_app: Any) -> None:
@@ -181,7 +184,8 @@ def test_a_queued_request_waits_briefly_for_a_slot(make_app: Any) -> None:
         problem(app.test_client().post("/v1/simulations", json=SCENARIO), 503)
         freed.set()
     waiter.join(30)
-    assert result["response"].status_code == 200 and result["freed_first"]
+    assert result["response"].status_code == 200
+    assert result["freed_first"]
 
 
 @pytest.mark.parametrize("comparison", [False, True])
@@ -196,7 +200,8 @@ def test_xlsx_sample_rows_are_bounded_before_any_run(make_app: Any, comparison: 
     assert [e["pointer"] for e in answer["errors"]] == [where]
     assert "at most 100 sample rows" in answer["detail"]
     csv = client.post("/v1/reports?format=csv&samples=true", json=scenario)
-    assert csv.status_code == 200 and csv.data.count(b"\n") == 102  # header + 101 trials
+    assert csv.status_code == 200
+    assert csv.data.count(b"\n") == 102
 
 
 def test_invalid_request_id_is_replaced(client: FlaskClient) -> None:

@@ -70,7 +70,8 @@ def base_url() -> Iterator[str]:
 def test_generated_scenario_model_has_typed_fields(generated: Any) -> None:
     models = importlib.import_module(f"{PACKAGE}.models")
     fields = {f.name: str(f.type) for f in attrs.fields(models.Scenario)}
-    assert "float" in fields["daily_cost"] and "DistUniform" in fields["daily_cost"]
+    assert "float" in fields["daily_cost"]
+    assert "DistUniform" in fields["daily_cost"]
     for name in ("detainers_per_year", "bookings_per_year", "detainer_rate", "trials"):
         assert name in fields, name
     assert fields["trials"].startswith("int")

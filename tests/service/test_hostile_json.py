@@ -154,9 +154,9 @@ def hostile_bodies(draw: st.DrawFn, base: dict[str, Any]) -> Any:
 
 def _get(body: Any, path: tuple[Any, ...], default: Any) -> Any:
     for step in path:
-        if isinstance(body, dict) and step in body:
-            body = body[step]
-        elif isinstance(body, list) and isinstance(step, int) and step < len(body):
+        if (isinstance(body, dict) and step in body) or (
+            isinstance(body, list) and isinstance(step, int) and step < len(body)
+        ):
             body = body[step]
         else:
             return default
@@ -193,7 +193,8 @@ def check(client: FlaskClient, path: str, body: Any) -> None:
     if status >= 400:
         assert response.mimetype == "application/problem+json"
         problem = response.get_json()
-        assert problem["status"] == status and problem["detail"]
+        assert problem["status"] == status
+        assert problem["detail"]
         if status == 422:
             assert problem["errors"], problem
             for error in problem["errors"]:

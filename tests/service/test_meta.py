@@ -17,7 +17,8 @@ from .conftest import ROOT, SCENARIO, SPEC
 
 def test_livez(client: FlaskClient) -> None:
     response = client.get("/livez")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
 
 
 def test_readyz_ready_then_draining(app: Flask) -> None:
@@ -39,9 +40,10 @@ def test_readyz_while_starting(app: Flask) -> None:
 
 def _sample(text: str, name: str, **labels: str) -> float:
     for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            if all(f'{k}="{v}"' in line for k, v in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
+        if line.startswith((name + "{", name + " ")) and all(
+            f'{k}="{v}"' in line for k, v in labels.items()
+        ):
+            return float(line.rsplit(" ", 1)[1])
     return 0.0
 
 
@@ -65,7 +67,8 @@ def test_metrics_count_requests_and_trials(client: FlaskClient) -> None:
 
 def test_docs_page_uses_local_assets_only(client: FlaskClient) -> None:
     html = client.get("/docs").get_data(as_text=True)
-    assert "http://" not in html and "https://" not in html
+    assert "http://" not in html
+    assert "https://" not in html
     for asset in (
         "swagger-ui.css",
         "swagger-ui-bundle.js",
@@ -74,7 +77,8 @@ def test_docs_page_uses_local_assets_only(client: FlaskClient) -> None:
     ):
         assert f"/docs/assets/{asset}" in html
         response = client.get(f"/docs/assets/{asset}")
-        assert response.status_code == 200 and len(response.get_data()) > 100
+        assert response.status_code == 200
+        assert len(response.get_data()) > 100
 
 
 def test_swagger_ui_is_version_5_for_openapi_3_1(client: FlaskClient) -> None:
@@ -119,7 +123,8 @@ def test_create_app_configures_nothing_at_import() -> None:
 
 def test_two_apps_are_independent(make_app: Any) -> None:
     a, b = make_app(MAX_TRIALS=10), make_app()
-    assert a.config["MAX_TRIALS"] == 10 and b.config["MAX_TRIALS"] != 10
+    assert a.config["MAX_TRIALS"] == 10
+    assert b.config["MAX_TRIALS"] != 10
     assert a.extensions["detainer_cost"] is not b.extensions["detainer_cost"]
 
 
@@ -149,7 +154,9 @@ def test_trials_limit_is_the_same_in_parameters_spec_and_422(
         app = make_app(MAX_TRIALS=500)
     client = app.test_client()
     listed, in_spec = _served_trials_limits(client)
-    assert listed == in_spec == 500 and type(listed) is int and type(in_spec) is int
+    assert listed == in_spec == 500
+    assert type(listed) is int
+    assert type(in_spec) is int
     assert _trials_status(client, 500) == (200, [])
     assert _trials_status(client, 501) == (422, ["/trials"])
 
@@ -159,7 +166,8 @@ def test_default_trials_limit_is_the_spec_files_and_the_docs(client: FlaskClient
     assert listed == in_spec == DEFAULTS["MAX_TRIALS"]
     assert SPEC["components"]["schemas"]["Scenario"]["properties"]["trials"]["maximum"] == listed
     doc = (ROOT / "docs" / "parameters.md").read_text()
-    assert f"{DEFAULTS['MAX_TRIALS']:,} by default" in doc and ENVIRONMENT["MAX_TRIALS"] in doc
+    assert f"{DEFAULTS['MAX_TRIALS']:,} by default" in doc
+    assert ENVIRONMENT["MAX_TRIALS"] in doc
     readme = (ROOT / "README.md").read_text()
     assert f"`{ENVIRONMENT['MAX_TRIALS']}` | {DEFAULTS['MAX_TRIALS']} |" in readme
 
@@ -173,9 +181,12 @@ def test_trials_limit_above_the_engines_serves_the_engines(make_app: Any) -> Non
 def test_parameter_ranges_of_integers_are_integers(client: FlaskClient) -> None:
     response = client.get("/v1/parameters")
     listed = {p["name"]: p for p in response.get_json()["parameters"]}
-    assert listed["seed"]["minimum"] == 0 and type(listed["seed"]["minimum"]) is int
-    assert listed["seed"]["maximum"] == 2**64 - 1 and type(listed["seed"]["maximum"]) is int
+    assert listed["seed"]["minimum"] == 0
+    assert type(listed["seed"]["minimum"]) is int
+    assert listed["seed"]["maximum"] == 2**64 - 1
+    assert type(listed["seed"]["maximum"]) is int
     assert '"maximum":18446744073709551615' in response.get_data(as_text=True)
     for field in listed.values():
         if field["type"] == "integer":
-            assert type(field["minimum"]) is int and type(field["maximum"]) is int, field
+            assert type(field["minimum"]) is int, field
+            assert type(field["maximum"]) is int, field

@@ -57,7 +57,8 @@ def test_html_report_has_summary_charts_inputs_and_provenance(client: FlaskClien
     assert html.count("<svg") >= 4  # distribution, components, fan, tornado
     assert "KEYE 2014 range" in html  # the input's source note
     assert result["provenance"]["scenario_sha256"] in html
-    assert "8 CFR 287.7(d)" in html and "marginal" in html
+    assert "8 CFR 287.7(d)" in html
+    assert "marginal" in html
     for fetchable in (
         'src="http',
         "src='http",
@@ -146,7 +147,8 @@ def test_formula_injection_is_neutralized(client: FlaskClient) -> None:
     }
     wb = load_workbook(io.BytesIO(report(client, "xlsx", scenario).data))
     title = wb["Summary"]["B1"]
-    assert title.value == "'" + EVIL and title.data_type == "s"
+    assert title.value == "'" + EVIL
+    assert title.data_type == "s"
     notes = [row[4] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[4]]
     assert notes == ["'+cmd|x"]
     for sheet in wb.worksheets:
@@ -196,7 +198,8 @@ def test_csv_line_break_cannot_start_a_formula(client: FlaskClient, brk: str) ->
     # XLSX: text, never a formula, every line neutralized (XML reads a CR back as LF).
     wb = load_workbook(io.BytesIO(report(client, "xlsx", scenario).data))
     title = wb["Summary"]["B1"]
-    assert title.data_type == "s" and title.value.splitlines() == ["Budget", "'=2+3"]
+    assert title.data_type == "s"
+    assert title.value.splitlines() == ["Budget", "'=2+3"]
     notes = [row[4] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[4]]
     assert [n.splitlines() for n in notes] == [["KEYE", "'@SUM(A1)", "'-cmd|x"]]
 
@@ -271,7 +274,8 @@ def test_comparison_report(client: FlaskClient) -> None:
     }
     response = report(client, "html", body)
     html = response.get_data(as_text=True)
-    assert "decline all" in html and "saves a median of" in html
+    assert "decline all" in html
+    assert "saves a median of" in html
     assert "Savings of each policy alternative" in html
     assert response.headers["Content-Disposition"].endswith('Test-county-comparison.html"')
     rows = list(csv.DictReader(io.StringIO(report(client, "csv", body).get_data(as_text=True))))
@@ -289,7 +293,8 @@ def test_comparison_report(client: FlaskClient) -> None:
 )
 def test_format_by_accept(client: FlaskClient, accept: str, mimetype: str) -> None:
     response = client.post("/v1/reports", json=REPORT_SCENARIO, headers={"Accept": accept})
-    assert response.status_code == 200 and response.mimetype == mimetype
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
 
 
 @pytest.mark.parametrize(

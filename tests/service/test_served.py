@@ -82,7 +82,8 @@ def test_configured_trials_limit_agrees_under_gunicorn(tmp_path: Path) -> None:
         assert listed["seed"]["maximum"] == 2**64 - 1
         at = requests.post(f"{base}/v1/simulations", json={**SCENARIO, "trials": 700}, timeout=60)
         over = requests.post(f"{base}/v1/simulations", json={**SCENARIO, "trials": 701}, timeout=60)
-        assert at.status_code == 200 and at.json()["trials"] == 700
+        assert at.status_code == 200
+        assert at.json()["trials"] == 700
         assert over.status_code == 422
         assert [e["pointer"] for e in over.json()["errors"]] == ["/trials"]
 

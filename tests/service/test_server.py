@@ -107,7 +107,8 @@ def test_metrics_add_up_across_two_workers(tmp_path: Path) -> None:
         assert sum(1 for c in _livez_counts(metrics_dir).values() if c > 0) >= 2
         assert requests.post(f"{base}/v1/simulations", json=SCENARIO, timeout=30).ok
         text = requests.get(f"{base}/metrics", timeout=10).text
-    assert before >= 1 and _livez_total(text) == before + sent
+    assert before >= 1
+    assert _livez_total(text) == before + sent
     trials = next(
         ln for ln in text.splitlines() if ln.startswith("detainer_cost_simulation_trials_total ")
     )
@@ -183,7 +184,8 @@ def test_gunicorn_config_loads_no_metrics_library(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, timeout=60
     )
-    assert done.returncode == 0 and done.stdout.decode().strip() == "False", done
+    assert done.returncode == 0, done
+    assert done.stdout.decode().strip() == "False", done
 
 
 def test_missing_metrics_directory_is_a_one_line_start_up_error(tmp_path: Path) -> None:
@@ -195,7 +197,9 @@ def test_missing_metrics_directory_is_a_one_line_start_up_error(tmp_path: Path) 
     err = done.stderr.decode()
     assert "Traceback" not in err
     lines = [ln for ln in err.splitlines() if "PROMETHEUS_MULTIPROC_DIR" in ln]
-    assert len(lines) == 1 and str(missing) in lines[0] and "not a directory" in lines[0]
+    assert len(lines) == 1
+    assert str(missing) in lines[0]
+    assert "not a directory" in lines[0]
 
 
 def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path) -> None:
@@ -205,7 +209,8 @@ def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path)
     with server(command, port, tmp_path / "log", cwd=ROOT) as proc:
         base = f"http://127.0.0.1:{port}"
         quick = requests.post(f"{base}/v1/simulations", json=SCENARIO, timeout=30)
-        assert quick.status_code == 200 and quick.json()["trials"] == SCENARIO["trials"]
+        assert quick.status_code == 200
+        assert quick.json()["trials"] == SCENARIO["trials"]
         result: dict[str, Any] = {}
 
         def in_flight() -> None:
@@ -275,7 +280,8 @@ def test_installed_wheel_serves_spec_and_docs(wheel_venv: Path, tmp_path: Path) 
         assert requests.get(f"{base}/docs/assets/swagger-ui-bundle.js", timeout=10).ok
         assert requests.post(f"{base}/v1/simulations", json=SCENARIO, timeout=30).ok
         pdf = requests.post(f"{base}/v1/reports?format=pdf", json=SCENARIO, timeout=60)
-        assert pdf.ok and pdf.content.startswith(b"%PDF")
+        assert pdf.ok
+        assert pdf.content.startswith(b"%PDF")
         assert "<form" in requests.get(f"{base}/", timeout=10).text
         assert requests.get(f"{base}/assets/app.js", timeout=10).ok
         # the Docker CMD's metrics, without PROMETHEUS_MULTIPROC_DIR: not an empty body
@@ -287,7 +293,8 @@ def test_installed_wheel_serves_spec_and_docs(wheel_venv: Path, tmp_path: Path) 
 def test_dockerfile_follows_the_deployment_rules() -> None:
     text = (ROOT / "Dockerfile").read_text()
     froms = [ln for ln in text.splitlines() if ln.startswith("FROM")]
-    assert len(froms) == 2 and " AS build" in froms[0]  # multi-stage
+    assert len(froms) == 2
+    assert " AS build" in froms[0]
     assert "ARG PYTHON_IMAGE=python:3.11.7-slim" in text  # pinned slim base
     assert "pip wheel --no-cache-dir --no-deps" in text  # the same build as `make wheel`
     assert "USER 10001" in text  # non-root
@@ -295,6 +302,8 @@ def test_dockerfile_follows_the_deployment_rules() -> None:
     serve_packages = next(ln for ln in makefile.splitlines() if ln.startswith("SERVE_PACKAGES"))
     for package in serve_packages.split(":=")[1].split():
         assert package in text  # what PDF reports need, as `make serve` installs it
-    assert "HEALTHCHECK" in text and "/livez" in text and "curl" not in text
+    assert "HEALTHCHECK" in text
+    assert "/livez" in text
+    assert "curl" not in text
     cmd = next(ln for ln in text.splitlines() if ln.startswith("CMD"))
     assert cmd.startswith('CMD ["gunicorn"')  # exec form

@@ -50,8 +50,11 @@ def test_parameters_list_every_field(client: FlaskClient) -> None:
     listed = response.get_json()["parameters"]
     assert [p["name"] for p in listed] == [f.name for f in FIELDS]
     honor = next(p for p in listed if p["name"] == "honor_rate")
-    assert honor["minimum"] == 0 and honor["maximum"] == 1 and honor["default"] == 1.0
-    assert honor["unit"] and honor["description"]
+    assert honor["minimum"] == 0
+    assert honor["maximum"] == 1
+    assert honor["default"] == 1.0
+    assert honor["unit"]
+    assert honor["description"]
 
 
 def test_json_with_charset_and_plus_json_are_accepted(client: FlaskClient) -> None:
@@ -65,7 +68,8 @@ def test_json_with_charset_and_plus_json_are_accepted(client: FlaskClient) -> No
 def test_presets_are_listed_and_served(client: FlaskClient) -> None:
     listed = client.get("/v1/presets").get_json()["presets"]
     ids = [p["id"] for p in listed]
-    assert "cook-county-2011" in ids and "national-2012" in ids
+    assert "cook-county-2011" in ids
+    assert "national-2012" in ids
     cook = client.get("/v1/presets/cook-county-2011").get_json()
     assert cook["measure"] == "detainer-days"
     assert cook["parameters"]["daily_cost"]["basis"] == "published"

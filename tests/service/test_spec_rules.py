@@ -41,7 +41,8 @@ def test_every_operation_states_its_security(operation: tuple[str, str, Any]) ->
 def test_every_operation_has_an_id_a_summary_and_a_tag(operation: tuple[str, str, Any]) -> None:
     _, _, op = operation
     assert re.fullmatch(r"[a-z][A-Za-z]+", op["operationId"])
-    assert op["summary"] and op["tags"]
+    assert op["summary"]
+    assert op["tags"]
     assert set(op["tags"]) <= {t["name"] for t in SPEC["tags"]}
     assert "default" in op["responses"]  # every error is problem+json
 
