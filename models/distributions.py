@@ -175,6 +175,15 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
     if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
         names = ", ".join(DISTRIBUTIONS)
         raise ScenarioError.single((*path, "dist"), f"must be one of: {names}")
+    errors = _key_errors(kind, spec, path)
+    if errors:
+        raise ScenarioError(errors)
+    return _build_usable(kind, spec, path)
+
+
+def _key_errors(kind: str, spec: Mapping[str, Any], path: Path) -> list[FieldError]:
+    """What is wrong with the keys of a ``kind`` spec: unknown ones, missing required
+    ones, and a ``note`` that is not acceptable text."""
     required, optional = DISTRIBUTIONS[kind]
     allowed = set(required) | set(optional) | set(COMMON_KEYS)
     errors = [
@@ -188,8 +197,12 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
             errors.append(FieldError((*path, "note"), "must be a string"))
         elif (problem := text_problem(spec["note"])) is not None:
             errors.append(FieldError((*path, "note"), problem))
-    if errors:
-        raise ScenarioError(errors)
+    return errors
+
+
+def _build_usable(kind: str, spec: Mapping[str, Any], path: Path) -> Distribution:
+    """The ``kind`` distribution of ``spec``, refused at ``path`` when its parameters are
+    too extreme to compute with (no finite support, quantiles or draws)."""
     builder = _BUILDERS[kind]
     too_extreme = "these parameters cannot be computed with (too extreme); widen or simplify them"
     try:

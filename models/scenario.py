@@ -13,7 +13,7 @@ import enum
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -525,61 +525,74 @@ def _check_uncertain(spec: FieldSpec, dist: Distribution, path: Path) -> list[Fi
     return errors
 
 
-def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
-    """Validate one present value; return (normalized, errors)."""
-    if spec.kind == "uncertain":
-        try:
-            dist = parse_distribution(value, path)
-        except ScenarioError as exc:
-            return None, list(exc.errors)
-        return dist, _check_uncertain(spec, dist, path)
-    if spec.kind == "string":
-        if not isinstance(value, str):
-            return None, [FieldError(path, "must be a string")]
-        if spec.high is not None and len(value) > spec.high:
-            return None, [FieldError(path, f"must be at most {spec.high:g} characters")]
-        problem = text_problem(value)
-        return (None, [FieldError(path, problem)]) if problem else (value, [])
-    if spec.kind in ("number", "integer"):
-        if not is_number(value):
-            return None, [FieldError(path, "must be a finite number")]
-        if spec.kind == "integer" and float(value) != math.floor(float(value)):
-            return None, [FieldError(path, "must be a whole number")]
-        assert spec.low is not None
-        assert spec.high is not None
-        if not spec.low <= value <= spec.high:
-            low, high = (
-                (f"{int(spec.low)}", f"{int(spec.high)}")
-                if spec.kind == "integer"
-                else (f"{spec.low:g}", f"{spec.high:g}")
-            )
-            return None, [FieldError(path, f"must lie between {low} and {high}")]
-        return (int(value) if spec.kind == "integer" else float(value)), []
-    if spec.kind == "choice":
-        if value not in spec.choices:
-            return None, [FieldError(path, f"must be one of: {', '.join(spec.choices)}")]
-        return value, []
-    if spec.kind == "correlations":
-        return _parse_correlations(value, path)
-    # list kinds
-    if not isinstance(value, list | tuple):
-        return None, [FieldError(path, "must be a list of numbers")]
-    errors = [
-        FieldError((*path, i), "must be a finite number")
-        for i, v in enumerate(value)
-        if not is_number(v)
-    ]
-    if errors:
-        return None, errors
-    numbers = tuple(float(v) for v in value)
-    if spec.kind == "weights":
-        if len(numbers) != 7:
-            return None, [FieldError(path, "must hold 7 weights, Monday to Sunday")]
-        total = sum(numbers)
-        if any(w < 0 for w in numbers) or not 0 < total < math.inf:
-            reason = "weights must be non-negative with a positive sum below 1.8e308"
-            return None, [FieldError(path, reason)]
-        return numbers, []
+def _parse_uncertain(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """An uncertain input: a distribution whose support lies within the field's bounds."""
+    try:
+        dist = parse_distribution(value, path)
+    except ScenarioError as exc:
+        return None, list(exc.errors)
+    return dist, _check_uncertain(spec, dist, path)
+
+
+def _parse_string(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """A string of at most ``spec.high`` characters that :func:`text_problem` accepts."""
+    if not isinstance(value, str):
+        return None, [FieldError(path, "must be a string")]
+    if spec.high is not None and len(value) > spec.high:
+        return None, [FieldError(path, f"must be at most {spec.high:g} characters")]
+    problem = text_problem(value)
+    return (None, [FieldError(path, problem)]) if problem else (value, [])
+
+
+def _parse_number(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """A finite number (a whole one for an ``integer``) within the field's bounds."""
+    if not is_number(value):
+        return None, [FieldError(path, "must be a finite number")]
+    whole = spec.kind == "integer"
+    if whole and float(value) != math.floor(float(value)):
+        return None, [FieldError(path, "must be a whole number")]
+    assert spec.low is not None
+    assert spec.high is not None
+    if not spec.low <= value <= spec.high:
+        low, high = (
+            (f"{int(spec.low)}", f"{int(spec.high)}")
+            if whole
+            else (f"{spec.low:g}", f"{spec.high:g}")
+        )
+        return None, [FieldError(path, f"must lie between {low} and {high}")]
+    return (int(value) if whole else float(value)), []
+
+
+def _parse_choice(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """One of ``spec.choices``."""
+    if value not in spec.choices:
+        return None, [FieldError(path, f"must be one of: {', '.join(spec.choices)}")]
+    return value, []
+
+
+def _parse_correlation_list(
+    spec: FieldSpec, value: Any, path: Path
+) -> tuple[Any, list[FieldError]]:
+    """``correlations``: its shape (:func:`_parse_correlations`)."""
+    return _parse_correlations(value, path)
+
+
+def _check_weights(numbers: tuple[float, ...], path: Path) -> tuple[Any, list[FieldError]]:
+    """Seven non-negative weights, Monday to Sunday, with a positive finite sum."""
+    if len(numbers) != 7:
+        return None, [FieldError(path, "must hold 7 weights, Monday to Sunday")]
+    total = sum(numbers)
+    if any(w < 0 for w in numbers) or not 0 < total < math.inf:
+        reason = "weights must be non-negative with a positive sum below 1.8e308"
+        return None, [FieldError(path, reason)]
+    return numbers, []
+
+
+def _check_levels(
+    spec: FieldSpec, numbers: tuple[float, ...], path: Path
+) -> tuple[Any, list[FieldError]]:
+    """At most MAX_LIST distinct values within the field's bounds (at least one
+    percentile)."""
     if len(numbers) > MAX_LIST:
         return None, [FieldError(path, f"must hold at most {MAX_LIST} values")]
     assert spec.low is not None
@@ -594,6 +607,39 @@ def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fie
     if spec.name == "percentiles" and not numbers:
         return None, [FieldError(path, "must hold at least one percentile")]
     return numbers, []
+
+
+def _parse_list(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """A list of finite numbers: weekday weights or levels (percentiles, thresholds)."""
+    if not isinstance(value, list | tuple):
+        return None, [FieldError(path, "must be a list of numbers")]
+    errors = [
+        FieldError((*path, i), "must be a finite number")
+        for i, v in enumerate(value)
+        if not is_number(v)
+    ]
+    if errors:
+        return None, errors
+    numbers = tuple(float(v) for v in value)
+    if spec.kind == "weights":
+        return _check_weights(numbers, path)
+    return _check_levels(spec, numbers, path)
+
+
+#: kind -> its parser; the other kinds are lists of numbers (:func:`_parse_list`).
+_PARSERS: dict[str, Callable[[FieldSpec, Any, Path], tuple[Any, list[FieldError]]]] = {
+    "uncertain": _parse_uncertain,
+    "string": _parse_string,
+    "number": _parse_number,
+    "integer": _parse_number,
+    "choice": _parse_choice,
+    "correlations": _parse_correlation_list,
+}
+
+
+def _parse_value(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """Validate one present value; return (normalized, errors)."""
+    return _PARSERS.get(spec.kind, _parse_list)(spec, value, path)
 
 
 def parse_seed(value: object, path: Path) -> int:
@@ -740,6 +786,49 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _raw_value(
+    spec: FieldSpec, data: Mapping[str, Any], today: dt.date | None
+) -> tuple[Any, list[FieldError]]:
+    """The value given for ``spec`` (its default when absent or null: this year for
+    ``start_year``), or None when there is none, with "is required" when it must be given."""
+    found, raw = _lookup(data, spec.name)
+    if found and raw is not None:
+        return raw, []
+    if spec.required:
+        return None, [FieldError(tuple(spec.name.split(".")), "is required")]
+    if spec.name == "start_year":
+        return (today or dt.date.today()).year, []
+    return spec.default, []
+
+
+def _parse_fields(
+    data: Mapping[str, Any], today: dt.date | None
+) -> tuple[dict[str, Any], dict[str, Any], list[FieldError]]:
+    """Each field of ``data`` (or its default) parsed: (values by dotted name, the
+    canonical scenario as nested JSON, errors)."""
+    values: dict[str, Any] = {}
+    canonical: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for spec in FIELDS:
+        if not _group_present(data, spec.name):
+            continue
+        raw, problems = _raw_value(spec, data, today)
+        errors += problems
+        if raw is None:
+            continue
+        path: Path = tuple(spec.name.split("."))
+        value, problems = _parse_value(spec, raw, path)
+        errors += problems
+        if problems:
+            continue
+        values[spec.name] = value
+        node = canonical
+        for part in path[:-1]:
+            node = node.setdefault(str(part), {})
+        node[str(path[-1])] = _canonical(value)
+    return values, canonical, errors
+
+
 def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     """Validate a scenario mapping and fill in its defaults.
 
@@ -765,32 +854,8 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     if not isinstance(data, Mapping):
         raise ScenarioError.single((), "must be a JSON object")
     errors = _unknown_keys(data)
-    values: dict[str, Any] = {}
-    canonical: dict[str, Any] = {}
-    for spec in FIELDS:
-        if not _group_present(data, spec.name):
-            continue
-        found, raw = _lookup(data, spec.name)
-        path: Path = tuple(spec.name.split("."))
-        if not found or raw is None:
-            if spec.required:
-                errors.append(FieldError(path, "is required"))
-                continue
-            default = spec.default
-            if spec.name == "start_year":
-                default = (today or dt.date.today()).year
-            if default is None:
-                continue
-            raw = default
-        value, problems = _parse_value(spec, raw, path)
-        errors += problems
-        if problems:
-            continue
-        values[spec.name] = value
-        node = canonical
-        for part in path[:-1]:
-            node = node.setdefault(str(part), {})
-        node[str(path[-1])] = _canonical(value)
+    values, canonical, problems = _parse_fields(data, today)
+    errors += problems
     form, problems = _volume_form({f for f in VOLUME_FIELDS if _lookup(data, f)[1] is not None})
     errors += problems
     params = {k: v for k, v in values.items() if isinstance(v, Distribution)}

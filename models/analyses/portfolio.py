@@ -122,32 +122,7 @@ def portfolio(
     ):
         raise ScenarioError.single(("members",), f"must be a list of 1 to {MAX_MEMBERS} scenarios")
     value, source = _threshold(threshold)
-    parsed: list[Scenario] = []
-    errors: list[FieldError] = []
-    if seed is not None:
-        try:
-            seed = parse_seed(seed, ("seed",))
-        except ScenarioError as exc:
-            errors += exc.errors
-    for i, member in enumerate(members):
-        if isinstance(member, Mapping):
-            errors += [
-                FieldError(("members", i, k), "is set by the portfolio, not a member")
-                for k in ("seed", "precision")
-                if k in member
-            ]
-        try:
-            parsed.append(parse_at(member, ("members", i)))
-        except ScenarioError as exc:
-            errors += exc.errors
-    if not errors:
-        first = parsed[0]
-        for i, sc in enumerate(parsed[1:], start=1):
-            for key in ("trials", "horizon_years", "start_year", "percentiles"):
-                if getattr(sc, key) != getattr(first, key):
-                    errors.append(FieldError(("members", i, key), f"must equal members[0]'s {key}"))
-    if errors:
-        raise ScenarioError(errors)
+    seed, parsed = _parse_members(members, seed)
     if budget is not None:
         budget(
             [(("members", i, "trials"), sc.trials, sc.horizon_years) for i, sc in enumerate(parsed)]
@@ -182,6 +157,64 @@ def portfolio(
     used_seed = None if rng is not None else (seed if seed is not None else first.seed)
     total = build_result(total_sc, summed, used_seed, runs[0][1])
     total_mean = float(np.mean(summed["annual_cost"]))
+    out = _member_results(parsed, runs, total_mean, cancel)
+    return PortfolioResult(total, out, value, source)
+
+
+def _parse_members(members: Sequence[object], seed: object) -> tuple[int | None, list[Scenario]]:
+    """The portfolio's seed and its members parsed, or a ScenarioError listing every
+    fault: a bad seed, a member's own ``seed`` or ``precision``, a member that does not
+    parse, and (when all parse) a member whose shared settings differ from the first's."""
+    errors: list[FieldError] = []
+    if seed is not None:
+        try:
+            seed = parse_seed(seed, ("seed",))
+        except ScenarioError as exc:
+            errors += exc.errors
+    parsed: list[Scenario] = []
+    for i, member in enumerate(members):
+        errors += _portfolio_keys(member, i)
+        try:
+            parsed.append(parse_at(member, ("members", i)))
+        except ScenarioError as exc:
+            errors += exc.errors
+    if not errors:
+        errors = _mismatches(parsed)
+    if errors:
+        raise ScenarioError(errors)
+    assert seed is None or isinstance(seed, int)
+    return seed, parsed
+
+
+def _portfolio_keys(member: object, i: int) -> list[FieldError]:
+    """Fields member ``i`` sets that only the portfolio may set."""
+    if not isinstance(member, Mapping):
+        return []
+    return [
+        FieldError(("members", i, k), "is set by the portfolio, not a member")
+        for k in ("seed", "precision")
+        if k in member
+    ]
+
+
+def _mismatches(parsed: Sequence[Scenario]) -> list[FieldError]:
+    """Members whose trials, horizon, start year or percentiles differ from the first's."""
+    first = parsed[0]
+    return [
+        FieldError(("members", i, key), f"must equal members[0]'s {key}")
+        for i, sc in enumerate(parsed[1:], start=1)
+        for key in ("trials", "horizon_years", "start_year", "percentiles")
+        if getattr(sc, key) != getattr(first, key)
+    ]
+
+
+def _member_results(
+    parsed: Sequence[Scenario],
+    runs: Sequence[tuple[Any, Any]],
+    total_mean: float,
+    cancel: Cancel | None,
+) -> tuple[Member, ...]:
+    """Each member's result from its run, with its share of the total mean cost."""
     out = []
     for sc, (samples, conv) in zip(parsed, runs, strict=True):
         if cancel is not None:
@@ -189,4 +222,4 @@ def portfolio(
         result = build_result(sc, samples, None, conv)
         share = result.annual_cost.mean / total_mean if total_mean else 0.0
         out.append(Member(sc.name, result, share))
-    return PortfolioResult(total, tuple(out), value, source)
+    return tuple(out)

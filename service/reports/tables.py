@@ -122,16 +122,9 @@ def _bold_header(ws: Any) -> None:
 CHECK_ROWS = 2000
 
 
-def render_xlsx(
-    report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
-) -> bytes:
-    """XLSX bytes: Summary, Inputs, Percentiles, Years, Components (and Samples)."""
-    from openpyxl import Workbook  # imported here: only this format needs it
-
+def _summary_sheet(ws: Any, report: Report) -> None:
+    """Provenance, then each quantity's summary and each threshold's exceedance."""
     r = report.result
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Summary"
     _write(
         ws,
         [
@@ -155,7 +148,9 @@ def render_xlsx(
             [None, None, SHARE],
         )
 
-    ws = wb.create_sheet("Inputs")
+
+def _inputs_sheet(ws: Any, report: Report) -> None:
+    """One row per input: its value or distribution, unit, meaning and source note."""
     _write(ws, [("field", "value or distribution", "unit", "meaning", "source note")])
     _write(
         ws,
@@ -165,14 +160,19 @@ def render_xlsx(
         ],
     )
 
-    ws = wb.create_sheet("Percentiles")
-    keys = list(r.annual_cost.percentiles)
+
+def _percentiles_sheet(ws: Any, report: Report) -> None:
+    """Each quantity's percentiles."""
+    keys = list(report.result.annual_cost.percentiles)
     _write(ws, [("quantity", *keys)])
     for name, unit, s in summary_rows(report):
         fmt = MONEY if unit.startswith("US dollars") else NUMBER
         _write(ws, [(name, *s.percentiles.values())], [None] + [fmt] * len(keys))
 
-    ws = wb.create_sheet("Years")
+
+def _years_sheet(ws: Any, report: Report) -> None:
+    """One row per year of the horizon."""
+    keys = list(report.result.annual_cost.percentiles)
     _write(
         ws,
         [
@@ -186,7 +186,7 @@ def render_xlsx(
             )
         ],
     )
-    for y in r.years:
+    for y in report.result.years:
         _write(
             ws,
             [
@@ -202,22 +202,45 @@ def render_xlsx(
             [None] + [MONEY] * (1 + len(keys)) + [NUMBER] * 3,
         )
 
-    ws = wb.create_sheet("Components")
+
+def _components_sheet(ws: Any, report: Report) -> None:
+    """One row per cost component."""
+    keys = list(report.result.annual_cost.percentiles)
     _write(ws, [("component", "mean", "sd", *keys)])
-    for name, s in r.components.items():
+    for name, s in report.result.components.items():
         _write(
             ws, [(name, s.mean, s.sd, *s.percentiles.values())], [None] + [MONEY] * (2 + len(keys))
         )
 
+
+def _samples_sheet(ws: Any, report: Report, check: Callable[[], None] | None) -> None:
+    """One row per trial, calling ``check`` every CHECK_ROWS rows."""
+    r = report.result
+    columns = _sample_columns(report)
+    _write(ws, [("trial", *columns)])
+    arrays = [r.samples[c] for c in columns]
+    for i in range(r.samples["annual_cost"].size):
+        if check is not None and i % CHECK_ROWS == 0:
+            check()
+        ws.append([i + 1, *(float(a[i]) for a in arrays)])
+
+
+def render_xlsx(
+    report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
+) -> bytes:
+    """XLSX bytes: Summary, Inputs, Percentiles, Years, Components (and Samples)."""
+    from openpyxl import Workbook  # imported here: only this format needs it
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    _summary_sheet(ws, report)
+    _inputs_sheet(wb.create_sheet("Inputs"), report)
+    _percentiles_sheet(wb.create_sheet("Percentiles"), report)
+    _years_sheet(wb.create_sheet("Years"), report)
+    _components_sheet(wb.create_sheet("Components"), report)
     if samples:
-        ws = wb.create_sheet("Samples")
-        columns = _sample_columns(report)
-        _write(ws, [("trial", *columns)])
-        arrays = [r.samples[c] for c in columns]
-        for i in range(r.samples["annual_cost"].size):
-            if check is not None and i % CHECK_ROWS == 0:
-                check()
-            ws.append([i + 1, *(float(a[i]) for a in arrays)])
+        _samples_sheet(wb.create_sheet("Samples"), report, check)
     if check is not None:
         check()
     for sheet in wb.worksheets:
