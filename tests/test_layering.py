@@ -112,9 +112,12 @@ def _model_imports(path: Path, source: str | None = None) -> list[tuple[str, int
                     f"{module}.{alias.name}" if f"{module}.{alias.name}" in LAYER else module
                     for alias in child.names
                 ]
-            for target in targets:
-                if target.split(".")[0] == "models":
-                    found.append((target, child.lineno, deferred))
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                found.extend(
+                    (target, child.lineno, deferred)
+                    for target in targets
+                    if target.split(".")[0] == "models"
+                )
             visit(child, inner)
 
     visit(tree, False)

@@ -13,7 +13,6 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -53,9 +52,7 @@ def _closure(requirements: list[Requirement]) -> set[str]:
         extras = ["", *req.extras]  # a dependency's extras that are asked for count too
         for raw in metadata.requires(req.name) or []:
             dep = Requirement(raw)
-            if dep.marker is None or any(
-                dep.marker.evaluate({**default_environment(), "extra": e}) for e in extras
-            ):
+            if dep.marker is None or any(dep.marker.evaluate({"extra": e}) for e in extras):
                 todo.append(dep)
     return seen
 

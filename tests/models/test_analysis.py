@@ -3,7 +3,7 @@ portfolios."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -206,7 +206,9 @@ def test_analyses_expand_presets_first_and_name_their_fields() -> None:
     """A preset is expanded before parsing, at the scenario's place in the request."""
     preset = {"preset": "king-county-2011", "trials": 200}
     result = compare(preset, [{"name": "none", "overrides": {"honor_rate": 0}}])
-    assert result.baseline.annual_cost == simulate(expand(preset)).annual_cost
+    assert (
+        result.baseline.annual_cost == simulate(cast("dict[str, Any]", expand(preset))).annual_cost
+    )
     assert sensitivity(preset, sobol=False).result.annual_cost == result.baseline.annual_cost
     with pytest.raises(ScenarioError) as info:
         compare({"preset": "atlantis"}, [{"name": "a", "overrides": {}}])

@@ -4,7 +4,7 @@ at the field's path, for the CLI and the service alike."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -59,7 +59,9 @@ def test_merge_checks_both_sides_and_points_into_the_overrides() -> None:
 
 def test_preset_overrides_nested_too_deeply_are_refused() -> None:
     with pytest.raises(ScenarioError) as info:
-        simulate(expand({"preset": "king-county-2011", "liability": _deep(3000)}))
+        simulate(
+            cast("dict[str, Any]", expand({"preset": "king-county-2011", "liability": _deep(3000)}))
+        )
     assert info.value.errors[0].path[0] == "liability"
 
 

@@ -112,10 +112,12 @@ def _integrated_mean(year: int, hours: float, weights: tuple[float, ...]) -> flo
     business = business_days(year)
     probs = release_date_probabilities(year, weights)
     grid = (np.arange(480) + 0.5) / 480
-    return sum(
-        p * np.mean([hold_duration(day + u, hours, business) for u in grid])
-        for day, p in enumerate(probs)
-        if p > 0
+    return float(
+        sum(
+            p * np.mean([hold_duration(day + u, hours, business) for u in grid])
+            for day, p in enumerate(probs)
+            if p > 0
+        )
     )
 
 

@@ -3,6 +3,8 @@ every figure the same to the bit as before (numpy.percentile for the values)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -25,7 +27,9 @@ def _arrays() -> list[NDArray[np.float64]]:
     ]
 
 
-def _summarize_by_partition(x: NDArray[np.float64], percentiles: tuple[float, ...]) -> dict:
+def _summarize_by_partition(
+    x: NDArray[np.float64], percentiles: tuple[float, ...]
+) -> dict[str, Any]:
     """The summary as it was computed before issue 10 (one np.partition, binom.ppf
     ranks computed afresh), kept here as the reference for the bits."""
     n = x.size

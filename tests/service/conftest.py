@@ -58,7 +58,7 @@ def check_against_spec(response: Any) -> None:
 class ContractClient(FlaskClient):
     """A test client that holds every response to the contract."""
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def open(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("buffered", True)  # read and close file-backed bodies
         response = super().open(*args, **kwargs)
         check_against_spec(response)

@@ -101,7 +101,7 @@ def test_visible_progress_bar_ends_its_line_once(
     """The bar as a user sees it (shown at once): it counts up to the total and ends with
     one newline; nothing is drawn after the run (the deadline hook is not progress)."""
     monkeypatch.setattr(ProgressBar.__init__, "__defaults__", (0.0, 30))
-    body: dict[str, Any] = {
+    bodies: dict[str, dict[str, Any]] = {
         "simulate": UNCERTAIN,
         "sensitivity": UNCERTAIN,
         "compare": {
@@ -109,9 +109,9 @@ def test_visible_progress_bar_ends_its_line_once(
             "alternatives": [{"name": "fewer", "overrides": {"detainers_per_year": 60}}],
         },
         "portfolio": {"members": [UNCERTAIN, UNCERTAIN]},
-    }[command]
+    }
     path = tmp_path / "body.json"
-    path.write_text(json.dumps(body))
+    path.write_text(json.dumps(bodies[command]))
     assert main([command, str(path)]) == 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1, repr(err)

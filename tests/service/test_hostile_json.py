@@ -122,7 +122,7 @@ def _mutate(body: Any, path: tuple[Any, ...], action: str, key: Any, value: Any)
 def _scenarios(body: Any) -> list[tuple[Any, ...]]:
     """Where scenarios (or overrides of one) sit in a request body."""
     if "baseline" in body:
-        places = [("baseline",)]
+        places: list[tuple[Any, ...]] = [("baseline",)]
         places += [("alternatives", i, "overrides") for i in range(len(body["alternatives"]))]
         return places
     if "members" in body:

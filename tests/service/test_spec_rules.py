@@ -18,7 +18,11 @@ OPERATIONS = [
     for method, op in item.items()
     if method in METHODS
 ]
-KEYED = [{"bearerAuth": []}, {"apiKeyAuth": []}, {}]  # a key when keys are configured
+KEYED: list[dict[str, list[str]]] = [
+    {"bearerAuth": []},
+    {"apiKeyAuth": []},
+    {},
+]  # a key when keys are configured
 #: A real file for each path parameter of a public route.
 FILENAMES = {"/docs/assets/{filename}": "docs-init.js", "/assets/{filename}": "app.js"}
 
