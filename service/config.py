@@ -36,8 +36,8 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a request body may take to arrive (408 after it).
     "BODY_TIMEOUT": 10.0,
     # Request bodies being received at once in one worker; a request arriving while this
-    # many bodies are still arriving is shed at once (503 + Retry-After), so that slow
-    # senders cannot hold every thread.
+    # many bodies are still arriving waits 0.25 s for one to finish, then is shed (503 +
+    # Retry-After), so that slow senders cannot hold every thread.
     "MAX_BODY_READS": 2,
     # API keys (plain, or "sha256:<hex digest>"); empty: no authentication.
     "API_KEYS": (),

@@ -26,6 +26,9 @@ __all__ = ["Deadline", "InFlight", "bound_body_reads", "check_body", "check_work
 
 #: WSGI environ key set when the body could not be received (``"timeout"``/``"busy"``).
 BODY_STATUS = "detainer_cost.body"
+#: Seconds a request waits for a body-reading slot before it is shed (short, so that
+#: requests waiting behind slow senders hold a thread only briefly).
+BODY_SLOT_WAIT = 0.25
 
 
 def check_work(items: Sequence[WorkItem], settings: Mapping[str, Any]) -> int:
@@ -133,8 +136,10 @@ def bound_body_reads(app: WsgiApp, seconds: float, max_bytes: int, readers: int)
 
     Under gunicorn (``environ["gunicorn.socket"]``) a body that has not arrived after
     ``seconds`` is cut off (the socket stops receiving) and the request is answered 408;
-    a body that arrives while ``readers`` others are still arriving is not read and the
-    request is answered 503 with Retry-After. In both cases the connection is then closed.
+    a body that arrives while ``readers`` others are still arriving waits up to
+    ``BODY_SLOT_WAIT`` for one of them to finish (a burst of ordinary clients reads its
+    bodies in microseconds each), and is otherwise not read and answered 503 with
+    Retry-After. In both cases the connection is then closed.
     Bodies over ``max_bytes`` are left for the app to refuse (413). Elsewhere (test
     clients) bodies are read as they are.
     """
@@ -146,7 +151,7 @@ def bound_body_reads(app: WsgiApp, seconds: float, max_bytes: int, readers: int)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if sock is None or not (chunked or (length.isdigit() and 0 < int(length) <= max_bytes)):
             return app(environ, start_response)
-        if not slots.acquire(blocking=False):
+        if not slots.acquire(timeout=BODY_SLOT_WAIT):
             _shut_reads(sock)
             environ[BODY_STATUS] = "busy"
             environ["wsgi.input"] = io.BytesIO()
