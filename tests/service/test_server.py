@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -233,7 +234,14 @@ def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path)
 
 @pytest.fixture(scope="module")
 def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the wheel installed as the Dockerfile installs it."""
+    """A fresh venv with the wheel installed as the Dockerfile builds it.
+
+    The wheel is installed without its dependencies, which the venv borrows from the test
+    environment's site-packages (installed at requirements.lock's pins, as the image's are)
+    through a ``.pth`` line: what is tested is that the wheel alone carries the code and
+    every data file the service needs. Installing the dependencies afresh took minutes of
+    the suite; that the lock pins them is tests/test_packaging.py's.
+    """
     root = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
@@ -253,21 +261,44 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     wheels = glob.glob(str(root / "dist" / "*.whl"))
+    python = str(venv / "bin" / "python")
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *wheels],
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", *wheels],
         check=True,
         timeout=600,
     )
+    # A plain path line: the test venv's own .pth files (the editable install of the
+    # source tree among them) are not processed, so `service` and `models` come from the
+    # wheel.
+    own = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
+    Path(own, "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv
 
 
 def test_installed_wheel_serves_spec_and_docs(wheel_venv: Path, tmp_path: Path) -> None:
     """What the Docker image runs: the wheel alone, outside the source tree."""
+    where = subprocess.run(
+        [str(wheel_venv / "bin" / "python"), "-c", "import service; print(service.__file__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    ).stdout
+    assert where.startswith(str(wheel_venv)), where  # the wheel's copy, not the source tree
     port = free_port()
     env = {**os.environ, "DETAINER_COST_BIND": f"127.0.0.1:{port}"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     command = [
-        str(wheel_venv / "bin" / "gunicorn"),
+        str(wheel_venv / "bin" / "python"),
+        "-m",
+        "gunicorn",
         "-c",
         "python:service.gunicorn_conf",
         "--workers",
