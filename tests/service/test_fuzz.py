@@ -10,6 +10,7 @@ so `pytest -n` spreads them over the cores; a new operation falls in with the re
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import hypothesis
 import pytest
@@ -77,10 +78,11 @@ def _contract_test(operations: LazySchema) -> Callable[..., None]:
     @settings(
         max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
-    def test(case: schemathesis.Case) -> None:
+    def test(case: schemathesis.Case[Any]) -> None:
         case.call_and_validate()
 
-    return test
+    wrapped: Callable[..., None] = test
+    return wrapped
 
 
 test_simulations_keep_their_contract = _contract_test(schema.include(path="/v1/simulations"))

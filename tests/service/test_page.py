@@ -122,7 +122,7 @@ def test_page_runs_a_scenario_and_downloads_the_pdf(serve: Any, page: Any) -> No
     expect(page.locator("#field-daily_cost")).to_be_visible(timeout=LOAD)
     expect(page.locator("#field-name")).to_have_value("My county")
     _run_and_download(page)
-    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.errors == []
 
 
 def test_page_shows_the_fields_at_fault(serve: Any, page: Any) -> None:
@@ -145,4 +145,4 @@ def test_page_with_api_keys(serve: Any, page: Any) -> None:
     expect(page.locator("#field-daily_cost")).to_be_visible(timeout=LOAD)
     _run_and_download(page)
     # The only failure is the keyless first load the page answers with its message.
-    assert page.errors == [f"401 {base}/v1/parameters"]  # type: ignore[attr-defined]
+    assert page.errors == [f"401 {base}/v1/parameters"]
