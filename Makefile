@@ -60,10 +60,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # One pytest worker per core (pytest-xdist); idle workers take tests from busy ones.
-# --cov measures models/ and service/ in every worker (pytest-cov combines them) and fails
-# under the floor of [tool.coverage.report] in pyproject.toml.
+# Two runs: the in-process tests under --cov, which measures models/ and service/ in every
+# worker (pytest-cov combines them) and fails under the floor of [tool.coverage.report] in
+# pyproject.toml; then the `slow` tests (the fuzzing, real servers, browsers, deep hunts)
+# without it, since tracing every line slowed them by half and their servers run in other
+# processes, unmeasured anyway. Every test runs in one of the two.
 unit: $(STAMP) system-deps
-	$(BIN)/pytest -n auto --dist worksteal --cov
+	$(BIN)/pytest -n auto --dist worksteal --cov -m "not slow"
+	$(BIN)/pytest -n auto --dist worksteal -m slow
 
 test: lint typecheck unit
 
