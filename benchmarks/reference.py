@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from models.calendar import business_days, hold_duration
+from models.calendar import business_days, hold_duration, rule_in_force
 from models.engine import Array, YearVolumes, build_result, detainer_rate, run, volume
 from models.results import SimulationResult
 from models.scenario import Scenario, VolumeForm, parse_scenario
@@ -45,6 +45,12 @@ def person_year_volumes(
     weights = weights / weights.sum()
     fields = ("detainers", "honored", "transfers", "hold_days", "extra_days", "claims")
     out = {name: np.zeros(size) for name in fields}
+    first = dt.date(year, 1, 1)
+
+    def rule(day: int) -> str:
+        """The scenario's hold rule, or the form's in use on ``day``."""
+        return scenario.hold_rule or rule_in_force(first + dt.timedelta(days=int(day)))
+
     form = scenario.volume_form
     level = volume(inputs, form.fields[0], year_index)
     rate = None if form is VolumeForm.DETAINERS else detainer_rate(inputs)
@@ -62,7 +68,7 @@ def person_year_volumes(
         hold = 0.0
         for weekday in rng.choice(7, size=honored, p=weights):
             day = rng.choice(dates[weekday])
-            hold += hold_duration(day + rng.random(), scenario.hold_hours, business)
+            hold += hold_duration(day + rng.random(), scenario.hold_hours, business, rule(day))
         mean = inputs["extra_days_per_detainer"][i]
         cv = inputs["extra_days_cv"][i]
         if cv > 0:

@@ -1,11 +1,27 @@
-"""The detainer hold window on the calendar.
+"""The detainer hold window on the calendar, under the rule in force.
 
-8 CFR 287.7(d): a detainer asks the jail to keep a person "for a period not to
-exceed 48 hours, excluding Saturdays, Sundays, and holidays". The clock runs only
-on business days; Saturdays, Sundays and the US federal holidays (5 U.S.C. 6103,
-with the observed-day rule of OPM: a holiday on a Saturday is observed the Friday
-before, one on a Sunday the Monday after) do not count. Time is measured here in
-days since 1 January of the simulated year, 00:00.
+Two rules (``HOLD_RULES``):
+
+- ``business_hours``: 8 CFR 287.7(d) and the old form I-247 ask the jail to keep a
+  person "for a period not to exceed 48 hours, excluding Saturdays, Sundays, and
+  holidays". The clock runs only on business days; Saturdays, Sundays and the US
+  federal holidays (5 U.S.C. 6103, with the observed-day rule of OPM: a holiday on a
+  Saturday is observed the Friday before, one on a Sunday the Monday after) do not count.
+- ``clock_hours``: form I-247A, the only detainer form ICE issues since 2 April 2017
+  (ICE, "Guidance for completing Form I-247A", 2017), asks the jail to "maintain custody
+  of the alien for a period not to exceed 48 hours beyond the time he or she would
+  otherwise have been released", with no exclusion: 48 hours are 2 calendar days.
+
+When a scenario names no rule, each person's hold follows the form in use on the day
+they become due for release (:func:`rule_in_force`): ``clock_hours`` from 2 April 2017
+on, ``business_hours`` before. A year that crosses the change (2017) therefore mixes
+the two by the share of its release dates on each side, which is what the jails of
+that year faced (a detainer on an earlier form stayed valid, but the cost falls on the
+day of the hold). The PEP-era forms of 2015 (I-247D/N/X) are treated like the I-247:
+the wording of the I-247D's custody request could not be confirmed from the sources at
+hand, and 8 CFR 287.7(d), which they cite, excludes weekends and holidays.
+
+Time is measured here in days since 1 January of the simulated year, 00:00.
 """
 
 from __future__ import annotations
@@ -19,13 +35,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "FORM_I247A_IN_FORCE",
+    "HOLD_RULES",
+    "MIXED_RULE",
     "HoldTable",
     "business_days",
     "federal_holidays",
     "hold_duration",
     "hold_table",
     "release_date_probabilities",
+    "rule_in_force",
+    "year_hold_rule",
 ]
+
+#: The hold rules: the regulation's business hours, the I-247A's clock hours.
+HOLD_RULES = ("business_hours", "clock_hours")
+#: First day on which only form I-247A could be issued (ICE guidance, 2017).
+FORM_I247A_IN_FORCE = dt.date(2017, 4, 2)
+#: How a year whose release dates fall under both rules is labelled.
+MIXED_RULE = "business_hours_then_clock_hours"
 
 #: Business-day calendars reach this many days past the simulated year, enough for
 #: the longest window allowed (120 business hours) to end.
@@ -101,21 +129,57 @@ def business_days(year: int) -> NDArray[np.bool_]:
     return flags
 
 
-def hold_duration(start: float, hold_hours: float, business: NDArray[np.bool_]) -> float:
+def rule_in_force(day: dt.date) -> str:
+    """The hold rule of the detainer form in use on ``day``: ``clock_hours`` (I-247A)
+    from 2 April 2017 on, ``business_hours`` before."""
+    return "clock_hours" if day >= FORM_I247A_IN_FORCE else "business_hours"
+
+
+def year_hold_rule(year: int, rule: str | None) -> str:
+    """The rule the holds of ``year`` follow: ``rule`` when given, else the form in use
+    (``MIXED_RULE`` for 2017, whose release dates fall under both).
+
+    Parameters
+    ----------
+    year : int
+    rule : str or None
+        One of ``HOLD_RULES``, or None for the form in use on each release date.
+
+    Returns
+    -------
+    str
+        ``business_hours``, ``clock_hours`` or ``business_hours_then_clock_hours``.
+    """
+    if rule is not None:
+        return rule
+    first = rule_in_force(dt.date(year, 1, 1))
+    last = rule_in_force(dt.date(year, 12, 31))
+    return first if first == last else MIXED_RULE
+
+
+def hold_duration(
+    start: float,
+    hold_hours: float,
+    business: NDArray[np.bool_],
+    rule: str = "business_hours",
+) -> float:
     """Calendar days from the moment a person is due for release to the end of the hold.
 
-    The hold lasts until ``hold_hours`` hours of business-day time have passed. A person
-    due for release on a Saturday is held through the weekend; the clock starts at the
-    next business day's 00:00.
+    Under ``business_hours`` the hold lasts until ``hold_hours`` hours of business-day
+    time have passed: a person due for release on a Saturday is held through the
+    weekend, and the clock starts at the next business day's 00:00. Under
+    ``clock_hours`` it lasts ``hold_hours / 24`` calendar days whenever it starts.
 
     Parameters
     ----------
     start : float
         When the person is due for release, in days since 1 January 00:00.
     hold_hours : float
-        Length of the window in business hours (48 under 8 CFR 287.7(d)).
+        Length of the window in hours (48 under both rules).
     business : ndarray of bool
         Business-day flags, from :func:`business_days`.
+    rule : str, default "business_hours"
+        One of ``HOLD_RULES``.
 
     Returns
     -------
@@ -125,6 +189,8 @@ def hold_duration(start: float, hold_hours: float, business: NDArray[np.bool_]) 
     remaining = hold_hours / 24.0
     if remaining <= 0:
         return 0.0
+    if rule == "clock_hours":
+        return remaining
     t = start
     day = math.floor(start)
     while True:
@@ -159,9 +225,10 @@ class HoldTable:
     """Release-time categories of one year, merged by their hold length.
 
     A person due for release on a business day, in a stretch of the day over which the
-    hold length does not change, is held ``business_days`` exactly. A person due on a
-    Saturday, Sunday or holiday at time of day ``u`` (in days) is held ``offset - u``:
-    the end of the hold does not move while the clock is stopped.
+    hold length does not change, or on any day under the clock-hours rule, is held a
+    fixed length. A person due on a Saturday, Sunday or holiday under the business-hours
+    rule at time of day ``u`` (in days) is held ``offset - u``: the end of the hold does
+    not move while the clock is stopped.
 
     Attributes
     ----------
@@ -187,7 +254,12 @@ class HoldTable:
 
 
 @functools.lru_cache(maxsize=256)
-def hold_table(year: int, hold_hours: float, weekday_weights: tuple[float, ...]) -> HoldTable:
+def hold_table(
+    year: int,
+    hold_hours: float,
+    weekday_weights: tuple[float, ...],
+    rule: str | None = "business_hours",
+) -> HoldTable:
     """Build the merged release categories of ``year`` for the aggregate engine.
 
     Within a business day the hold length is a step function of the time of day with
@@ -199,6 +271,9 @@ def hold_table(year: int, hold_hours: float, weekday_weights: tuple[float, ...])
     year : int
     hold_hours : float
     weekday_weights : tuple of 7 floats, Monday first
+    rule : str or None, default "business_hours"
+        One of ``HOLD_RULES``, or None for the rule of the form in use on each release
+        date (:func:`rule_in_force`).
 
     Returns
     -------
@@ -212,10 +287,15 @@ def hold_table(year: int, hold_hours: float, weekday_weights: tuple[float, ...])
     pieces = [(0.0, 1.0 - frac), (1.0 - frac, 1.0)] if frac > 0 else [(0.0, 1.0)]
     constant: dict[float, float] = {}
     offsets: dict[float, float] = {}
+    start = dt.date(year, 1, 1)
     for day, p in enumerate(probs):
         if p == 0:
             continue
-        if business[day]:
+        here = rule if rule is not None else rule_in_force(start + dt.timedelta(days=day))
+        if here == "clock_hours":
+            key = round(hold_hours / 24.0, 9)
+            constant[key] = constant.get(key, 0.0) + p
+        elif business[day]:
             for lo, hi in pieces:
                 length = hold_duration(day + (lo + hi) / 2, hold_hours, business)
                 key = round(length, 9)

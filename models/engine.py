@@ -22,7 +22,7 @@ import scipy
 from numpy.typing import NDArray
 
 from . import sampling
-from .calendar import HoldTable, hold_table
+from .calendar import HoldTable, hold_table, year_hold_rule
 from .errors import ScenarioError
 from .results import (
     Convergence,
@@ -241,7 +241,10 @@ def year_volumes(
     honored = r["honor"].binomial(detainers, inputs["honor_rate"])
     transfers = r["pickup"].binomial(honored, inputs["ice_pickup_rate"])
     table = hold_table(
-        scenario.start_year + year_index, scenario.hold_hours, scenario.release_weekday_weights
+        scenario.start_year + year_index,
+        scenario.hold_hours,
+        scenario.release_weekday_weights,
+        scenario.hold_rule,
     )
     hold = (
         hold_days_aggregate(table, honored, rng_day=r["release_day"], rng_time=r["release_time"])
@@ -661,6 +664,7 @@ def _provenance(sc: Scenario, seed: int | None, convergence: Convergence) -> Pro
         trials=convergence.trials_run,
         sampling=sc.sampling,
         start_year=sc.start_year,
+        hold_rule=sc.hold_rule or "form_in_force",
     )
 
 
@@ -727,7 +731,11 @@ def build_result(
         components={k: s(f"component:{k}") for k in COMPONENTS},
         average_basis=average_basis,
         years=tuple(
-            YearSummary(sc.start_year + y, *(s(f"year:{y}:{q}") for q in _YEAR_QUANTITIES))
+            YearSummary(
+                year=sc.start_year + y,
+                hold_rule=year_hold_rule(sc.start_year + y, sc.hold_rule),
+                **{q: s(f"year:{y}:{q}") for q in _YEAR_QUANTITIES},
+            )
             for y in range(sc.horizon_years)
         ),
         exceedance=tuple(Exceedance(t, float(np.mean(annual > t))) for t in sc.thresholds),

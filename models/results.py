@@ -259,18 +259,30 @@ class Convergence:
 
 @dataclass(frozen=True)
 class YearSummary:
-    """One simulated year."""
+    """One simulated year.
+
+    Attributes
+    ----------
+    year : int
+    net_cost, bed_days, detainers, honored : Summary
+    hold_rule : str
+        The hold rule the year's holds followed: ``business_hours``, ``clock_hours``, or
+        ``business_hours_then_clock_hours`` (2017 under the default, release dates
+        before 2 April 2017 on business hours, from then on clock hours).
+    """
 
     year: int
     net_cost: Summary
     bed_days: Summary
     detainers: Summary
     honored: Summary
+    hold_rule: str
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {
             "year": self.year,
+            "hold_rule": self.hold_rule,
             "net_cost": self.net_cost.to_dict(),
             "bed_days": self.bed_days.to_dict(),
             "detainers": self.detainers.to_dict(),
@@ -292,7 +304,11 @@ class Exceedance:
 
 @dataclass(frozen=True)
 class Provenance:
-    """What produced a result, to reproduce it."""
+    """What produced a result, to reproduce it.
+
+    ``hold_rule`` is the scenario's: ``business_hours``, ``clock_hours``, or
+    ``form_in_force`` (none given: each year's rule is in ``YearSummary.hold_rule``).
+    """
 
     model_version: str
     numpy_version: str
@@ -302,6 +318,7 @@ class Provenance:
     trials: int
     start_year: int
     sampling: str
+    hold_rule: str
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -314,6 +331,7 @@ class Provenance:
             "trials": self.trials,
             "start_year": self.start_year,
             "sampling": self.sampling,
+            "hold_rule": self.hold_rule,
         }
 
 

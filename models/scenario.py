@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .calendar import FORM_I247A_IN_FORCE, HOLD_RULES
 from .distributions import Distribution, is_number, parse_distribution
 from .errors import FieldError, Path, ScenarioError
 from .inputs import text_problem
@@ -162,11 +163,23 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "hold_hours",
         "number",
-        "business hours",
-        "Hold window, skipping Saturdays, Sundays and federal holidays (8 CFR 287.7(d)).",
+        "hours",
+        "Hold window, counted by `hold_rule` (48 under the regulation and every form).",
         48.0,
         low=0.0,
         high=120.0,
+    ),
+    FieldSpec(
+        "hold_rule",
+        "choice",
+        "rule",
+        "How the hold window counts: `business_hours` skips Saturdays, Sundays and federal "
+        "holidays (8 CFR 287.7(d), form I-247); `clock_hours` does not (form I-247A, in use "
+        f"since {FORM_I247A_IN_FORCE.isoformat()}: 48 hours are 2 calendar days).",
+        None,
+        default_text="the form in use on each release date: business_hours before "
+        f"{FORM_I247A_IN_FORCE.isoformat()}, clock_hours from then",
+        choices=HOLD_RULES,
     ),
     FieldSpec(
         "release_weekday_weights",
@@ -444,6 +457,9 @@ class Scenario:
         Every uncertain quantity present (given or defaulted), by dotted name.
     volume_form : VolumeForm
         Which fields give the yearly detainers.
+    hold_rule : str or None
+        ``business_hours`` or ``clock_hours``; None for the rule of the form in use on
+        each release date (``models.calendar.rule_in_force``).
     canonical : dict
         The scenario as JSON, defaults filled, for hashing and display.
     """
@@ -467,6 +483,7 @@ class Scenario:
     sampling: str = "random"
     correlations: tuple[Correlation, ...] = ()
     precision: float | None = None
+    hold_rule: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -884,4 +901,5 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         sampling=values["sampling"],
         correlations=values["correlations"],
         precision=values.get("precision"),
+        hold_rule=values.get("hold_rule"),
     )

@@ -8,12 +8,15 @@ import numpy as np
 import pytest
 
 from models.calendar import (
+    FORM_I247A_IN_FORCE,
     LOOKAHEAD_DAYS,
     business_days,
     federal_holidays,
     hold_duration,
     hold_table,
     release_date_probabilities,
+    rule_in_force,
+    year_hold_rule,
 )
 
 HOURS = 1 / 24
@@ -76,6 +79,36 @@ def test_worked_examples(start: float, days: float) -> None:
     assert hold_duration(start, 48, business_days(2026)) == pytest.approx(days, abs=1e-9)
 
 
+@pytest.mark.parametrize(("start", "days"), WORKED)
+def test_clock_hours_hold_is_48_over_24_days_whenever_it_starts(start: float, days: float) -> None:
+    # Form I-247A: "a period not to exceed 48 hours beyond the time he or she would
+    # otherwise have been released", no exclusion: exactly 2 days, weekend or not.
+    assert hold_duration(start, 48, business_days(2026), "clock_hours") == 48 / 24
+    assert hold_duration(start, 36, business_days(2026), "clock_hours") == 1.5
+
+
+@pytest.mark.parametrize("weights", [(1.0,) * 7, (0, 0, 0, 0, 1.0, 2.0, 0)])
+def test_clock_hours_table_is_one_category_of_two_days(weights: tuple[float, ...]) -> None:
+    table = hold_table(2026, 48.0, tuple(float(w) for w in weights), "clock_hours")
+    assert table.values.tolist() == [2.0]
+    assert table.probabilities.tolist() == [1.0]
+    assert table.n_business == 1
+    assert table.mean_days == 2.0
+    # 2026 is after the I-247A came into use: the default rule is the same table.
+    assert hold_table(2026, 48.0, tuple(float(w) for w in weights), None) == table
+
+
+def test_rule_in_force_changes_on_2_april_2017() -> None:
+    assert dt.date(2017, 4, 2) == FORM_I247A_IN_FORCE
+    assert rule_in_force(dt.date(2017, 4, 1)) == "business_hours"
+    assert rule_in_force(dt.date(2017, 4, 2)) == "clock_hours"
+    assert year_hold_rule(2016, None) == "business_hours"
+    assert year_hold_rule(2017, None) == "business_hours_then_clock_hours"
+    assert year_hold_rule(2018, None) == "clock_hours"
+    assert year_hold_rule(2011, "clock_hours") == "clock_hours"
+    assert year_hold_rule(2026, "business_hours") == "business_hours"
+
+
 def test_hold_ends_on_wednesday_after_holiday_weekend() -> None:
     start = at(2026, 1, 16, 10)
     end = start + hold_duration(start, 48, business_days(2026))
@@ -107,17 +140,48 @@ def test_release_probabilities_follow_weekday_weights() -> None:
     assert all(p == 0 for p, w in zip(probs, weekday, strict=True) if w == 5)
 
 
-def _integrated_mean(year: int, hours: float, weights: tuple[float, ...]) -> float:
-    """Mean hold length by brute force: 480 times of day per date, weighted by date."""
+def _integrated_mean(
+    year: int, hours: float, weights: tuple[float, ...], rule: str | None = "business_hours"
+) -> float:
+    """Mean hold length by brute force: 480 times of day per date, weighted by date,
+    each date under ``rule`` (None: the form's in use that day)."""
     business = business_days(year)
     probs = release_date_probabilities(year, weights)
     grid = (np.arange(480) + 0.5) / 480
+    first = dt.date(year, 1, 1)
     return float(
         sum(
-            p * np.mean([hold_duration(day + u, hours, business) for u in grid])
+            p
+            * np.mean(
+                [
+                    hold_duration(
+                        day + u,
+                        hours,
+                        business,
+                        rule or rule_in_force(first + dt.timedelta(days=day)),
+                    )
+                    for u in grid
+                ]
+            )
             for day, p in enumerate(probs)
             if p > 0
         )
+    )
+
+
+def test_2017_mixes_the_rules_by_release_date() -> None:
+    """Under the default, 2017's release dates before 2 April count business hours and
+    the rest clock hours; the table's mean is the brute-force mean of that mix."""
+    weights = (1.0,) * 7
+    table = hold_table(2017, 48.0, weights, None)
+    mixed = _integrated_mean(2017, 48.0, weights, None)
+    assert table.mean_days == pytest.approx(mixed, abs=1e-6)
+    business = hold_table(2017, 48.0, weights, "business_hours").mean_days
+    share_before = (FORM_I247A_IN_FORCE - dt.date(2017, 1, 1)).days / 365
+    # Each weekday occurs 52 or 53 times in 2017, so the date shares are nearly uniform.
+    assert 2.0 < table.mean_days < business
+    assert table.mean_days == pytest.approx(
+        share_before * business + (1 - share_before) * 2.0, abs=0.02
     )
 
 

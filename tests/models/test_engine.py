@@ -129,14 +129,66 @@ def test_hold_days_match_the_calendar_mean() -> None:
         "detainers_per_year": 500,
         "daily_cost": 1,
         "start_year": 2026,
+        "hold_rule": "business_hours",
         "hold_window_used": 0.8,
         "trials": 4000,
     }
     result = simulate(scenario)
     per_person = result.samples["hold_bed_days"] / result.samples["honored"]
-    expected = hold_table(2026, 48.0, (1.0,) * 7).mean_days * 0.8
+    expected = hold_table(2026, 48.0, (1.0,) * 7, "business_hours").mean_days * 0.8
     se = per_person.std(ddof=1) / math.sqrt(per_person.size)
     assert abs(per_person.mean() - expected) <= 4 * se
+
+
+def test_clock_hours_hold_exactly_two_days_per_fully_used_hold() -> None:
+    """I-247A: 48 hours beyond release, no weekend or holiday exclusion, so every
+    honored person is held 48/24 = 2.0 calendar days, whatever day they are due."""
+    scenario = {
+        "detainers_per_year": {"dist": "poisson", "mean": 500},
+        "honor_rate": 0.7,
+        "release_weekday_weights": [0, 0, 0, 1, 3, 3, 1],
+        "hold_rule": "clock_hours",
+        "daily_cost": 100,
+        "start_year": 2016,
+        "trials": 200,
+    }
+    result = simulate(scenario)
+    s = result.samples
+    np.testing.assert_array_equal(s["hold_bed_days"], s["honored"] * (48 / 24))
+    np.testing.assert_array_equal(s["annual_cost"], s["honored"] * 2.0 * 100)
+    assert result.years[0].hold_rule == "clock_hours"
+    assert result.provenance.hold_rule == "clock_hours"
+
+
+def test_default_hold_rule_follows_the_form_of_each_year() -> None:
+    """No rule given: business hours before the I-247A (2 April 2017), clock hours
+    after, and 2017 mixed by release date; the result says which rule each year used."""
+    scenario = {
+        "detainers_per_year": 400,
+        "daily_cost": 1,
+        "start_year": 2016,
+        "horizon_years": 3,
+        "trials": 300,
+    }
+    result = simulate(scenario)
+    assert [y.hold_rule for y in result.years] == [
+        "business_hours",
+        "business_hours_then_clock_hours",
+        "clock_hours",
+    ]
+    assert result.provenance.hold_rule == "form_in_force"
+    assert result.to_dict()["years"][1]["hold_rule"] == "business_hours_then_clock_hours"
+    s = result.samples
+    np.testing.assert_array_equal(s["year:2:bed_days"], s["year:2:honored"] * 2.0)
+    per_person = s["hold_bed_days"] / s["honored"]
+    # 2016 on business hours: more than 2 days on average (weekends), never less.
+    assert per_person.min() >= 2.0
+    assert per_person.mean() == pytest.approx(
+        hold_table(2016, 48.0, (1.0,) * 7, "business_hours").mean_days, rel=1e-2
+    )
+    given = simulate({**scenario, "hold_rule": "business_hours"})
+    assert [y.hold_rule for y in given.years] == ["business_hours"] * 3
+    assert given.provenance.hold_rule == "business_hours"
 
 
 def test_same_seed_same_result_other_seed_differs() -> None:

@@ -42,6 +42,7 @@ CASES: dict[str, tuple[dict[str, Any], int]] = {
             "detainers_per_match": 0.5,
             "honor_rate": 0.9,
             "hold_hours": 36,
+            "hold_rule": "business_hours",
             "release_weekday_weights": [1, 1, 1, 1, 2, 3, 2],
             "extra_days_per_detainer": {"dist": "pert", "low": 5, "mode": 20, "high": 60},
             "extra_days_cv": 0.5,
@@ -57,6 +58,7 @@ CASES: dict[str, tuple[dict[str, Any], int]] = {
             "bookings_per_year": 20_000,
             "detainer_rate": 0.05,
             "hold_hours": 48,
+            "hold_rule": "business_hours",
             "hold_window_used": 0.7,
             "extra_days_per_detainer": 20,
             "extra_days_cv": 1.5,
@@ -64,6 +66,18 @@ CASES: dict[str, tuple[dict[str, Any], int]] = {
             "start_year": 2026,
         },
         300,
+    ),
+    # The year the I-247A replaced the earlier forms: each release date's own rule.
+    "form_change": (
+        {
+            "detainers_per_year": {"dist": "poisson", "mean": 40},
+            "release_weekday_weights": [1, 1, 1, 1, 2, 3, 2],
+            "extra_days_per_detainer": 5,
+            "daily_cost": 100,
+            "start_year": 2017,
+            "horizon_years": 2,
+        },
+        1000,
     ),
 }
 

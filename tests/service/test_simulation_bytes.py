@@ -52,7 +52,7 @@ FULL_SCENARIO: dict[str, Any] = {
 }
 
 PINNED_VERSIONS = ("2.4.6", "1.17.1")
-PINNED_SHA256 = "498ef889a963586a363d91714de04791f1153cbcb412aa7d3fd0923d7e2b6a72"
+PINNED_SHA256 = "8d873e19dbeacd9673ca2ad68a3af317f0a3b23bc6431da38b4fe49eaa3ec4ae"
 
 
 @pytest.mark.skipif(
