@@ -73,7 +73,8 @@ def test_presets_are_listed_and_served(client: FlaskClient) -> None:
     cook = client.get("/v1/presets/cook-county-2011").get_json()
     assert cook["measure"] == "detainer-days"
     assert cook["parameters"]["daily_cost"]["basis"] == "published"
-    assert cook["scenario"]["detainers_per_year"] == 721
+    assert cook["scenario"]["detainers_per_year"]["value"] == 721
+    assert cook["scenario"]["detainers_per_year"]["note"].startswith("published: ")
 
 
 def test_unknown_preset_is_404_problem(client: FlaskClient) -> None:
