@@ -73,7 +73,9 @@ LAYERS: list[set[str]] = [
     {"models.results", "models.presets"},
     {"models.engine"},
     {"models.analyses.common"},
+    {"models.analyses.shared"},
     {"models.analyses.compare", "models.analyses.sensitivity", "models.analyses.portfolio"},
+    {"models.analyses.rollup"},
     {"models.analyses"},
     {"models"},
 ]

@@ -14,9 +14,17 @@ from ..engine import Cancel, build_result
 from ..errors import FieldError, ScenarioError
 from ..results import SimulationResult
 from ..scenario import Scenario, parse_seed
-from .common import Budget, Progress, parse_at, part, run_at
+from .common import Budget, Progress, parse_at, part, prefixed
+from .shared import SharedInputs, parse_shared, run_member, shared_errors
 
-__all__ = ["MAX_MEMBERS", "UMRA_THRESHOLDS", "Member", "PortfolioResult", "portfolio"]
+__all__ = [
+    "MAX_MEMBERS",
+    "UMRA_THRESHOLDS",
+    "Member",
+    "PortfolioResult",
+    "parse_threshold",
+    "portfolio",
+]
 
 MAX_MEMBERS = 50
 
@@ -52,18 +60,23 @@ class PortfolioResult:
     members: tuple[Member, ...]
     threshold: float | None
     threshold_source: str | None
+    shared: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
+        """JSON-able form (``shared`` only when some input is shared)."""
+        out: dict[str, Any] = {
             "total": self.total.to_dict(),
             "members": [m.to_dict() for m in self.members],
             "threshold": self.threshold,
             "threshold_source": self.threshold_source,
         }
+        if self.shared:
+            out["shared"] = list(self.shared)
+        return out
 
 
-def _threshold(value: object) -> tuple[float | None, str | None]:
+def parse_threshold(value: object) -> tuple[float | None, str | None]:
+    """A threshold (dollars, or ``{"umra_year": YEAR}``) and where it comes from."""
     if value is None:
         return None, None
     if isinstance(value, Mapping):
@@ -88,6 +101,7 @@ def portfolio(
     *,
     threshold: object = None,
     seed: int | None = None,
+    shared: object = None,
     rng: Any = None,
     budget: Budget | None = None,
     progress: Progress | None = None,
@@ -108,6 +122,10 @@ def portfolio(
         scenario's; each member gets its own spawned stream.
     rng : numpy.random.Generator, keyword-only, optional
         Overrides ``seed``.
+    shared : list of str, optional
+        Uncertain inputs drawn once per trial for every member (common random numbers
+        across the members; see :mod:`models.analyses.shared`); no member may correlate
+        them.
     budget, progress, cancel : callable, optional
         As in :func:`compare`.
 
@@ -121,8 +139,12 @@ def portfolio(
         or not 1 <= len(members) <= MAX_MEMBERS
     ):
         raise ScenarioError.single(("members",), f"must be a list of 1 to {MAX_MEMBERS} scenarios")
-    value, source = _threshold(threshold)
+    value, source = parse_threshold(threshold)
+    names = parse_shared(shared)
     seed, parsed = _parse_members(members, seed)
+    problems = [e for i, sc in enumerate(parsed) for e in shared_errors(sc, names, ("members", i))]
+    if problems:
+        raise ScenarioError(problems)
     if budget is not None:
         budget(
             [(("members", i, "trials"), sc.trials, sc.horizon_years) for i, sc in enumerate(parsed)]
@@ -131,16 +153,21 @@ def portfolio(
         rng if rng is not None else (seed if seed is not None else parsed[0].seed)
     )
     all_trials = sum(sc.trials for sc in parsed)
-    runs = [
-        run_at(
-            ("members", i),
-            sc,
-            rng=child,
-            progress=part(progress, i * sc.trials, all_trials),
-            cancel=cancel,
-        )
-        for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True))
-    ]
+    common = SharedInputs(names, root) if names else None
+    runs = []
+    for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True)):
+        try:
+            runs.append(
+                run_member(
+                    sc,
+                    rng=child,
+                    shared=common,
+                    progress=part(progress, i * sc.trials, all_trials),
+                    cancel=cancel,
+                )
+            )
+        except ScenarioError as exc:
+            raise prefixed(exc, ("members", i)) from None
     keys = set.intersection(*(set(s) for s, _ in runs))
     keys = {k for k in keys if not k.startswith("input:")}
     summed = {k: np.sum([s[k] for s, _ in runs], axis=0) for k in sorted(keys)}
@@ -152,13 +179,14 @@ def portfolio(
         thresholds=() if value is None else (value,),
         population=None if None in populations else float(sum(p or 0 for p in populations)),
         annual_budget=None,
-        canonical={"members": [sc.canonical for sc in parsed], "threshold": value},
+        canonical={"members": [sc.canonical for sc in parsed], "threshold": value}
+        | ({"shared": list(names)} if names else {}),
     )
     used_seed = None if rng is not None else (seed if seed is not None else first.seed)
     total = build_result(total_sc, summed, used_seed, runs[0][1])
     total_mean = float(np.mean(summed["annual_cost"]))
     out = _member_results(parsed, runs, total_mean, cancel)
-    return PortfolioResult(total, out, value, source)
+    return PortfolioResult(total, out, value, source, names)
 
 
 def _parse_members(members: Sequence[object], seed: object) -> tuple[int | None, list[Scenario]]:
