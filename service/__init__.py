@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from models import simulate
     from models.presets import load_presets
 
-    from . import api, meta
+    from . import api, meta, rollups
     from .config import load_settings
     from .errors import register_error_handlers
     from .http import register_hooks
@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(rollups.bp)
     app.wsgi_app = bound_body_reads(  # type: ignore[method-assign,assignment]
         app.wsgi_app,
         settings["BODY_TIMEOUT"],

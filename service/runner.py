@@ -156,6 +156,7 @@ class Runner:
             body["members"],
             threshold=body.get("threshold"),
             seed=body.get("seed"),
+            shared=body.get("shared"),
             budget=self._budget,
             cancel=deadline.check,
         )

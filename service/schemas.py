@@ -156,12 +156,13 @@ def comparison_schema(scenario: Schema) -> Schema:
 
 
 def portfolio_schema(scenario: Schema) -> Schema:
-    """``{"members": [scenario, ...], "threshold": ..., "seed": ...}``."""
+    """``{"members": [scenario, ...], "threshold": ..., "seed": ..., "shared": [...]}``."""
     return Schema.from_dict(
         {
             "members": fields.List(fields.Nested(type(scenario)), required=True),
             "threshold": JsonKind("threshold"),
             "seed": JsonKind("number"),
+            "shared": fields.List(JsonKind("string")),
         },
         name="PortfolioRequestSchema",
     )()

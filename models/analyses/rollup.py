@@ -412,14 +412,16 @@ def rollup(
         ``horizon_years``, ``start_year`` and ``percentiles``, and it may not set
         ``seed`` or ``precision``. It need not be complete: a field every row gives
         may be missing from it.
-    rows : list of mappings
-        One per jurisdiction: column (a scenario field, dotted for grouped ones such as
-        ``offsets.scaap_eligible_share``; ``name``; ``preset``; ``note``) to value. A
+    rows : list of mappings, or str
+        A CSV table (read by :func:`rows_from_csv`, its cells' errors reported with
+        the rest), or one mapping per jurisdiction: column (a scenario field, dotted
+        for grouped ones such as ``offsets.scaap_eligible_share``; ``name``;
+        ``preset``; ``note``) to value. A
         missing, null or empty cell takes the base's value. A row that gives
         ``detainers_per_year`` drops the base's bookings fields and one that gives
         bookings or rates drops the base's ``detainers_per_year``. A row naming a
         ``preset`` starts from that preset (with the base's common fields) instead of
-        the base. :func:`rows_from_csv` reads such rows from a CSV table.
+        the base.
     shared : list of str, optional
         Inputs drawn once per trial for every member (see :mod:`.shared`).
     threshold : float or {"umra_year": int}, optional
@@ -455,10 +457,14 @@ def rollup(
         names = parse_shared(shared)
     except ScenarioError as exc:
         errors += exc.errors
+    if isinstance(rows, str):
+        rows, cell_errors = rows_from_csv(rows)
+        errors += cell_errors
     try:
         used_seed, parsed, notes = _parse_table(base, rows, seed)
     except ScenarioError as exc:
-        raise ScenarioError([*errors, *exc.errors]) from None
+        named = {e.path for e in errors}  # a bad CSV cell is not also "required"
+        raise ScenarioError([*errors, *(e for e in exc.errors if e.path not in named)]) from None
     errors += [e for i, sc in enumerate(parsed) for e in shared_errors(sc, names, ("rows", i))]
     if errors:
         raise ScenarioError(errors)

@@ -1,0 +1,118 @@
+"""``POST /v1/rollups`` (JSON rows, a CSV text, a multipart upload) and ``shared`` on
+``/v1/portfolios``; every response is held to the contract by the client."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from models.analyses import rollup
+
+BASE: dict[str, Any] = {
+    "extra_days_per_detainer": {"dist": "pert", "low": 10, "mode": 20, "high": 50},
+    "daily_cost": 90,
+    "trials": 300,
+}
+ROWS: list[dict[str, Any]] = [
+    {"name": "County A", "detainers_per_year": 300},
+    {"name": "County B", "bookings_per_year": 20000, "detainer_rate": 0.02, "daily_cost": None},
+    {"name": "County C", "detainers_per_year": 80, "daily_cost": 140},
+]
+CSV = (
+    "name,detainers_per_year,bookings_per_year,detainer_rate,daily_cost\n"
+    "County A,300,,,\n"
+    "County B,,20000,0.02,\n"
+    "County C,80,,,140\n"
+)
+
+
+def _pointers(response: Any) -> list[str]:
+    return [e["pointer"] for e in response.get_json()["errors"]]
+
+
+def test_rollup_json_rows_csv_text_and_upload_agree(client: FlaskClient) -> None:
+    body = {"base": BASE, "rows": ROWS, "threshold": {"umra_year": 2019}, "seed": 4}
+    by_rows = client.post("/v1/rollups", json=body)
+    assert by_rows.status_code == 200, by_rows.get_data(as_text=True)[:500]
+    result = by_rows.get_json()
+    expected = rollup(BASE, ROWS, threshold={"umra_year": 2019}, seed=4).to_dict()
+    assert result == json.loads(json.dumps(expected))
+    assert [j["name"] for j in result["jurisdictions"]] == ["County A", "County B", "County C"]
+    assert result["threshold"] == 82e6
+    by_text = client.post("/v1/rollups", json={**body, "rows": CSV})
+    assert by_text.get_data() == by_rows.get_data()
+    upload = client.post(
+        "/v1/rollups",
+        data={
+            "rows": (io.BytesIO(("\ufeff" + CSV).encode()), "counties.csv"),
+            "base": json.dumps(BASE),
+            "threshold": json.dumps({"umra_year": 2019}),
+            "seed": "4",
+        },
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 200, upload.get_data(as_text=True)[:500]
+    assert upload.get_data() == by_rows.get_data()
+
+
+def test_rollup_names_every_bad_cell(client: FlaskClient) -> None:
+    rows = [*ROWS, {"detainers_per_year": -5}, {"name": "X", "daily_cost": "high"}]
+    response = client.post("/v1/rollups", json={"base": {**BASE, "honor_rate": 3}, "rows": rows})
+    assert response.status_code == 422
+    assert _pointers(response) == [
+        "/base/honor_rate",
+        "/rows/3/detainers_per_year",
+        "/rows/4/daily_cost",
+        "/rows/4/detainers_per_year",
+    ]
+    bad_csv = client.post("/v1/rollups", json={"base": BASE, "rows": CSV + "D,lots,,,\n"})
+    assert _pointers(bad_csv) == ["/rows/3/detainers_per_year"]
+
+
+def test_rollup_upload_problems(client: FlaskClient) -> None:
+    no_base = client.post(
+        "/v1/rollups",
+        data={"rows": (io.BytesIO(CSV.encode()), "c.csv"), "shared": "[oops"},
+        content_type="multipart/form-data",
+    )
+    assert no_base.status_code == 422
+    assert _pointers(no_base) == ["/shared"]
+    missing = client.post(
+        "/v1/rollups", data={"base": json.dumps(BASE)}, content_type="multipart/form-data"
+    )
+    assert _pointers(missing) == ["/rows"]
+    not_utf8 = client.post(
+        "/v1/rollups",
+        data={"rows": (io.BytesIO(b"name\n\xff\n"), "c.csv"), "base": json.dumps(BASE)},
+        content_type="multipart/form-data",
+    )
+    assert _pointers(not_utf8) == ["/rows"]
+    text = client.post("/v1/rollups", data=CSV, content_type="text/csv")
+    assert text.status_code == 415
+    shape = client.post("/v1/rollups", json={"base": BASE, "rows": 5, "extra": 1})
+    assert shape.status_code == 422
+    assert sorted(_pointers(shape)) == ["/extra", "/rows"]
+
+
+def test_rollup_work_budget_counts_every_row(make_app: Any) -> None:
+    app: Flask = make_app(MAX_WORK=800)  # 3 rows x 300 trials x 1 year = 900
+    with app.test_client() as client:
+        response = client.post("/v1/rollups", json={"base": BASE, "rows": ROWS})
+    assert response.status_code == 422
+    assert response.get_json()["type"] == "urn:detainer-cost:problem:work-budget"
+    assert _pointers(response) == ["/base/trials"]
+
+
+def test_portfolio_takes_shared_inputs(client: FlaskClient) -> None:
+    members = [{**BASE, **row} for row in ROWS if row.get("detainers_per_year")]
+    body = {"members": members, "shared": ["extra_days_per_detainer"]}
+    response = client.post("/v1/portfolios", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.get_json()["shared"] == ["extra_days_per_detainer"]
+    bad = client.post("/v1/portfolios", json={**body, "shared": ["honor_rate", "nope"]})
+    assert bad.status_code == 422
+    assert _pointers(bad) == ["/shared/1"]
