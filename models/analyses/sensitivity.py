@@ -27,6 +27,7 @@ __all__ = [
     "SensitivityResult",
     "SobolIndex",
     "TornadoBar",
+    "reported_index",
     "sensitivity",
     "sensitivity_work",
     "uncertain_inputs",
@@ -72,7 +73,12 @@ class RankCorrelation:
 
 @dataclass(frozen=True)
 class SobolIndex:
-    """First- and total-order Sobol indices of an input, with bootstrap 95% CIs."""
+    """First- and total-order Sobol indices of an input, with bootstrap 95% CIs.
+
+    The indices are estimates of shares of variance, which cannot be negative: one whose
+    95% CI reaches 0 (or lies below it) is reported as 0, with its CI as estimated, since
+    the data do not tell it from no contribution (:func:`reported_index`).
+    """
 
     input: str
     first_order: float
@@ -316,13 +322,36 @@ def _sobol(
     return tuple(
         SobolIndex(
             name,
-            _finite(point[i]),
+            reported_index(point[i], low[i]),
             (_finite(low[i]), _finite(high[i])),
-            _finite(point[d + i]),
+            reported_index(point[d + i], low[d + i]),
             (_finite(low[d + i]), _finite(high[d + i])),
         )
         for i, name in enumerate(names)
     )
+
+
+def reported_index(estimate: float, ci_low: float) -> float:
+    """A Sobol index as reported: the estimate when its 95% CI lies above 0, else 0.
+
+    A share of variance is never negative; Saltelli's estimator can be, and an estimate
+    whose interval contains 0 cannot be told from no contribution. Reporting it as 0
+    (the interval stays as estimated) keeps a reader from reading noise as a share.
+
+    Parameters
+    ----------
+    estimate : float
+        The point estimate.
+    ci_low : float
+        The lower end of its 95% confidence interval.
+
+    Returns
+    -------
+    float
+        ``estimate`` if ``ci_low > 0`` (and both are finite), else ``0.0``.
+    """
+    value, low = _finite(estimate), _finite(ci_low)
+    return value if low > 0 and value > 0 else 0.0
 
 
 def _finite(x: Any) -> float:

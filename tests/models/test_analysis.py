@@ -10,6 +10,7 @@ import pytest
 
 from models import ScenarioError, simulate
 from models.analyses import UMRA_THRESHOLDS, compare, portfolio, sensitivity
+from models.analyses.sensitivity import reported_index
 from models.overrides import merge
 from models.presets import expand
 
@@ -194,6 +195,42 @@ def test_sobol_works_with_a_single_uncertain_input() -> None:
     (index,) = sensitivity(single, sobol_n=256, tornado_trials=10).sobol
     assert index.input == "daily_cost"
     assert index.first_order == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_sobol_index_whose_interval_contains_zero_is_reported_as_zero() -> None:
+    """Shares of variance are never negative: an input with a negligible effect (an admin
+    cost of at most $1 against bed-days worth about $200,000) has a first-order estimate
+    whose 95% CI straddles 0; it is reported as 0 with that interval, never as a share
+    (negative or not). Its total-order index, estimated precisely above 0, is kept."""
+    scenario = {**PRODUCT, "admin_cost_per_detainer": {"dist": "uniform", "low": 0, "high": 1}}
+    result = sensitivity(scenario, sobol_n=256, tornado_trials=10)
+    by_input = {s.input: s for s in result.sobol}
+    tiny = by_input["admin_cost_per_detainer"]
+    assert tiny.first_order_ci95[0] < 0 < tiny.first_order_ci95[1]
+    assert tiny.first_order == 0.0
+    assert tiny.total_order_ci95[0] > 0
+    assert tiny.total_order > 0
+    for s in result.sobol:
+        for value, (low, _) in (
+            (s.first_order, s.first_order_ci95),
+            (s.total_order, s.total_order_ci95),
+        ):
+            assert value >= 0
+            assert value == 0 or low > 0
+
+
+@pytest.mark.parametrize(
+    ("estimate", "low", "reported"),
+    [
+        (0.3, 0.1, 0.3),
+        (0.05, -0.02, 0.0),
+        (-0.04, -0.1, 0.0),
+        (0.02, 0.0, 0.0),
+        (float("nan"), 0.1, 0.0),
+    ],
+)
+def test_reported_index(estimate: float, low: float, reported: float) -> None:
+    assert reported_index(estimate, low) == reported
 
 
 def test_umra_year_of_the_wrong_type_is_a_field_error() -> None:  # found by schemathesis

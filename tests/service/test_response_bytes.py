@@ -43,7 +43,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
     (
         "/v1/sensitivity",
         {**SMALL, "trials": 400, "seed": 11},
-        "0775590fdce2dee83c697fa24927a09cd7bd97409dcde02c867072278ea2f4e4",
+        "2b38b6af4536e7b8c36ef66d9d7ed067810a6ea9f2b58268c8e0bf5225423228",
     ),
     (
         "/v1/portfolios",
