@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from models.errors import ScenarioError
 
 from ..reports import FORMATS
-from . import engine_commands
+from . import engine_commands, rollup_command
 
 __all__ = ["gunicorn_command", "main"]
 
@@ -94,6 +94,7 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--samples", action="store_true", help="XLSX: add a Samples sheet; CSV: one row per trial"
     )
     report.set_defaults(func=_report)
+    rollup_command.add_rollup(sub)
     _add_serve(sub)
 
 

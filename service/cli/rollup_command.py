@@ -1,0 +1,109 @@
+"""``detainer-cost rollup COUNTIES.csv --base SCENARIO.json``: a table of jurisdictions
+summed into a state or national total, with a progress bar. It imports the engine and
+nothing of the web service or the report renderers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from models.analyses.rollup import RollupResult, rollup
+
+from . import engine_commands
+from .engine_commands import EXIT_USAGE, format_table, load_json
+
+__all__ = ["add_rollup", "format_rollup"]
+
+#: Jurisdictions the table shows (the JSON has them all).
+TOP = 15
+
+
+def _money(x: float) -> str:
+    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def format_rollup(result: RollupResult, top: int = TOP) -> str:
+    """The total, the threshold's probability and the largest contributors."""
+    lines = [format_table(result.total)]
+    if result.threshold is not None and result.probability_exceeds is not None:
+        lines.append(
+            f"P(total year-1 net cost > {_money(result.threshold)}) = "
+            f"{result.probability_exceeds:.3f}  ({result.threshold_source})"
+        )
+    if result.shared:
+        lines.append(
+            "Shared inputs (one draw per trial for every row): " + ", ".join(result.shared)
+        )
+    shown = min(top, len(result.ranked))
+    lines.append(f"Largest {shown} of {len(result.ranked)} jurisdictions (mean year-1 net cost):")
+    lines.append(f"{'rank':>5}  {'row':>5}  {'name':<32}{'mean':>16}{'share':>8}{'cumul.':>8}")
+    lines += [
+        f"{r.rank:>5}  {r.row:>5}  {(r.name or '(unnamed)')[:31]:<32}{_money(r.mean):>16}"
+        f"{r.share:>8.1%}{r.cumulative_share:>8.1%}"
+        for r in result.ranked[:shown]
+    ]
+    return "\n".join(lines)
+
+
+def _threshold(args: argparse.Namespace) -> Any:
+    if args.umra_year is not None:
+        return {"umra_year": args.umra_year}
+    return args.threshold
+
+
+def _read_rows(path: str) -> Any:
+    """A CSV table as its text, or a JSON list of rows (a ``.json`` file)."""
+    if path.endswith(".json"):
+        return load_json(path)
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8-sig") as fh:
+        return fh.read()
+
+
+def _rollup(args: argparse.Namespace) -> int:
+    try:
+        rows = _read_rows(args.table)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"error: cannot read {args.table}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        base = load_json(args.base)
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"error: cannot read {args.base}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    shared = [s.strip() for s in args.shared.split(",") if s.strip()] if args.shared else None
+
+    def call(body: Any, bar: engine_commands.ProgressBar) -> RollupResult:
+        return rollup(
+            base,
+            body,
+            shared=shared,
+            threshold=_threshold(args),
+            seed=args.seed,
+            progress=bar,
+        )
+
+    return engine_commands._run(args, call, format_rollup, rows)
+
+
+def add_rollup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``rollup`` to the command line."""
+    cmd = sub.add_parser(
+        "rollup", help="sum a table of jurisdictions (CSV, one row each) over a base scenario"
+    )
+    cmd.add_argument(
+        "table",
+        help="CSV table: a header of scenario fields (and name, preset, note), one row per "
+        "jurisdiction, blank cells taking the base's value; or a .json list of rows; - for stdin",
+    )
+    cmd.add_argument("--base", required=True, help="the base scenario (JSON)")
+    cmd.add_argument("--shared", help="comma-separated inputs drawn once per trial for every row")
+    group = cmd.add_mutually_exclusive_group()
+    group.add_argument("--threshold", type=float, help="dollars: P(total year-1 cost > it)")
+    group.add_argument("--umra-year", type=int, help="CBO's UMRA threshold of that year")
+    cmd.add_argument("--seed", type=int, help="the roll-up's seed (default 2877)")
+    cmd.add_argument("--format", choices=("json", "table"), default="table")
+    cmd.set_defaults(func=_rollup)
