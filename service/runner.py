@@ -67,7 +67,11 @@ def build_report(
             baseline, body.get("alternatives"), budget=budget, progress=progress, cancel=cancel
         )
         trials = comparison.baseline.trials * (1 + len(comparison.alternatives))
-        return Report(parse_expanded(baseline), comparison.baseline, None, comparison), trials
+        overrides = {
+            str(a["name"]): a.get("overrides") or {} for a in body.get("alternatives") or ()
+        }
+        report = Report(parse_expanded(baseline), comparison.baseline, None, comparison, overrides)
+        return report, trials
     scenario = parse_expanded(_with_report_percentiles(body))
     drivers = sensitivity(scenario, sobol=False, budget=budget, progress=progress, cancel=cancel)
     return Report(scenario, drivers.result, drivers), sum(drivers.evaluations.values())

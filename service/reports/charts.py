@@ -26,11 +26,14 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter
 from numpy.typing import NDArray
 
 from models.analyses import Alternative, TornadoBar
 from models.results import Summary, YearSummary
+
+from .formatting import money_short
+from .labels import component_label, label
 
 __all__ = ["components", "distribution", "fan", "savings", "tornado"]
 
@@ -55,15 +58,25 @@ def _style() -> Iterator[None]:
 
 def dollars(value: float, _pos: object = None) -> str:
     """$1.2M, $350K, $900."""
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if v >= 1e9:
-        return f"{sign}${v / 1e9:.1f}B"
-    if v >= 1e6:
-        return f"{sign}${v / 1e6:.1f}M"
-    if v >= 1e3:
-        return f"{sign}${v / 1e3:.0f}K"
-    return f"{sign}${v:.0f}"
+    return money_short(value)
+
+
+class Dollars(Formatter):
+    """Dollar ticks that are all distinct: as few decimals as tell them apart
+    ($1.2M, $1.25M, $1.3M rather than $1.2M, $1.2M, $1.3M)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return dollars(x)
+
+    def format_ticks(self, values: Any) -> list[str]:
+        values = list(values)
+        for decimals in range(1, 5):
+            labels = [money_short(v, decimals) for v in values]
+            if decimals == 1:
+                labels = [dollars(v) for v in values]
+            if len(set(labels)) == len(labels):
+                return labels
+        return labels
 
 
 _ID = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
@@ -82,7 +95,7 @@ def _svg(fig: Figure, prefix: str) -> str:
     return _ID.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
 
 
-def _figure(width: float = 6.5, height: float = 3.0) -> Figure:
+def _figure(width: float = 6.5, height: float = 2.5) -> Figure:
     with _style():
         fig = Figure(figsize=(width, height), layout="constrained")
     return fig
@@ -108,7 +121,7 @@ def distribution(
                 )
         for t in thresholds:
             ax.axvline(t, color=MID, linestyle="-.", linewidth=1.2, label=f"threshold {dollars(t)}")
-        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.xaxis.set_major_formatter(Dollars())
         ax.set_xlabel(title)
         ax.set_ylabel("trials")
         ax.legend(frameon=False, fontsize=8)
@@ -118,9 +131,11 @@ def distribution(
 def components(summaries: Mapping[str, Summary]) -> str:
     """Mean of each cost component and offset (offsets negative), horizontal bars."""
     with _style():
-        names = list(summaries)
-        means = [summaries[n].mean for n in names]
-        fig = _figure(height=0.35 * len(names) + 0.8)
+        # components that are zero in every trial stay in the table, not the chart
+        keys = [k for k, s in summaries.items() if s.min != 0 or s.max != 0] or list(summaries)
+        names = [component_label(k) for k in keys]
+        means = [summaries[k].mean for k in keys]
+        fig = _figure(height=0.3 * len(names) + 0.8)
         ax = fig.add_subplot()
         bars = ax.barh(
             names,
@@ -134,7 +149,7 @@ def components(summaries: Mapping[str, Summary]) -> str:
                 bar.set_hatch("///")
         ax.axvline(0, color=DARK, linewidth=0.8)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.xaxis.set_major_formatter(Dollars())
         ax.set_xlabel("mean year-1 amount (offsets hatched, negative)")
         return _svg(fig, "components")
 
@@ -161,7 +176,7 @@ def fan(years: Sequence[YearSummary]) -> str:
             ax.fill_between(x, *inner, color=MID, alpha=0.6, label="25th-75th percentile")
         median = [y.net_cost.percentiles.get("p50", y.net_cost.mean) for y in years]
         ax.plot(x, median, color=DARK, marker="o", linewidth=1.5, label="median")
-        ax.yaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.yaxis.set_major_formatter(Dollars())
         ax.set_xlabel("year")
         ax.set_ylabel("net cost")
         ax.set_xticks(x)
@@ -174,7 +189,7 @@ def tornado(bars: Sequence[TornadoBar], base: float) -> str:
     with _style():
         fig = _figure(height=0.4 * len(bars) + 0.9)
         ax = fig.add_subplot()
-        names = [b.input for b in bars]
+        names = [label(b.input) for b in bars]
         for i, b in enumerate(bars):
             ax.barh(i, b.low - base, left=base, color=LIGHT, edgecolor=DARK, linewidth=0.6)
             ax.barh(
@@ -189,8 +204,10 @@ def tornado(bars: Sequence[TornadoBar], base: float) -> str:
         ax.axvline(base, color=DARK, linewidth=0.8)
         ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
-        ax.set_xlabel("mean year-1 net cost: input at its 10th (gray) and 90th (dotted) percentile")
+        ax.xaxis.set_major_formatter(Dollars())
+        ax.set_xlabel(
+            "mean year-1 net cost\nwith the input at its 10th percentile (gray) or 90th (dotted)"
+        )
         return _svg(fig, "tornado")
 
 
@@ -215,7 +232,7 @@ def savings(alternatives: Sequence[Alternative]) -> str:
                 label=alt.name,
             )
         ax.axvline(0, color=DARK, linewidth=0.8)
-        ax.xaxis.set_major_formatter(FuncFormatter(dollars))
+        ax.xaxis.set_major_formatter(Dollars())
         ax.set_xlabel("year-1 savings: baseline minus alternative")
         ax.set_ylabel("trials")
         ax.legend(frameon=False, fontsize=8)

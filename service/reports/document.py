@@ -1,20 +1,51 @@
 """What a report shows, gathered from results: no model arithmetic here, only the
-selection and wording of figures the engine computed."""
+selection and wording of figures the engine computed.
+
+Every format (HTML and PDF, XLSX, CSV) takes its words and rows from here, so that they
+say the same things: the summary sentences, the year-by-year rows, the inputs with
+their labels and values, and what produced the result.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from models.analyses import ComparisonResult, SensitivityResult
-from models.results import SimulationResult
+from models.analyses import Alternative, ComparisonResult, SensitivityResult
+from models.results import SimulationResult, Summary, YearSummary
 from models.scenario import FIELDS, Scenario
 
-__all__ = ["REPORT_PERCENTILES", "Report", "describe_spec", "input_rows"]
+from . import formatting as fmt
+from .labels import HOLD_RULES_SHORT, describe_value, label, plain_text, unit_text
+
+__all__ = [
+    "REPORT_PERCENTILES",
+    "Column",
+    "Report",
+    "alternative_changes",
+    "describe_spec",
+    "generation_date",
+    "input_rows",
+    "quantity_format",
+    "summary_paragraphs",
+    "year_columns",
+]
 
 #: Percentiles every report shows; the service adds them to the scenario's own.
 REPORT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
+
+
+def generation_date() -> dt.date:
+    """Today in UTC, or the date of ``SOURCE_DATE_EPOCH`` when it is set (the
+    reproducible-builds convention, for byte-identical reports)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 @dataclass(frozen=True)
@@ -31,56 +62,264 @@ class Report:
         For the tornado chart.
     comparison : ComparisonResult or None
         When the report is of a policy comparison.
+    overrides : mapping of str to mapping
+        Each alternative's overrides, by its name, as the request gave them.
+    generated : datetime.date
+        When the report was made.
     """
 
     scenario: Scenario
     result: SimulationResult
     sensitivity: SensitivityResult | None = None
     comparison: ComparisonResult | None = None
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    generated: dt.date = field(default_factory=generation_date)
 
     @property
     def title(self) -> str:
         """The scenario's name, or a plain default."""
         return self.result.name or "Detainer costs"
 
+    @property
+    def description(self) -> str | None:
+        """The analyst's description of the scenario, if given."""
+        text = self.scenario.canonical.get("description")
+        return plain_text(text) if isinstance(text, str) and text.strip() else None
 
-def describe_spec(spec: Any) -> str:
-    """A distribution spec in words: ``pert(low 20, mode 25, high 73)``, or the number."""
-    if isinstance(spec, Mapping):
-        params = ", ".join(f"{k} {_num(v)}" for k, v in spec.items() if k not in ("dist", "note"))
-        return f"{spec.get('dist')}({params})"
-    if isinstance(spec, list):
-        return ", ".join(_num(v) if not isinstance(v, Mapping) else describe_spec(v) for v in spec)
-    return _num(spec)
-
-
-def _num(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:g}"
+    @property
+    def period(self) -> str:
+        """2026, or 2026-2030 (with an en dash) for a horizon of several years."""
+        years = self.result.years
+        first = fmt.year(self.result.provenance.start_year)
+        return first if len(years) <= 1 else f"{first}\u2013{fmt.year(years[-1].year)}"
 
 
-def input_rows(scenario: Scenario) -> list[dict[str, str]]:
-    """One row per input given or defaulted: field, value, unit, meaning, source note."""
+def describe_spec(spec: Any, name: str = "") -> str:
+    """A value or distribution spec in words, in the units of field ``name``."""
+    return describe_value(name, spec)
+
+
+def _node(canonical: Mapping[str, Any], name: str) -> Any:
+    node: Any = canonical
+    for part in name.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+_NUMERIC_KEYS = ("low", "mode", "high", "mean", "sd")
+
+
+def input_rows(scenario: Scenario) -> list[dict[str, Any]]:
+    """One row per input given or defaulted.
+
+    Each row: ``key`` (the field's JSON name), ``label``, ``value`` (in words, in the
+    field's units), ``unit``, ``meaning``, ``note``, and for machine formats ``number``
+    (the value when it is one number), ``dist`` and the numeric parameters ``low``,
+    ``mode``, ``high``, ``mean``, ``sd`` (None where they do not apply), ``share`` (True
+    when the numbers are shares) and ``money`` (True when they are dollars).
+    """
     rows = []
-    for field in FIELDS:
-        node: Any = scenario.canonical
-        for part in field.name.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
-        if node is None or field.name in ("name", "description"):
+    for f in FIELDS:
+        node = _node(scenario.canonical, f.name)
+        if node is None or f.name in ("name", "description"):
             continue
-        note = node.get("note", "") if isinstance(node, Mapping) else ""
-        if field.kind == "correlations":
-            value = "; ".join(f"{c['a']} ~ {c['b']}: {c['rho']:g}" for c in node) or "none"
-        else:
-            value = describe_spec(node)
-        rows.append(
-            {
-                "field": field.name,
-                "value": value,
-                "unit": field.unit,
-                "meaning": field.description,
-                "note": note,
-            }
-        )
+        spec = node if isinstance(node, Mapping) else {}
+        number = node if isinstance(node, int | float) and not isinstance(node, bool) else None
+        if spec.get("dist") == "fixed":
+            number = spec.get("value")
+        row: dict[str, Any] = {
+            "key": f.name,
+            "label": label(f.name),
+            "value": describe_value(f.name, node),
+            "unit": unit_text(f.unit),
+            "meaning": plain_text(f.description),
+            "note": plain_text(str(spec.get("note", ""))),
+            "number": number,
+            "dist": spec.get("dist") if spec else None,
+            "share": f.unit.startswith("share"),
+            "money": f.unit.startswith("US dollars"),
+            "year": f.name == "start_year",
+        }
+        for key in _NUMERIC_KEYS:
+            value = spec.get(key)
+            row[key] = value if isinstance(value, int | float) else None
+        rows.append(row)
     return rows
+
+
+def quantity_format(name: str) -> Callable[[float], str]:
+    """How a result quantity is written: dollars, percents, beds (one decimal) or a count."""
+    if name in ("budget_share",) or name.endswith("_share"):
+        return fmt.share
+    if any(w in name for w in ("cost", "offset", "reimbursement", "value", "saving", "gross")):
+        return fmt.money
+    if "beds_occupied" in name:
+        return fmt.number
+    return fmt.count
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the year-by-year table: a quantity of :class:`YearSummary`."""
+
+    key: str
+    label: str
+    money: bool
+    text: bool = False
+
+
+def year_columns(years: tuple[YearSummary, ...]) -> list[Column]:
+    """The columns the engine's year summaries hold (net cost first), whatever they are:
+    a quantity the engine adds to :class:`YearSummary` appears without a change here."""
+    if not years:
+        return []
+    cols = []
+    for f in dataclasses.fields(years[0]):
+        if f.name == "year":
+            continue
+        value = getattr(years[0], f.name)
+        if isinstance(value, Summary):
+            cols.append(Column(f.name, label(f.name), quantity_format(f.name) is fmt.money))
+        elif isinstance(value, str):
+            cols.append(Column(f.name, label(f.name), False, text=True))
+    return cols
+
+
+def year_cell(y: YearSummary, col: Column) -> str:
+    """A cell of the year table in words (a summary's mean)."""
+    value = getattr(y, col.key)
+    if col.text:
+        if col.key == "hold_rule" and value in HOLD_RULES_SHORT:
+            return HOLD_RULES_SHORT[value]
+        return describe_value(col.key, value)
+    return quantity_format(col.key)(value.mean)
+
+
+def _range(s: Summary, f: Callable[[float], str] = fmt.money) -> str:
+    return f"{f(s.percentiles['p5'])} to {f(s.percentiles['p95'])}"
+
+
+def _year_one(report: Report) -> list[str]:
+    r = report.result
+    ac = r.annual_cost
+    out = [
+        f"In {fmt.year(r.provenance.start_year)}, honoring immigration detainers is estimated "
+        f"to cost {fmt.money(ac.percentiles['p50'])} (median net cost at the marginal daily "
+        f"cost), with a 90% range of {_range(ac)}."
+    ]
+    n = len(r.years)
+    if n > 1:
+        rate = report.scenario.discount_rate
+        out.append(
+            f"Over the {n} years {report.period} the net cost totals "
+            f"{fmt.money(r.total_cost.percentiles['p50'])} (median; 90% range "
+            f"{_range(r.total_cost)}), a present value of "
+            f"{fmt.money(r.present_value.percentiles['p50'])} at a {fmt.share(rate)} "
+            "discount rate."
+        )
+    if r.average_basis is not None:
+        avg = r.average_basis
+        text = (
+            "At the fully loaded average daily cost, year 1 costs "
+            f"{fmt.money(avg['annual_cost'].percentiles['p50'])} (median)"
+        )
+        if n > 1 and "total_cost" in avg:
+            text += (
+                f" and the {n} years {fmt.money(avg['total_cost'].percentiles['p50'])} "
+                f"(present value {fmt.money(avg['present_value'].percentiles['p50'])})"
+            )
+        out.append(text + ".")
+    return out
+
+
+def _context(report: Report) -> list[str]:
+    r = report.result
+    out = []
+    for e in r.exceedance:
+        out.append(
+            f"The chance that the year-1 cost exceeds {fmt.money(e.threshold)} is "
+            f"{fmt.share(e.probability)}."
+        )
+    if r.per_capita_cost is not None and report.scenario.population is not None:
+        out.append(
+            f"That is {fmt.money(r.per_capita_cost.percentiles['p50'])} per resident "
+            f"(median, population {fmt.count(report.scenario.population)})."
+        )
+    if r.budget_share is not None and report.scenario.annual_budget is not None:
+        out.append(
+            f"It is {fmt.share(r.budget_share.percentiles['p50'])} of the annual budget of "
+            f"{fmt.money(report.scenario.annual_budget)} (median)."
+        )
+    if r.cost_per_honored_detainer is not None:
+        out.append(f"Each honored detainer costs about {fmt.money(r.cost_per_honored_detainer)}.")
+    out.append(
+        f"Detainer-caused stays occupy on average "
+        f"{fmt.number(r.average_beds_occupied.mean)} beds "
+        f"({fmt.count(r.hold_bed_days.mean)} bed-days of holds and "
+        f"{fmt.count(r.extra_bed_days.mean)} of longer stays in year 1)."
+    )
+    return out
+
+
+def _flatten(overrides: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in overrides.items():
+        name = f"{prefix}{key}"
+        if (
+            isinstance(value, Mapping)
+            and "dist" not in value
+            and name.split(".")[0]
+            in (
+                "offsets",
+                "liability",
+                "capacity",
+            )
+        ):
+            out += _flatten(value, f"{name}.")
+        else:
+            out.append((name, value))
+    return out
+
+
+def alternative_changes(report: Report, name: str) -> str:
+    """What alternative ``name`` changes, in words ("sets share of detainers honored to
+    0% (baseline 100%)"); "changes nothing" when it overrides nothing."""
+    overrides = report.overrides.get(name) or {}
+    parts = []
+    for key, value in _flatten(overrides):
+        what = label(key)
+        what = what[:1].lower() + what[1:]
+        if value is None:
+            parts.append(f"removes {what}")
+            continue
+        base = _node(report.scenario.canonical, key)
+        was = f" (baseline {describe_value(key, base)})" if base is not None else ""
+        parts.append(f"sets {what} to {describe_value(key, value)}{was}")
+    return "; ".join(parts) if parts else "changes nothing"
+
+
+def alternative_sentence(report: Report, alt: Alternative) -> str:
+    """The savings of one alternative, year 1 and over the horizon, with what it changes."""
+    d = alt.difference
+    n = len(report.result.years)
+    text = (
+        f"Policy \u201c{alt.name}\u201d {alternative_changes(report, alt.name)}. It saves a "
+        f"median of {fmt.money(d.annual_cost.percentiles['p50'])} in year 1 (90% range "
+        f"{_range(d.annual_cost)})"
+    )
+    if n > 1:
+        text += (
+            f", {fmt.money(d.total_cost.percentiles['p50'])} over the {n} years and "
+            f"{fmt.money(d.present_value.percentiles['p50'])} in present value"
+        )
+    return text + f"; the chance that it saves money is {fmt.share(alt.probability_saves)}."
+
+
+def summary_paragraphs(report: Report) -> list[str]:
+    """The summary, in sentences a reader can quote: year 1, the horizon and its present
+    value, both cost bases, thresholds, per resident and budget share; then one paragraph
+    per policy alternative."""
+    paragraphs = [" ".join(_year_one(report)), " ".join(_context(report))]
+    if report.comparison is not None:
+        paragraphs += [alternative_sentence(report, a) for a in report.comparison.alternatives]
+    return paragraphs

@@ -9,9 +9,18 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from . import charts
-from .document import Report, input_rows
+from . import formatting as fmt
+from .document import (
+    Report,
+    input_rows,
+    quantity_format,
+    summary_paragraphs,
+    year_cell,
+    year_columns,
+)
+from .labels import component_label, label
 
-__all__ = ["render_html"]
+__all__ = ["money", "render_html"]
 
 _ENV = Environment(
     loader=PackageLoader("service.reports", "templates"),
@@ -20,20 +29,8 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 
-
-def money(value: float) -> str:
-    """$1,234,567 (negative as -$1,234)."""
-    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
-
-
-def num(value: float) -> str:
-    """1,234.5"""
-    return f"{value:,.1f}"
-
-
-def pct(value: float) -> str:
-    """12.3%"""
-    return f"{100 * value:.1f}%"
+#: Kept for callers of the old name: the report's money format.
+money = fmt.money
 
 
 def _charts(report: Report) -> dict[str, Markup | None]:
@@ -59,24 +56,40 @@ def _charts(report: Report) -> dict[str, Markup | None]:
     return out
 
 
+def key_rows(report: Report) -> list[tuple[str, Any, Callable[[float], str]]]:
+    """(label, summary, format) of the key figures of year 1 and the horizon."""
+    result = report.result
+    rows: list[tuple[str, Any, Callable[[float], str]]] = [
+        ("Net cost, year 1, marginal basis", result.annual_cost, fmt.money),
+    ]
+    if result.average_basis is not None:
+        rows.append(
+            ("Net cost, year 1, average basis", result.average_basis["annual_cost"], fmt.money)
+        )
+    if len(result.years) > 1:
+        rows.append(("Net cost, all years, marginal basis", result.total_cost, fmt.money))
+        rows.append(("Present value, all years", result.present_value, fmt.money))
+        if result.average_basis is not None and "total_cost" in result.average_basis:
+            rows.append(
+                (
+                    "Net cost, all years, average basis",
+                    result.average_basis["total_cost"],
+                    fmt.money,
+                )
+            )
+    for key in ("detainers", "honored", "transfers", "hold_bed_days", "extra_bed_days"):
+        rows.append((label(key), getattr(result, key), quantity_format(key)))
+    rows.append((label("average_beds_occupied"), result.average_beds_occupied, fmt.number))
+    if result.per_capita_cost is not None:
+        rows.append(("Net cost per resident", result.per_capita_cost, fmt.money))
+    if result.budget_share is not None:
+        rows.append(("Share of the annual budget", result.budget_share, fmt.share))
+    return rows
+
+
 def render_html(report: Report) -> str:
     """The full HTML document of ``report``."""
     result = report.result
-    key_rows: list[tuple[str, Any, Callable[[float], str]]] = [
-        ("Net cost, marginal basis", result.annual_cost, money),
-    ]
-    if result.average_basis is not None:
-        key_rows.append(("Net cost, average basis", result.average_basis["annual_cost"], money))
-    key_rows += [
-        ("Detainers received", result.detainers, num),
-        ("Detainers honored", result.honored, num),
-        ("Transfers to ICE", result.transfers, num),
-        ("Bed-days, hold", result.hold_bed_days, num),
-        ("Bed-days, longer stays", result.extra_bed_days, num),
-        ("Beds occupied (average)", result.average_beds_occupied, num),
-    ]
-    if result.per_capita_cost is not None:
-        key_rows.append(("Cost per resident", result.per_capita_cost, lambda v: f"${v:,.2f}"))
     template = _ENV.get_template("report.html")
     return template.render(
         report=report,
@@ -85,9 +98,13 @@ def render_html(report: Report) -> str:
         sensitivity=report.sensitivity,
         comparison=report.comparison,
         charts=_charts(report),
+        summary=summary_paragraphs(report),
         inputs=input_rows(report.scenario),
-        key_rows=key_rows,
-        money=money,
-        num=num,
-        pct=pct,
+        key_rows=key_rows(report),
+        year_columns=year_columns(result.years),
+        year_cell=year_cell,
+        component_label=component_label,
+        label=label,
+        fmt=fmt,
+        money=fmt.money,
     )

@@ -1,5 +1,12 @@
 """The spreadsheet (XLSX) and CSV forms of a report.
 
+The XLSX has one sheet per table (About, Summary, Thresholds, Inputs, Percentiles,
+Years, Components, Alternatives for a comparison, and Samples when asked), each with a
+bold, frozen header row and set column widths; every number, inputs included, is a
+number with a format (dollars, percent, year). The CSV is one long table of the
+summary, year, component, threshold and savings rows; docs/reports.md documents its
+columns.
+
 Numbers are written as numbers with formats, never as text. Every text cell that a
 spreadsheet could read as a formula (starting with =, +, -, @, tab or carriage return)
 is prefixed with an apostrophe (OWASP's advice against CSV injection), and so is every
@@ -13,13 +20,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from models.engine import PER_TRIAL_KEYS
 from models.results import Summary
 
-from .document import Report, input_rows
+from .document import Report, input_rows, summary_paragraphs, year_columns
+from .labels import component_label, describe_value, label
 
 __all__ = ["render_csv", "render_xlsx", "safe_text"]
 
@@ -28,7 +36,10 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _LINE_STARTS = re.compile(r"(\A|\r\n|\r|\n)(?=[=+\-@\t\r])")
 MONEY = '"$"#,##0;-"$"#,##0'
 NUMBER = "#,##0.0"
+COUNT = "#,##0"
 SHARE = "0.0%"
+YEAR = "0"
+CENTS = '"$"#,##0.00;-"$"#,##0.00'
 
 
 def safe_text(value: str) -> str:
@@ -42,7 +53,8 @@ def _cell(value: Any) -> Any:
 
 
 def summary_rows(report: Report) -> list[tuple[str, str, Summary]]:
-    """(quantity, unit, summary) for every summary of the result, year 1 first."""
+    """(quantity, unit, summary) for every summary of the result, year 1 first; the
+    average basis as ``average_basis.NAME``."""
     r = report.result
     rows = [
         ("annual_cost", "US dollars", r.annual_cost),
@@ -62,26 +74,20 @@ def summary_rows(report: Report) -> list[tuple[str, str, Summary]]:
         rows.append(("per_capita_cost", "US dollars per resident", r.per_capita_cost))
     if r.budget_share is not None:
         rows.append(("budget_share", "share", r.budget_share))
-    if report.comparison is not None:
-        for alt in report.comparison.alternatives:
-            rows.append((f"savings.{alt.name}", "US dollars", alt.difference.annual_cost))
     return rows
 
 
-def _summary_header(report: Report) -> list[str]:
+def quantity_label(name: str) -> str:
+    """The label of a summary row (``average_basis.total_cost``: "Net cost, whole
+    horizon, average basis")."""
+    if name.startswith("average_basis."):
+        return f"{label(name.split('.', 1)[1])}, average basis"
+    return label(name)
+
+
+def _stat_header(report: Report) -> list[str]:
     keys = list(report.result.annual_cost.percentiles)
-    return [
-        "quantity",
-        "unit",
-        "mean",
-        "sd",
-        "se",
-        "ci95_mean_low",
-        "ci95_mean_high",
-        "min",
-        "max",
-        *keys,
-    ]
+    return ["mean", "sd", "se", "ci95_mean_low", "ci95_mean_high", "min", "max", *keys]
 
 
 def _summary_values(s: Summary) -> list[float]:
@@ -103,6 +109,18 @@ def _sample_columns(report: Report) -> list[str]:
     return keys
 
 
+def _unit_format(unit: str) -> str:
+    if unit == "US dollars per resident":
+        return CENTS
+    if unit.startswith("US dollars"):
+        return MONEY
+    if unit == "share":
+        return SHARE
+    if unit == "beds":
+        return NUMBER
+    return COUNT
+
+
 def _write(ws: Any, rows: Iterable[Sequence[Any]], formats: Sequence[str | None] = ()) -> None:
     for row in rows:
         ws.append([_cell(v) for v in row])
@@ -111,106 +129,228 @@ def _write(ws: Any, rows: Iterable[Sequence[Any]], formats: Sequence[str | None]
                 ws.cell(row=ws.max_row, column=col).number_format = fmt
 
 
-def _bold_header(ws: Any) -> None:
-    from openpyxl.styles import Font
+def _finish(ws: Any, widths: Sequence[int] = ()) -> None:
+    """Bold and freeze the header row; set each column's width from its longest cell
+    (at most 60 characters) unless ``widths`` gives it."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    longest: dict[int, int] = {}
+    for row in ws.iter_rows(max_row=min(ws.max_row, 200)):
+        for cell in row:
+            if cell.value is None:
+                continue
+            if isinstance(cell.value, float | int):
+                n = 14
+            else:
+                n = max(len(line) for line in str(cell.value).splitlines() or [""])
+            longest[cell.column] = max(longest.get(cell.column, 0), n)
+    for col, n in longest.items():
+        width = widths[col - 1] if col <= len(widths) and widths[col - 1] else min(n + 2, 60)
+        ws.column_dimensions[get_column_letter(col)].width = max(width, 8)
+        if n > 60:
+            for (cell,) in ws.iter_rows(min_col=col, max_col=col, min_row=2):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 #: Sample rows written between two calls of a renderer's ``check``.
 CHECK_ROWS = 2000
 
 
-def _summary_sheet(ws: Any, report: Report) -> None:
-    """Provenance, then each quantity's summary and each threshold's exceedance."""
+def _about_sheet(ws: Any, report: Report) -> None:
+    """What the report is of and what produced it, then the summary in sentences."""
     r = report.result
-    _write(
-        ws,
-        [
-            ("detainer-cost report", report.title),
-            ("trials", r.trials),
-            ("start_year", r.provenance.start_year),
-            ("scenario_sha256", r.provenance.scenario_sha256),
-            ("model_version", r.provenance.model_version),
-            ("seed", r.provenance.seed),
-        ],
-    )
-    _write(ws, [()])
-    _write(ws, [_summary_header(report)])
+    p = r.provenance
+    rows: list[tuple[str, Any]] = [
+        ("Report", report.title),
+        ("Description", report.description or ""),
+        ("Years", report.period),
+        ("Generated", report.generated.isoformat()),
+        ("Model version", f"detainer-cost {p.model_version}"),
+        ("Scenario hash (SHA-256)", p.scenario_sha256),
+        ("Random seed", "" if p.seed is None else str(p.seed)),
+        ("Trials", r.trials),
+        ("First year", p.start_year),
+        ("Sampling method", p.sampling.replace("_", " ")),
+    ]
+    hold_rule = getattr(p, "hold_rule", None)
+    if hold_rule is not None:
+        rows.append(("How the hold is counted", describe_value("hold_rule", hold_rule)))
+    if report.scenario.population is not None:
+        rows.append(("County population", report.scenario.population))
+    if report.scenario.annual_budget is not None:
+        rows.append(("Annual budget", report.scenario.annual_budget))
+    rows += [
+        ("Summary" if i == 0 else "", text) for i, text in enumerate(summary_paragraphs(report))
+    ]
+    _write(ws, [("item", "value")])
+    for name, value in rows:
+        fmt = {"Trials": COUNT, "First year": YEAR, "Annual budget": MONEY}.get(name, COUNT)
+        _write(ws, [(name, value)], [None, fmt if isinstance(value, int | float) else None])
+    _finish(ws, (26, 100))
+
+
+def _summary_sheet(ws: Any, report: Report) -> None:
+    """Each quantity's summary (year 1, the horizon, both bases)."""
+    header = ["quantity", "label", "unit", *_stat_header(report)]
+    _write(ws, [header])
     for name, unit, s in summary_rows(report):
-        fmt = MONEY if unit.startswith("US dollars") else NUMBER
-        _write(ws, [(name, unit, *_summary_values(s))], [None, None] + [fmt] * 30)
-    for e in r.exceedance:
+        fmt = _unit_format(unit)
         _write(
-            ws,
-            [(f"P(annual_cost > {e.threshold:,.0f})", "share", e.probability)],
-            [None, None, SHARE],
+            ws, [(name, quantity_label(name), unit, *_summary_values(s))], [None] * 3 + [fmt] * 30
         )
+    _finish(ws)
+
+
+def _thresholds_sheet(ws: Any, report: Report) -> None:
+    """The chance that year-1 net cost exceeds each threshold."""
+    _write(ws, [("threshold", "chance year-1 net cost exceeds it")])
+    for e in report.result.exceedance:
+        _write(ws, [(e.threshold, e.probability)], [MONEY, SHARE])
+    _finish(ws, (16, 34))
 
 
 def _inputs_sheet(ws: Any, report: Report) -> None:
-    """One row per input: its value or distribution, unit, meaning and source note."""
-    _write(ws, [("field", "value or distribution", "unit", "meaning", "source note")])
+    """One row per input: label, value in words, and its numbers as numbers."""
     _write(
         ws,
         [
-            (row["field"], row["value"], row["unit"], row["meaning"], row["note"])
-            for row in input_rows(report.scenario)
+            (
+                "field",
+                "input",
+                "value or distribution",
+                "value",
+                "distribution",
+                "low",
+                "most likely",
+                "high",
+                "mean",
+                "sd",
+                "unit",
+                "meaning",
+                "source note",
+            )
         ],
     )
+    for row in input_rows(report.scenario):
+        fmt = SHARE if row["share"] else MONEY if row["money"] else YEAR if row["year"] else None
+        _write(
+            ws,
+            [
+                (
+                    row["key"],
+                    row["label"],
+                    row["value"],
+                    row["number"],
+                    row["dist"] or "",
+                    *(row[k] for k in ("low", "mode", "high", "mean", "sd")),
+                    row["unit"],
+                    row["meaning"],
+                    row["note"],
+                )
+            ],
+            [None, None, None, fmt, None, *([fmt] * 5)],
+        )
+    _finish(ws, (0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 60, 40))
 
 
 def _percentiles_sheet(ws: Any, report: Report) -> None:
     """Each quantity's percentiles."""
     keys = list(report.result.annual_cost.percentiles)
-    _write(ws, [("quantity", *keys)])
+    _write(ws, [("quantity", "label", *keys)])
     for name, unit, s in summary_rows(report):
-        fmt = MONEY if unit.startswith("US dollars") else NUMBER
-        _write(ws, [(name, *s.percentiles.values())], [None] + [fmt] * len(keys))
+        fmt = _unit_format(unit)
+        _write(
+            ws,
+            [(name, quantity_label(name), *s.percentiles.values())],
+            [None, None] + [fmt] * len(keys),
+        )
+    _finish(ws)
 
 
 def _years_sheet(ws: Any, report: Report) -> None:
-    """One row per year of the horizon."""
+    """One row per year of the horizon: every quantity's mean, net cost's percentiles."""
+    years = report.result.years
+    cols = year_columns(years)
     keys = list(report.result.annual_cost.percentiles)
-    _write(
-        ws,
-        [
-            (
-                "year",
-                "net_cost_mean",
-                *(f"net_cost_{k}" for k in keys),
-                "bed_days_mean",
-                "detainers_mean",
-                "honored_mean",
-            )
-        ],
-    )
-    for y in report.result.years:
+    header: list[str] = ["year"]
+    formats: list[str | None] = [YEAR]
+    for col in cols:
+        if col.text:
+            header.append(col.label)
+            formats.append(None)
+            continue
+        header.append(f"{col.label}, mean")
+        formats.append(MONEY if col.money else NUMBER if "beds" in col.key else COUNT)
+        if col.key == "net_cost":
+            header += [f"{col.label}, {k}" for k in keys]
+            formats += [MONEY] * len(keys)
+    _write(ws, [header])
+    for y in years:
+        row: list[Any] = [y.year]
+        for col in cols:
+            value = getattr(y, col.key)
+            if col.text:
+                row.append(describe_value(col.key, value))
+                continue
+            row.append(value.mean)
+            if col.key == "net_cost":
+                row += list(value.percentiles.values())
+        _write(ws, [row], formats)
+    _finish(ws)
+
+
+def _components_sheet(ws: Any, report: Report) -> None:
+    """One row per cost component (offsets negative)."""
+    keys = list(report.result.annual_cost.percentiles)
+    _write(ws, [("component", "label", "mean", "sd", *keys)])
+    for name, s in report.result.components.items():
+        _write(
+            ws,
+            [(name, component_label(name), s.mean, s.sd, *s.percentiles.values())],
+            [None, None] + [MONEY] * (2 + len(keys)),
+        )
+    _finish(ws)
+
+
+def _alternatives_sheet(ws: Any, report: Report) -> None:
+    """Each policy alternative: what it changes and what it saves."""
+    from .document import alternative_changes
+
+    assert report.comparison is not None
+    header = [
+        "alternative",
+        "what it changes",
+        "saves in year 1, median",
+        "saves in year 1, p5",
+        "saves in year 1, p95",
+        "saves over the horizon, median",
+        "present value of savings, median",
+        "chance it saves",
+    ]
+    _write(ws, [header])
+    for alt in report.comparison.alternatives:
+        d = alt.difference
         _write(
             ws,
             [
                 (
-                    y.year,
-                    y.net_cost.mean,
-                    *y.net_cost.percentiles.values(),
-                    y.bed_days.mean,
-                    y.detainers.mean,
-                    y.honored.mean,
+                    alt.name,
+                    alternative_changes(report, alt.name),
+                    d.annual_cost.percentiles["p50"],
+                    d.annual_cost.percentiles["p5"],
+                    d.annual_cost.percentiles["p95"],
+                    d.total_cost.percentiles["p50"],
+                    d.present_value.percentiles["p50"],
+                    alt.probability_saves,
                 )
             ],
-            [None] + [MONEY] * (1 + len(keys)) + [NUMBER] * 3,
+            [None, None] + [MONEY] * 5 + [SHARE],
         )
-
-
-def _components_sheet(ws: Any, report: Report) -> None:
-    """One row per cost component."""
-    keys = list(report.result.annual_cost.percentiles)
-    _write(ws, [("component", "mean", "sd", *keys)])
-    for name, s in report.result.components.items():
-        _write(
-            ws, [(name, s.mean, s.sd, *s.percentiles.values())], [None] + [MONEY] * (2 + len(keys))
-        )
+    _finish(ws, (24, 60))
 
 
 def _samples_sheet(ws: Any, report: Report, check: Callable[[], None] | None) -> None:
@@ -223,37 +363,106 @@ def _samples_sheet(ws: Any, report: Report, check: Callable[[], None] | None) ->
         if check is not None and i % CHECK_ROWS == 0:
             check()
         ws.append([i + 1, *(float(a[i]) for a in arrays)])
+    _finish(ws, [8] + [16] * len(columns))
 
 
 def render_xlsx(
     report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
 ) -> bytes:
-    """XLSX bytes: Summary, Inputs, Percentiles, Years, Components (and Samples)."""
+    """XLSX bytes: About, Summary, Thresholds, Inputs, Percentiles, Years, Components,
+    Alternatives (for a comparison) and Samples (when asked), one table a sheet."""
     from openpyxl import Workbook  # imported here: only this format needs it
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "Summary"
-    _summary_sheet(ws, report)
+    ws.title = "About"
+    _about_sheet(ws, report)
+    _summary_sheet(wb.create_sheet("Summary"), report)
+    if report.result.exceedance:
+        _thresholds_sheet(wb.create_sheet("Thresholds"), report)
     _inputs_sheet(wb.create_sheet("Inputs"), report)
     _percentiles_sheet(wb.create_sheet("Percentiles"), report)
     _years_sheet(wb.create_sheet("Years"), report)
     _components_sheet(wb.create_sheet("Components"), report)
+    if report.comparison is not None:
+        _alternatives_sheet(wb.create_sheet("Alternatives"), report)
     if samples:
         _samples_sheet(wb.create_sheet("Samples"), report, check)
     if check is not None:
         check()
-    for sheet in wb.worksheets:
-        _bold_header(sheet)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
+#: The CSV's columns before the statistics (docs/reports.md documents them all).
+CSV_COLUMNS = ("scenario", "section", "alternative", "year", "quantity", "label", "unit", "text")
+
+
+def _stats(s: Summary) -> list[str]:
+    return [repr(float(v)) for v in _summary_values(s)]
+
+
+def _csv_summary_rows(report: Report) -> Iterator[list[Any]]:
+    """Summary rows (year-1 quantities carry the first year; horizon ones none), then
+    component rows."""
+    first = report.result.provenance.start_year
+    for name, unit, s in summary_rows(report):
+        horizon = name.endswith(("total_cost", "present_value"))
+        year = "" if horizon else first
+        yield ["summary", "", year, name, quantity_label(name), unit, "", *_stats(s)]
+    for name, s in report.result.components.items():
+        yield ["component", "", first, name, component_label(name), "US dollars", "", *_stats(s)]
+
+
+_YEAR_UNITS = {
+    "bed_days": "bed-days",
+    "detainers": "detainers",
+    "honored": "detainers",
+    "average_beds_occupied": "beds",
+}
+
+
+def _csv_year_rows(report: Report) -> Iterator[list[Any]]:
+    """One row per year and quantity of the year summaries."""
+    years = report.result.years
+    blank = [""] * len(_stat_header(report))
+    for y in years:
+        for col in year_columns(years):
+            value = getattr(y, col.key)
+            if col.text:
+                text = describe_value(col.key, value)
+                yield ["year", "", y.year, col.key, col.label, "", text, *blank]
+                continue
+            unit = "US dollars" if col.money else _YEAR_UNITS.get(col.key, "count")
+            yield ["year", "", y.year, col.key, col.label, unit, "", *_stats(value)]
+
+
+def _csv_chance_rows(report: Report) -> Iterator[list[Any]]:
+    """Threshold rows and, for a comparison, savings rows (a chance in the mean column)."""
+    first = report.result.provenance.start_year
+    rest = [""] * (len(_stat_header(report)) - 1)
+    for e in report.result.exceedance:
+        what = f"Chance year-1 net cost exceeds {e.threshold:,.0f} dollars"
+        chance = [repr(float(e.probability)), *rest]
+        yield ["threshold", "", first, "exceedance", what, "share", repr(e.threshold), *chance]
+    if report.comparison is None:
+        return
+    for alt in report.comparison.alternatives:
+        for key in ("annual_cost", "total_cost", "present_value"):
+            year = first if key == "annual_cost" else ""
+            what = f"Savings: {quantity_label(key).lower()}"
+            s = getattr(alt.difference, key)
+            yield ["savings", alt.name, year, key, what, "US dollars", "", *_stats(s)]
+        what = "Chance the alternative saves money in year 1"
+        chance = [repr(float(alt.probability_saves)), *rest]
+        yield ["savings", alt.name, first, "probability_saves", what, "share", "", *chance]
+
+
 def render_csv(
     report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
 ) -> str:
-    """CSV text: the summary table, or with ``samples`` one row per trial."""
+    """CSV text: the report's rows (docs/reports.md), or with ``samples`` one row per trial."""
     out = io.StringIO()
     # CRLF rows (RFC 4180); a field that holds CR or LF is then quoted, as the csv
     # module quotes every field holding a character of the line terminator.
@@ -267,9 +476,11 @@ def render_csv(
                 check()
             writer.writerow([i + 1, *(repr(float(a[i])) for a in arrays)])
         return out.getvalue()
-    writer.writerow(["scenario", *_summary_header(report)])
+    writer.writerow([*CSV_COLUMNS, *_stat_header(report)])
     title = safe_text(report.title)
-    for name, unit, s in summary_rows(report):
-        values = (repr(float(v)) for v in _summary_values(s))
-        writer.writerow([title, safe_text(name), safe_text(unit), *values])
+    rows = (*_csv_summary_rows(report), *_csv_year_rows(report), *_csv_chance_rows(report))
+    for row in rows:
+        # text columns neutralized; the statistics are numbers written by repr
+        text, numbers = row[: len(CSV_COLUMNS) - 1], row[len(CSV_COLUMNS) - 1 :]
+        writer.writerow([title, *(_cell(v) for v in text), *numbers])
     return out.getvalue()

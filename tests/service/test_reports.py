@@ -95,11 +95,20 @@ def test_pdf_summary_numbers_equal_the_json_result(client: FlaskClient) -> None:
 def test_xlsx_holds_the_same_numbers_as_numbers(client: FlaskClient) -> None:
     response = report(client, "xlsx", REPORT_SCENARIO, samples="true")
     wb = load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["Summary", "Inputs", "Percentiles", "Years", "Components", "Samples"]
+    assert wb.sheetnames == [
+        "About",
+        "Summary",
+        "Thresholds",
+        "Inputs",
+        "Percentiles",
+        "Years",
+        "Components",
+        "Samples",
+    ]
     result = json_result(client, REPORT_SCENARIO)
     rows = {row[0].value: row for row in wb["Summary"].iter_rows() if row[0].value}
     annual = rows["annual_cost"]
-    header = [c.value for c in wb["Summary"][8]]
+    header = [c.value for c in wb["Summary"][1]]
     # Excel keeps 15 significant digits; openpyxl writes them.
     assert annual[header.index("mean")].value == pytest.approx(
         result["annual_cost"]["mean"], rel=1e-14
@@ -146,10 +155,10 @@ def test_formula_injection_is_neutralized(client: FlaskClient) -> None:
         "daily_cost": {"dist": "uniform", "low": 60, "high": 120, "note": "+cmd|x"},
     }
     wb = load_workbook(io.BytesIO(report(client, "xlsx", scenario).data))
-    title = wb["Summary"]["B1"]
+    title = wb["About"]["B2"]
     assert title.value == "'" + EVIL
     assert title.data_type == "s"
-    notes = [row[4] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[4]]
+    notes = [row[12] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[12]]
     assert notes == ["'+cmd|x"]
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
@@ -197,10 +206,10 @@ def test_csv_line_break_cannot_start_a_formula(client: FlaskClient, brk: str) ->
     assert f'"Budget{brk}\'=2+3"' in text
     # XLSX: text, never a formula, every line neutralized (XML reads a CR back as LF).
     wb = load_workbook(io.BytesIO(report(client, "xlsx", scenario).data))
-    title = wb["Summary"]["B1"]
+    title = wb["About"]["B2"]
     assert title.data_type == "s"
     assert title.value.splitlines() == ["Budget", "'=2+3"]
-    notes = [row[4] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[4]]
+    notes = [row[12] for row in wb["Inputs"].iter_rows(min_row=2, values_only=True) if row[12]]
     assert [n.splitlines() for n in notes] == [["KEYE", "'@SUM(A1)", "'-cmd|x"]]
 
 
@@ -279,7 +288,7 @@ def test_comparison_report(client: FlaskClient) -> None:
     assert "Savings of each policy alternative" in html
     assert response.headers["Content-Disposition"].endswith('Test-county-comparison.html"')
     rows = list(csv.DictReader(io.StringIO(report(client, "csv", body).get_data(as_text=True))))
-    assert any(r["quantity"] == "savings.decline all" for r in rows)
+    assert any(r["section"] == "savings" and r["alternative"] == "decline all" for r in rows)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,316 @@
+"""Issue 14's formatting rules, checked on real renders: the HTML's text, the PDF's text
+(pdftotext), the XLSX's cells (openpyxl) and the CSV's rows.
+
+The reports are built once per module from a small run (400 trials) through the same
+path the service takes (``build_report`` then ``render``).
+"""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from models.scenario import FIELDS
+from service.reports import Report, render
+from service.reports import formatting as fmt
+from service.reports.charts import Dollars
+from service.reports.labels import label
+from service.reports.tables import CSV_COLUMNS
+from service.runner import build_report
+
+from .conftest import ROOT
+
+SCENARIO: dict[str, Any] = {
+    "name": "Format county",
+    "description": "Inputs for the formatting tests.Second sentence after a missing space.",
+    "bookings_per_year": 30000,
+    "detainer_rate": {"dist": "beta", "successes": 420, "trials": 30000},
+    "honor_rate": 1,
+    "hold_hours": 48,
+    "extra_days_per_detainer": {"dist": "pert", "low": 20, "mode": 25, "high": 73},
+    "daily_cost": {"dist": "uniform", "low": 55, "high": 105, "note": "Budget office, 2025"},
+    "daily_cost_average": {"dist": "uniform", "low": 105, "high": 142},
+    "admin_cost_per_detainer": 25,
+    "offsets": {
+        "scaap_eligible_share": 0.5,
+        "scaap_reimbursement_rate": {"dist": "uniform", "low": 0.18, "high": 0.23},
+    },
+    "horizon_years": 3,
+    "start_year": 2026,
+    "cost_inflation": 0.03,
+    "discount_rate": 0.03,
+    "population": 800000,
+    "annual_budget": 250_000_000,
+    "thresholds": [1_000_000, 12_500_000],
+    "trials": 400,
+}
+COMPARISON = {
+    "baseline": SCENARIO,
+    "alternatives": [
+        {"name": "Decline all detainers", "overrides": {"honor_rate": 0}},
+        {"name": "Half", "overrides": {"honor_rate": 0.5, "offsets": {"scaap_eligible_share": 0}}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def scenario_report() -> Report:
+    report, _ = build_report(SCENARIO)
+    return report
+
+
+@pytest.fixture(scope="module")
+def comparison_report() -> Report:
+    report, _ = build_report(COMPARISON)
+    return report
+
+
+def html_text(report: Report) -> str:
+    """The visible text of the HTML report (tags, styles and charts removed)."""
+    page = render(report, "html").body.decode()
+    page = re.sub(r"<(style|svg)\b.*?</\1>", " ", page, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def pdf_text(report: Report) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"],
+        input=render(report, "pdf").body,
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout.decode()
+
+
+IDENTIFIERS = sorted(
+    {f.name for f in FIELDS if "_" in f.name or "." in f.name}
+    | {"extra_stay", "scaap_reimbursement", "annual_cost", "total_cost", "present_value"}
+)
+
+
+def assert_reads_well(text: str) -> None:
+    """The rules of issue 14 that a text shows."""
+    text = re.sub(r"\b[0-9a-f]{12,64}\b", "", text)  # the scenario hash is hexadecimal
+    years = re.findall(r"(?<![\d$,.])(?:19|20)\d\d(?![\d,])", text)
+    assert years, "a report names its years"
+    assert not re.search(r"(?<![\d$,.])[12],0\d\d(?![\d,])", text), "a year with a separator"
+    assert not re.search(r"\d[eE][+-]?\d", text), "e-notation"
+    assert not re.search(r"\d\.0 hours", text)
+    assert "`" not in text
+    assert not re.search(r"[a-z0-9%)][.!?][A-Z]", text), "sentences without a space"
+    assert not re.search(r"\$\d{1,3}(,\d{3})+\.\d", text), "cents on $1,000 or more"
+    for name in IDENTIFIERS:
+        assert not re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text), name
+
+
+def test_formatting_rules() -> None:
+    assert fmt.year(2026) == "2026"
+    assert fmt.count(420.3) == "420"
+    assert fmt.money(1234567.891) == "$1,234,568"
+    assert fmt.money(-1234.4) == "-$1,234"
+    assert fmt.money(75.0) == "$75"
+    assert fmt.money(1.3456) == "$1.35"
+    assert fmt.money(-0.2) == "-$0.20"
+    assert fmt.share(0.524) == "52.4%"
+    assert fmt.share(0.5) == "50%"
+    assert fmt.share(0.0004) == "under 0.1%"
+    assert fmt.hours(48.0) == "48 hours"
+    assert fmt.plain(1e12) == "1,000,000,000,000"
+    assert fmt.plain(0.18) == "0.18"
+    assert fmt.plain(1.5e-7) == "0.00000015"
+    assert label("offsets.scaap_reimbursement_rate") == "Share of eligible costs SCAAP pays"
+    assert label("some_new_field") == "Some new field"
+
+
+@pytest.mark.parametrize(
+    "ticks",
+    [
+        [1.3e6, 1.35e6, 1.4e6, 1.45e6, 1.5e6],
+        [800e3, 900e3, 1e6, 1.1e6, 1.2e6],
+        [1.40e6, 1.41e6, 1.42e6],
+        [0, 250, 500],
+    ],
+)
+def test_dollar_ticks_are_distinct(ticks: list[float]) -> None:
+    labels = Dollars().format_ticks(ticks)
+    assert len(set(labels)) == len(labels), labels
+
+
+def chart_ticks(page: str) -> dict[tuple[str, str], list[str]]:
+    """Tick labels of every chart axis in the HTML report, by (chart, axis)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    pattern = r'id="(\w+)-([xy])tick_\d+">.*?<text[^>]*>([^<]*)</text>'
+    for chart, axis, text in re.findall(pattern, page, flags=re.S):
+        out.setdefault((chart, axis), []).append(html_lib.unescape(text))
+    return out
+
+
+def test_html_charts_have_distinct_labelled_ticks(scenario_report: Report) -> None:
+    page = render(scenario_report, "html").body.decode()
+    ticks = chart_ticks(page)
+    assert {c for c, _ in ticks} >= {"distribution", "components", "fan", "tornado"}
+    for where, labels in ticks.items():
+        assert len(set(labels)) == len(labels), (where, labels)
+        for text in labels:
+            assert "_" not in text, (where, text)
+
+
+def test_html_summary_says_what_matters_first(scenario_report: Report) -> None:
+    r = scenario_report.result
+    text = html_text(scenario_report)
+    summary = text[text.index("In 2026") : text.index("Year by year")]
+    for figure in (
+        r.annual_cost.percentiles["p50"],
+        r.total_cost.percentiles["p50"],
+        r.present_value.percentiles["p50"],
+    ):
+        assert fmt.money(figure) in summary
+    assert r.average_basis is not None
+    assert fmt.money(r.average_basis["annual_cost"].percentiles["p50"]) in summary
+    assert fmt.money(r.average_basis["total_cost"].percentiles["p50"]) in summary
+    assert "2026\u20132028" in summary
+    assert "per resident" in summary
+    assert "of the annual budget of $250,000,000" in summary
+    assert "exceeds $12,500,000" in summary
+
+
+def test_html_carries_what_the_analyst_gave(scenario_report: Report) -> None:
+    text = html_text(scenario_report)
+    p = scenario_report.result.provenance
+    assert "Inputs for the formatting tests. Second sentence" in text
+    assert "800,000" in text
+    assert scenario_report.generated.isoformat() in text
+    assert f"detainer-cost {p.model_version}" in text
+    assert p.scenario_sha256 in text
+    assert "Budget office, 2025" in text
+    assert "$55 to $105, uniform" in text
+    assert "50%" in text  # the SCAAP-eligible share, as a percent
+    assert "48 hours" in text
+    assert "Share of eligible costs SCAAP pays" in text
+
+
+def test_html_reads_well(scenario_report: Report, comparison_report: Report) -> None:
+    assert_reads_well(html_text(scenario_report))
+    assert_reads_well(html_text(comparison_report))
+
+
+def test_html_year_table_has_every_year(scenario_report: Report) -> None:
+    page = render(scenario_report, "html").body.decode()
+    table = page[page.index('id="years"') : page.index("</table>", page.index('id="years"'))]
+    for y in scenario_report.result.years:
+        assert f"<td>{y.year}</td>" in table
+        assert fmt.money(y.net_cost.mean) in table
+
+
+def test_comparison_summary_gives_horizon_savings_and_changes(comparison_report: Report) -> None:
+    text = html_text(comparison_report)
+    assert comparison_report.comparison is not None
+    for alt in comparison_report.comparison.alternatives:
+        d = alt.difference
+        start = text.index(f"Policy \u201c{alt.name}\u201d")
+        sentence = text[start : text.index("money is", start)]
+        assert fmt.money(d.annual_cost.percentiles["p50"]) in sentence
+        assert fmt.money(d.total_cost.percentiles["p50"]) in sentence
+        assert fmt.money(d.present_value.percentiles["p50"]) in sentence
+    assert "sets share of detainers honored to 0% (baseline 100%)" in text
+    assert "sets share of costs eligible for SCAAP to 0% (baseline 50%)" in text
+
+
+def test_xlsx_sheets_numbers_widths_and_frozen_headers(comparison_report: Report) -> None:
+    wb = load_workbook(io.BytesIO(render(comparison_report, "xlsx").body))
+    assert wb.sheetnames == [
+        "About",
+        "Summary",
+        "Thresholds",
+        "Inputs",
+        "Percentiles",
+        "Years",
+        "Components",
+        "Alternatives",
+    ]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert all(c.font.bold for c in ws[1] if c.value is not None), ws.title
+        for col in range(1, ws.max_column + 1):
+            letter = ws.cell(row=1, column=col).column_letter
+            assert ws.column_dimensions[letter].width >= 8, (ws.title, letter)
+    inputs = {row[0].value: row for row in wb["Inputs"].iter_rows(min_row=2)}
+    header = [c.value for c in wb["Inputs"][1]]
+    daily = inputs["daily_cost"]
+    assert daily[header.index("low")].value == 55
+    assert daily[header.index("low")].data_type == "n"
+    assert "$" in daily[header.index("low")].number_format
+    share = inputs["offsets.scaap_eligible_share"][header.index("value")]
+    assert (share.value, share.data_type, share.number_format) == (0.5, "n", "0.0%")
+    start = inputs["start_year"][header.index("value")]
+    assert (start.value, start.number_format) == (2026, "0")
+    assert inputs["daily_cost"][header.index("input")].value == "Daily cost of a bed, marginal"
+    years = list(wb["Years"].iter_rows(min_row=2))
+    assert [r[0].value for r in years] == [2026, 2027, 2028]
+    assert all(r[0].number_format == "0" for r in years)
+    about = {r[0].value: r[1].value for r in wb["About"].iter_rows(min_row=2)}
+    assert about["Scenario hash (SHA-256)"] == comparison_report.result.provenance.scenario_sha256
+    assert about["Generated"] == comparison_report.generated.isoformat()
+    alts = list(wb["Alternatives"].iter_rows(min_row=2, values_only=True))
+    assert [a[0] for a in alts] == ["Decline all detainers", "Half"]
+    assert all(isinstance(v, int | float) for v in alts[0][2:])
+
+
+def test_csv_rows_and_documented_columns(comparison_report: Report) -> None:
+    text = render(comparison_report, "csv").body.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = next(csv.reader(io.StringIO(text)))
+    docs = (ROOT / "docs" / "reports.md").read_text()
+    for column in header:
+        assert f"`{column}`" in docs, column
+    assert tuple(header[: len(CSV_COLUMNS)]) == CSV_COLUMNS
+    sections = {r["section"] for r in rows}
+    assert sections == {"summary", "year", "component", "threshold", "savings"}
+    years = [r for r in rows if r["section"] == "year" and r["quantity"] == "net_cost"]
+    assert [r["year"] for r in years] == ["2026", "2027", "2028"]
+    hold = next(r for r in rows if r["section"] == "component" and r["quantity"] == "hold")
+    assert hold["label"] == "The hold"
+    saves = [r for r in rows if r["section"] == "savings" and r["quantity"] == "total_cost"]
+    assert [r["alternative"] for r in saves] == ["Decline all detainers", "Half"]
+    for r in rows:
+        for key in ("mean", "p50"):
+            if r[key]:
+                float(r[key])  # numbers, never neutralized text
+
+
+@pytest.mark.slow
+def test_pdf_reads_well_and_pages_for_a_person(
+    scenario_report: Report, comparison_report: Report
+) -> None:
+    """The PDF's text follows the rules; its first page is the summary, the year table
+    and the key figures; every page is rendered to PNG for a person to look at."""
+    pages = Path(tempfile.gettempdir()) / "detainer-cost-report-pages"
+    shutil.rmtree(pages, ignore_errors=True)
+    pages.mkdir()
+    for name, report in (("scenario", scenario_report), ("comparison", comparison_report)):
+        body = render(report, "pdf").body
+        (pages / f"{name}.pdf").write_bytes(body)
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=body, capture_output=True, check=True
+        ).stdout.decode()
+        assert_reads_well(text)
+        first = text.split("\f")[0]
+        assert "honoring immigration detainers is estimated to cost" in first
+        assert "Year by year" in first
+        assert "Key figures" in first
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", str(pages / f"{name}.pdf"), str(pages / name)],
+            check=True,
+        )
+    print(f"\nPDF pages rendered for review: {pages}")
+    assert len(list(pages.glob("*.png"))) >= 6
