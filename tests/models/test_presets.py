@@ -215,3 +215,16 @@ def test_presets_doc_is_the_generated_one() -> None:
     for old, new in zip(money.findall(doc), money.findall(fresh), strict=True):
         a, b = float(old.replace(",", "")), float(new.replace(",", ""))
         assert abs(a - b) <= 0.01 * b
+
+
+def test_model_doc_lists_the_umra_thresholds_the_code_knows() -> None:
+    """docs/model.md's table of CBO's Title I thresholds marks "yes" exactly the years
+    ``umra_year`` accepts, with the same dollar figures."""
+    from models.analyses import UMRA_THRESHOLDS
+
+    doc = (ROOT / "docs" / "model.md").read_text()
+    section = doc[doc.index("## The mandate framing and UMRA") :]
+    rows = re.findall(r"^\| (\d{4}) \| \$(\d+) million[^|]*\|[^|]*\| (yes|no) \|$", section, re.M)
+    assert rows
+    in_code = {int(year): float(amount) * 1e6 for year, amount, known in rows if known == "yes"}
+    assert in_code == UMRA_THRESHOLDS
