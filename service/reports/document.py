@@ -27,8 +27,12 @@ __all__ = [
     "Column",
     "Report",
     "alternative_changes",
+    "cost_basis",
     "describe_spec",
+    "detainer_days_text",
+    "extra_stay_text",
     "generation_date",
+    "hold_rule_text",
     "input_rows",
     "quantity_format",
     "summary_paragraphs",
@@ -199,13 +203,58 @@ def _range(s: Summary, f: Callable[[float], str] = fmt.money) -> str:
     return f"{f(s.percentiles['p5'])} to {f(s.percentiles['p95'])}"
 
 
+def cost_basis(report: Report) -> str:
+    """The daily cost every cost figure uses, in words."""
+    if getattr(report.result, "cost_basis", "marginal") == "average":
+        return "the fully loaded average daily cost (the only daily cost given)"
+    return "the marginal daily cost"
+
+
+def hold_rule_text(report: Report) -> str | None:
+    """The scenario's hold rule in words, when the result names it."""
+    rule = getattr(report.result.provenance, "hold_rule", None)
+    return None if rule is None else describe_value("hold_rule", rule)
+
+
+def extra_stay_text(report: Report) -> str | None:
+    """Which detainers lengthen the stay, and so what not honoring saves, in words."""
+    applies = getattr(report.result.provenance, "extra_stay_applies_to", None)
+    if applies == "lodged":
+        return (
+            "The longer stay is counted for every detainer lodged, honored or not (bail and "
+            "release decisions see the detainer either way), so not honoring detainers "
+            "saves the hold but not the longer stay."
+        )
+    if applies == "honored":
+        return (
+            "The longer stay is counted only for detainers the jail honors, so not honoring "
+            "a detainer saves both its hold and its longer stay."
+        )
+    return None
+
+
+def detainer_days_text(report: Report) -> str | None:
+    """Detainer-days, an upper bound beside the cost, when the result has them."""
+    days: Summary | None = getattr(report.result, "detainer_bed_days", None)
+    cost: Summary | None = getattr(report.result, "detainer_days_cost", None)
+    if days is None or cost is None:
+        return None
+    return (
+        f"Detainer-days, every day people with a detainer spend in jail, come to "
+        f"{fmt.count(days.percentiles['p50'])} in year 1, worth "
+        f"{fmt.money(cost.percentiles['p50'])} at {cost_basis(report)} (medians): an upper "
+        "bound on what detainers could cost, not an extra cost, and in none of the totals "
+        "above."
+    )
+
+
 def _year_one(report: Report) -> list[str]:
     r = report.result
     ac = r.annual_cost
     out = [
         f"In {fmt.year(r.provenance.start_year)}, honoring immigration detainers is estimated "
-        f"to cost {fmt.money(ac.percentiles['p50'])} (median net cost at the marginal daily "
-        f"cost), with a 90% range of {_range(ac)}."
+        f"to cost {fmt.money(ac.percentiles['p50'])} (median net cost at "
+        f"{cost_basis(report)}), with a 90% range of {_range(ac)}."
     ]
     n = len(r.years)
     if n > 1:
@@ -320,6 +369,10 @@ def summary_paragraphs(report: Report) -> list[str]:
     value, both cost bases, thresholds, per resident and budget share; then one paragraph
     per policy alternative."""
     paragraphs = [" ".join(_year_one(report)), " ".join(_context(report))]
+    if (days := detainer_days_text(report)) is not None:
+        paragraphs.append(days)
     if report.comparison is not None:
         paragraphs += [alternative_sentence(report, a) for a in report.comparison.alternatives]
+        if (applies := extra_stay_text(report)) is not None:
+            paragraphs.append(applies)
     return paragraphs

@@ -12,6 +12,9 @@ from . import charts
 from . import formatting as fmt
 from .document import (
     Report,
+    cost_basis,
+    extra_stay_text,
+    hold_rule_text,
     input_rows,
     quantity_format,
     summary_paragraphs,
@@ -56,18 +59,22 @@ def _charts(report: Report) -> dict[str, Markup | None]:
     return out
 
 
+def _basis(report: Report) -> str:
+    return str(getattr(report.result, "cost_basis", "marginal"))
+
+
 def key_rows(report: Report) -> list[tuple[str, Any, Callable[[float], str]]]:
     """(label, summary, format) of the key figures of year 1 and the horizon."""
     result = report.result
     rows: list[tuple[str, Any, Callable[[float], str]]] = [
-        ("Net cost, year 1, marginal basis", result.annual_cost, fmt.money),
+        (f"Net cost, year 1, {_basis(report)} basis", result.annual_cost, fmt.money),
     ]
     if result.average_basis is not None:
         rows.append(
             ("Net cost, year 1, average basis", result.average_basis["annual_cost"], fmt.money)
         )
     if len(result.years) > 1:
-        rows.append(("Net cost, all years, marginal basis", result.total_cost, fmt.money))
+        rows.append((f"Net cost, all years, {_basis(report)} basis", result.total_cost, fmt.money))
         rows.append(("Present value, all years", result.present_value, fmt.money))
         if result.average_basis is not None and "total_cost" in result.average_basis:
             rows.append(
@@ -80,6 +87,10 @@ def key_rows(report: Report) -> list[tuple[str, Any, Callable[[float], str]]]:
     for key in ("detainers", "honored", "transfers", "hold_bed_days", "extra_bed_days"):
         rows.append((label(key), getattr(result, key), quantity_format(key)))
     rows.append((label("average_beds_occupied"), result.average_beds_occupied, fmt.number))
+    for key in ("detainer_bed_days", "detainer_days_cost"):
+        upper = getattr(result, key, None)
+        if upper is not None:
+            rows.append((label(key), upper, quantity_format(key)))
     if result.per_capita_cost is not None:
         rows.append(("Net cost per resident", result.per_capita_cost, fmt.money))
     if result.budget_share is not None:
@@ -99,6 +110,9 @@ def render_html(report: Report) -> str:
         comparison=report.comparison,
         charts=_charts(report),
         summary=summary_paragraphs(report),
+        cost_basis=cost_basis(report),
+        hold_rule=hold_rule_text(report),
+        extra_stay=extra_stay_text(report),
         inputs=input_rows(report.scenario),
         key_rows=key_rows(report),
         year_columns=year_columns(result.years),

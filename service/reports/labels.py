@@ -35,13 +35,15 @@ FIELD_LABELS: dict[str, str] = {
     "detainers_per_match": "Detainers per fingerprint match",
     "honor_rate": "Share of detainers honored",
     "hold_hours": "Hold length",
-    "hold_rule": "How the hold is counted",
+    "hold_rule": "Hold rule",
     "release_weekday_weights": "Release days of the week",
     "hold_window_used": "Share of the hold used",
     "extra_days_per_detainer": "Longer stay per detainer",
     "extra_days_cv": "Person-to-person variation of the longer stay",
     "extra_stay_applies_to": "Longer stay applies to",
     "detainer_days_per_detainer": "Detainer-days per detainer (upper bound)",
+    "detainer_bed_days": "Detainer-days (upper bound, not in the cost)",
+    "detainer_days_cost": "Cost of detainer-days (upper bound, not in the totals)",
     "daily_cost": "Daily cost of a bed, marginal",
     "daily_cost_average": "Daily cost of a bed, fully loaded average",
     "admin_cost_per_detainer": "Processing cost per detainer",
@@ -146,6 +148,12 @@ def component_label(name: str) -> str:
 
 
 _TICKED = re.compile(r"`([^`]*)`")
+#: A field name with an underscore, written bare in free text (a preset's description).
+_BARE_FIELD = re.compile(
+    r"(?<![\w.`])("
+    + "|".join(re.escape(n) for n in sorted(FIELD_LABELS, key=len, reverse=True) if "_" in n)
+    + r")(?![\w`])"
+)
 _SENTENCE_GAP = re.compile(r"([a-z0-9)%][.!?])([A-Z])")
 
 
@@ -159,7 +167,9 @@ def plain_text(text: str) -> str:
             return FIELD_LABELS[name][:1].lower() + FIELD_LABELS[name][1:]
         return name
 
-    return _SENTENCE_GAP.sub(r"\1 \2", _TICKED.sub(untick, text))
+    text = _TICKED.sub(untick, text)
+    text = _BARE_FIELD.sub(lambda m: untick(m), text)
+    return _SENTENCE_GAP.sub(r"\1 \2", text)
 
 
 def unit_text(unit: str) -> str:

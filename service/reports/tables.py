@@ -70,6 +70,10 @@ def summary_rows(report: Report) -> list[tuple[str, str, Summary]]:
     ]
     if r.average_basis is not None:
         rows += [(f"average_basis.{k}", "US dollars", s) for k, s in r.average_basis.items()]
+    for key, unit in (("detainer_bed_days", "bed-days"), ("detainer_days_cost", "US dollars")):
+        upper = getattr(r, key, None)  # an upper bound, beside the cost and in no total
+        if upper is not None:
+            rows.append((key, unit, upper))
     if r.per_capita_cost is not None:
         rows.append(("per_capita_cost", "US dollars per resident", r.per_capita_cost))
     if r.budget_share is not None:
@@ -178,7 +182,11 @@ def _about_sheet(ws: Any, report: Report) -> None:
     ]
     hold_rule = getattr(p, "hold_rule", None)
     if hold_rule is not None:
-        rows.append(("How the hold is counted", describe_value("hold_rule", hold_rule)))
+        rows.append(("Hold rule", describe_value("hold_rule", hold_rule)))
+    applies = getattr(p, "extra_stay_applies_to", None)
+    if applies is not None:
+        rows.append(("Longer stay applies to", describe_value("extra_stay_applies_to", applies)))
+    rows.append(("Cost basis", str(getattr(r, "cost_basis", "marginal"))))
     if report.scenario.population is not None:
         rows.append(("County population", report.scenario.population))
     if report.scenario.annual_budget is not None:
