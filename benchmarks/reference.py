@@ -37,7 +37,7 @@ def person_year_volumes(
     scenario: Scenario, inputs: Mapping[str, Array], year_index: int, *, rng: np.random.Generator
 ) -> YearVolumes:
     """Simulate one year person by person, trial by trial."""
-    size = inputs["daily_cost"].size
+    size = inputs["honor_rate"].size
     year = scenario.start_year + year_index
     business = business_days(year)
     dates = _dates_by_weekday(year)
@@ -71,10 +71,11 @@ def person_year_volumes(
             hold += hold_duration(day + rng.random(), scenario.hold_hours, business, rule(day))
         mean = inputs["extra_days_per_detainer"][i]
         cv = inputs["extra_days_cv"][i]
+        lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
         if cv > 0:
-            extra = float(np.sum(rng.gamma(1 / cv**2, mean * cv**2, size=honored)))
+            extra = float(np.sum(rng.gamma(1 / cv**2, mean * cv**2, size=lengthened)))
         else:
-            extra = honored * mean
+            extra = lengthened * mean
         claims = 0.0
         if "liability.claims_per_1000_honored" in inputs:
             per_person = inputs["liability.claims_per_1000_honored"][i] / 1000.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -35,17 +35,20 @@ from .results import (
     relative_half_widths,
     summarize,
 )
-from .scenario import BY_NAME, UNCERTAIN, Scenario, VolumeForm, parse_scenario
+from .scenario import BY_NAME, LATE_UNCERTAIN, UNCERTAIN, Scenario, VolumeForm, parse_scenario
 
 __all__ = [
     "CHUNK_TRIALS",
     "COMPONENTS",
+    "DETAINER_DAYS_KEYS",
     "PER_TRIAL_KEYS",
     "Cancel",
     "YearVolumes",
     "__version__",
     "account",
     "build_result",
+    "cost_basis",
+    "daily_cost",
     "draw_inputs",
     "run",
     "run_trials",
@@ -89,7 +92,8 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
     """Draw every uncertain input of ``scenario`` for ``size`` trials.
 
     Each input has its own stream, spawned from ``rng`` in the fixed order of the field
-    table, then one stream for stratified points and one for correlations; so an input's
+    table, then one stream for stratified points and one for correlations, then the
+    streams of the inputs added later (``LATE_UNCERTAIN``); so an input's
     draws do not depend on which other inputs are present, and two scenarios that share
     an input with the same seed share its draws (common random numbers).
 
@@ -104,7 +108,9 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
     dict of str to ndarray
         One array of ``size`` draws per present input; counts rounded to integers.
     """
-    *field_streams, qmc_rng, correlation_rng = rng.spawn(len(UNCERTAIN) + 2)
+    first = UNCERTAIN[: len(UNCERTAIN) - len(LATE_UNCERTAIN)]
+    *field_streams, qmc_rng, correlation_rng = rng.spawn(len(first) + 2)
+    field_streams += rng.spawn(len(LATE_UNCERTAIN))
     streams = dict(zip(UNCERTAIN, field_streams, strict=True))
     dists = {name: scenario.params[name] for name in UNCERTAIN if name in scenario.params}
     draws = sampling.draw(dists, size, method=scenario.sampling, streams=streams, qmc_rng=qmc_rng)
@@ -250,8 +256,12 @@ def year_volumes(
         hold_days_aggregate(table, honored, rng_day=r["release_day"], rng_time=r["release_time"])
         * inputs["hold_window_used"]
     )
+    lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
     extra = gamma_sum(
-        honored, inputs["extra_days_per_detainer"], inputs["extra_days_cv"], rng=r["extra_stay"]
+        lengthened,
+        inputs["extra_days_per_detainer"],
+        inputs["extra_days_cv"],
+        rng=r["extra_stay"],
     )
     if "liability.claims_per_1000_honored" in inputs:
         expected = honored * inputs["liability.claims_per_1000_honored"] / 1000.0
@@ -283,6 +293,10 @@ PER_TRIAL_KEYS = (
     "transfers",
 )
 
+#: Per-trial year-1 detainer-days and their cost, when ``detainer_days_per_detainer``
+#: is given: an upper bound, never part of any cost total.
+DETAINER_DAYS_KEYS = ("detainer_bed_days", "detainer_days_cost")
+
 COMPONENTS = (
     "hold",
     "extra_stay",
@@ -293,6 +307,23 @@ COMPONENTS = (
     "scaap_reimbursement",
     "other_reimbursement",
 )
+
+
+def daily_cost(inputs: Mapping[str, Array]) -> Array:
+    """The daily cost of the result's basis: ``daily_cost`` (marginal) when given, else
+    ``daily_cost_average`` (fully loaded)."""
+    return inputs["daily_cost"] if "daily_cost" in inputs else inputs["daily_cost_average"]
+
+
+def cost_basis(names: Collection[str]) -> str:
+    """``marginal`` when ``daily_cost`` is among ``names`` (inputs or parameters), else
+    ``average``: the basis of every cost of a result."""
+    return "marginal" if "daily_cost" in names else "average"
+
+
+def _second_basis(names: Collection[str]) -> bool:
+    """Whether the result has the average basis beside the marginal one."""
+    return "daily_cost" in names and "daily_cost_average" in names
 
 
 def _bed_day_costs(
@@ -344,15 +375,16 @@ def account(
     Returns
     -------
     components : dict of str to ndarray
-        Every entry of ``COMPONENTS`` on the marginal basis (offsets negative).
+        Every entry of ``COMPONENTS`` (offsets negative) at ``daily_cost`` (marginal), or
+        at ``daily_cost_average`` when it is the only daily cost given.
     net_average : ndarray or None
-        Net cost on the fully loaded basis, when ``daily_cost_average`` is given.
+        Net cost on the fully loaded basis, when both daily costs are given.
     """
     inflation = (1.0 + inputs["cost_inflation"]) ** year_index
     year = scenario.start_year + year_index
     days_in_year = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
     costs = _bed_day_costs(
-        scenario, inputs, v, inputs["daily_cost"] * inflation, inflation, days_in_year
+        scenario, inputs, v, daily_cost(inputs) * inflation, inflation, days_in_year
     )
     costs["admin"] = v.detainers * inputs["admin_cost_per_detainer"] * inflation
     costs["transport"] = v.transfers * inputs["transport_cost_per_transfer"] * inflation
@@ -364,7 +396,7 @@ def account(
     other = inputs.get("offsets.other_reimbursement")
     costs["other_reimbursement"] = 0.0 - other if other is not None else np.zeros_like(v.honored)
     components = {name: np.asarray(costs[name], dtype=np.float64) for name in COMPONENTS}
-    if "daily_cost_average" not in inputs:
+    if not _second_basis(inputs):
         return components, None
     average = _bed_day_costs(
         scenario, inputs, v, inputs["daily_cost_average"] * inflation, inflation, days_in_year
@@ -381,6 +413,14 @@ def _defaults(inputs: dict[str, Array], size: int) -> dict[str, Array]:
 
 
 VolumesFn = Callable[..., YearVolumes]
+
+
+def _detainer_days(inputs: Mapping[str, Array], v: YearVolumes) -> dict[str, Array]:
+    """Year-1 detainer-days (every detainer lodged times the mean days in jail of a
+    person with one) and their cost at the result's daily cost: an upper bound kept out
+    of every cost total."""
+    days = v.detainers * inputs["detainer_days_per_detainer"]
+    return {"detainer_bed_days": days, "detainer_days_cost": days * daily_cost(inputs)}
 
 
 def run_trials(
@@ -435,9 +475,11 @@ def run_trials(
             )
             if net_avg is not None:
                 out["average:annual_cost"] = net_avg
+            if "detainer_days_per_detainer" in inputs:
+                out.update(_detainer_days(inputs, v))
     out["total_cost"] = total
     out["present_value"] = present
-    if "daily_cost_average" in inputs:
+    if _second_basis(inputs):
         out["average:total_cost"] = total_avg
         out["average:present_value"] = present_avg
     return out
@@ -590,14 +632,17 @@ def sample_keys(scenario: Scenario) -> tuple[str, ...]:
     -------
     tuple of str
         Drawn inputs (``input:NAME``), year-1 quantities and components, horizon
-        totals, the average basis when ``daily_cost_average`` is given, and each
+        totals, the average basis when both daily costs are given, detainer-days when
+        ``detainer_days_per_detainer`` is given, and each
         year's ``year:K:net_cost``, ``bed_days``, ``detainers``, ``honored``.
     """
     drawn = {n for n in UNCERTAIN if n in scenario.params} | {"bookings_growth", "cost_inflation"}
     keys = [f"input:{n}" for n in UNCERTAIN if n in drawn]
     keys += [k for k in PER_TRIAL_KEYS] + [f"component:{c}" for c in COMPONENTS]
-    if "daily_cost_average" in scenario.params:
+    if _second_basis(scenario.params):
         keys += [f"average:{k}" for k in ("annual_cost", "total_cost", "present_value")]
+    if "detainer_days_per_detainer" in scenario.params:
+        keys += list(DETAINER_DAYS_KEYS)
     for y in range(scenario.horizon_years):
         keys += [f"year:{y}:{q}" for q in _YEAR_QUANTITIES]
     return tuple(keys)
@@ -665,6 +710,7 @@ def _provenance(sc: Scenario, seed: int | None, convergence: Convergence) -> Pro
         sampling=sc.sampling,
         start_year=sc.start_year,
         hold_rule=sc.hold_rule or "form_in_force",
+        extra_stay_applies_to=sc.extra_stay_applies_to,
     )
 
 
@@ -711,6 +757,7 @@ def build_result(
     annual = samples["annual_cost"]
     days = (dt.date(sc.start_year + 1, 1, 1) - dt.date(sc.start_year, 1, 1)).days
     mean_honored = float(np.mean(samples["honored"]))
+    detainer_days = {k: s(k) if k in samples else None for k in DETAINER_DAYS_KEYS}
     average_basis = None
     if "average:annual_cost" in samples:
         average_basis = {
@@ -729,7 +776,10 @@ def build_result(
         honored=s("honored"),
         transfers=s("transfers"),
         components={k: s(f"component:{k}") for k in COMPONENTS},
+        cost_basis=cost_basis(sc.params),
         average_basis=average_basis,
+        detainer_bed_days=detainer_days["detainer_bed_days"],
+        detainer_days_cost=detainer_days["detainer_days_cost"],
         years=tuple(
             YearSummary(
                 year=sc.start_year + y,

@@ -308,6 +308,8 @@ class Provenance:
 
     ``hold_rule`` is the scenario's: ``business_hours``, ``clock_hours``, or
     ``form_in_force`` (none given: each year's rule is in ``YearSummary.hold_rule``).
+    ``extra_stay_applies_to`` is ``honored`` or ``lodged``: which detainers lengthened
+    the stay, and so what not honoring them saves.
     """
 
     model_version: str
@@ -319,6 +321,7 @@ class Provenance:
     start_year: int
     sampling: str
     hold_rule: str
+    extra_stay_applies_to: str
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -332,6 +335,7 @@ class Provenance:
             "start_year": self.start_year,
             "sampling": self.sampling,
             "hold_rule": self.hold_rule,
+            "extra_stay_applies_to": self.extra_stay_applies_to,
         }
 
 
@@ -343,9 +347,12 @@ def _opt(summary: Summary | None) -> dict[str, Any] | None:
 class SimulationResult:
     """Result of :func:`models.simulate`.
 
-    Dollar figures are net costs on the marginal basis unless named otherwise. In
-    ``components`` the offsets (``scaap_reimbursement``, ``other_reimbursement``) are
-    negative, so the components add up to ``annual_cost`` trial by trial.
+    Dollar figures are net costs on the basis ``cost_basis`` names (``marginal``: at
+    ``daily_cost``; ``average``: at ``daily_cost_average``, the only daily cost given)
+    unless named otherwise. In ``components`` the offsets (``scaap_reimbursement``,
+    ``other_reimbursement``) are negative, so the components add up to ``annual_cost``
+    trial by trial. Detainer-days (``detainer_bed_days``, ``detainer_days_cost``) are an
+    upper bound reported beside the cost and are in no cost total.
 
     Attributes
     ----------
@@ -364,9 +371,16 @@ class SimulationResult:
         Year-1 counts.
     components : mapping of str to Summary
         Year-1 cost components and offsets.
+    cost_basis : str
+        ``marginal`` or ``average``: the daily cost every cost figure uses.
     average_basis : mapping of str to Summary or None
         ``annual_cost``, ``total_cost``, ``present_value`` at the fully loaded daily cost,
-        when ``daily_cost_average`` is given.
+        when both ``daily_cost`` and ``daily_cost_average`` are given.
+    detainer_bed_days, detainer_days_cost : Summary or None
+        Year-1 detainer-days (every detainer lodged times ``detainer_days_per_detainer``)
+        and their cost at the ``cost_basis`` daily cost, when that input is given: an
+        upper bound on what detainers cost the jail, never added to ``annual_cost``,
+        ``total_cost`` or ``present_value``.
     years : tuple of YearSummary
     exceedance : tuple of Exceedance
     per_capita_cost, budget_share : Summary or None
@@ -397,7 +411,10 @@ class SimulationResult:
     honored: Summary
     transfers: Summary
     components: Mapping[str, Summary]
+    cost_basis: str
     average_basis: Mapping[str, Summary] | None
+    detainer_bed_days: Summary | None
+    detainer_days_cost: Summary | None
     years: tuple[YearSummary, ...]
     exceedance: tuple[Exceedance, ...]
     per_capita_cost: Summary | None
@@ -425,9 +442,12 @@ class SimulationResult:
             "honored": self.honored.to_dict(),
             "transfers": self.transfers.to_dict(),
             "components": {k: v.to_dict() for k, v in self.components.items()},
+            "cost_basis": self.cost_basis,
             "average_basis": None
             if self.average_basis is None
             else {k: v.to_dict() for k, v in self.average_basis.items()},
+            "detainer_bed_days": _opt(self.detainer_bed_days),
+            "detainer_days_cost": _opt(self.detainer_days_cost),
             "years": [y.to_dict() for y in self.years],
             "exceedance": [e.to_dict() for e in self.exceedance],
             "per_capita_cost": _opt(self.per_capita_cost),

@@ -202,6 +202,26 @@ FIELDS: tuple[FieldSpec, ...] = (
         high=3650.0,
     ),
     FieldSpec(
+        "extra_stay_applies_to",
+        "choice",
+        "detainers",
+        "Which detainers lengthen the stay: `honored` (only those the jail will honor) or "
+        "`lodged` (every detainer: bail and release decisions see it either way). It decides "
+        "what not honoring saves.",
+        "honored",
+        choices=("honored", "lodged"),
+    ),
+    FieldSpec(
+        "detainer_days_per_detainer",
+        "uncertain",
+        "days",
+        "Mean days in jail of each person with a detainer (detainer-days, as the Texas jail "
+        "commission counts them): an upper bound, reported beside the cost and never added "
+        "to it.",
+        low=0.0,
+        high=3650.0,
+    ),
+    FieldSpec(
         "extra_days_cv",
         "uncertain",
         "ratio",
@@ -212,13 +232,14 @@ FIELDS: tuple[FieldSpec, ...] = (
     ),
     _money(
         "daily_cost",
-        "Cost of one bed-day, marginal basis (what one more day adds).",
-        required=True,
+        "Cost of one bed-day, marginal basis (what one more day adds). Required unless "
+        "`daily_cost_average` is given.",
         unit="US dollars per bed-day",
     ),
     _money(
         "daily_cost_average",
-        "Fully loaded (average) cost of one bed-day; adds a second basis to the results.",
+        "Fully loaded (average) cost of one bed-day: with `daily_cost`, a second basis in "
+        "the results; alone, the basis of every cost (the result's `cost_basis` says so).",
         unit="US dollars per bed-day",
     ),
     _money(
@@ -412,7 +433,14 @@ FIELDS: tuple[FieldSpec, ...] = (
 GROUPS = ("liability", "offsets", "capacity")
 
 BY_NAME = {f.name: f for f in FIELDS}
-UNCERTAIN = tuple(f.name for f in FIELDS if f.kind == "uncertain")
+#: Uncertain inputs added after the order of the input streams was fixed: they draw
+#: from streams spawned after every other (``models.engine.draw_inputs``), so adding
+#: them changed no other input's draws.
+LATE_UNCERTAIN = ("detainer_days_per_detainer",)
+UNCERTAIN = (
+    tuple(f.name for f in FIELDS if f.kind == "uncertain" and f.name not in LATE_UNCERTAIN)
+    + LATE_UNCERTAIN
+)
 
 
 class VolumeForm(enum.Enum):
@@ -460,6 +488,8 @@ class Scenario:
     hold_rule : str or None
         ``business_hours`` or ``clock_hours``; None for the rule of the form in use on
         each release date (``models.calendar.rule_in_force``).
+    extra_stay_applies_to : str
+        ``honored`` or ``lodged``: which detainers lengthen the stay.
     canonical : dict
         The scenario as JSON, defaults filled, for hashing and display.
     """
@@ -484,6 +514,7 @@ class Scenario:
     correlations: tuple[Correlation, ...] = ()
     precision: float | None = None
     hold_rule: str | None = None
+    extra_stay_applies_to: str = "honored"
 
     @property
     def sha256(self) -> str:
@@ -876,6 +907,17 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     form, problems = _volume_form({f for f in VOLUME_FIELDS if _lookup(data, f)[1] is not None})
     errors += problems
     params = {k: v for k, v in values.items() if isinstance(v, Distribution)}
+    if (
+        "daily_cost" not in params
+        and "daily_cost_average" not in params
+        and not any(e.path[:1] in (("daily_cost",), ("daily_cost_average",)) for e in errors)
+    ):
+        errors.append(
+            FieldError(
+                ("daily_cost",),
+                "is required (or daily_cost_average, a fully loaded cost per bed-day)",
+            )
+        )
     if values.get("correlations"):
         errors += _correlation_errors(values["correlations"], params)
     if errors:
@@ -902,4 +944,5 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         correlations=values["correlations"],
         precision=values.get("precision"),
         hold_rule=values.get("hold_rule"),
+        extra_stay_applies_to=values["extra_stay_applies_to"],
     )

@@ -466,3 +466,96 @@ def test_unknown_or_string_summaries_are_refused_before_any_work() -> None:
     with pytest.raises(ValueError, match="sequence of keys"):
         simulate(RICH, summaries="annual_cost", progress=lambda d, t: calls.append(d))
     assert calls == []
+
+
+# --- three measures kept apart (issue 12 §2) --------------------------------------
+
+MEASURES: dict[str, Any] = {
+    "bookings_per_year": 20_000,
+    "detainer_rate": {"dist": "beta", "mean": 0.02, "sd": 0.004},
+    "honor_rate": 0.8,
+    "extra_days_per_detainer": {"dist": "pert", "low": 10, "mode": 20, "high": 60},
+    "daily_cost": {"dist": "uniform", "low": 60, "high": 140},
+    "daily_cost_average": {"dist": "uniform", "low": 140, "high": 180},
+    "capacity": {"rated_beds": 1000, "baseline_adp": 980, "overflow_daily_cost": 200},
+    "offsets": {"scaap_eligible_share": 0.5, "scaap_reimbursement_rate": 0.2},
+    "horizon_years": 3,
+    "discount_rate": 0.03,
+    "trials": 3000,
+}
+
+
+def test_detainer_days_are_reported_and_never_added_to_any_cost() -> None:
+    """Every per-trial value is the same to the bit with and without detainer-days (the
+    input draws from a stream spawned after every other), so every cost total is too."""
+    without = simulate(MEASURES)
+    with_days = simulate(
+        {**MEASURES, "detainer_days_per_detainer": {"dist": "uniform", "low": 100, "high": 150}}
+    )
+    for key, values in without.samples.items():
+        np.testing.assert_array_equal(with_days.samples[key], values, err_msg=key)
+    a, b = without.to_dict(), with_days.to_dict()
+    for key in ("annual_cost", "total_cost", "present_value", "average_basis", "components"):
+        assert json.dumps(a[key]) == json.dumps(b[key]), key
+    assert [y["net_cost"] for y in a["years"]] == [y["net_cost"] for y in b["years"]]
+    assert a["detainer_bed_days"] is None
+    assert a["detainer_days_cost"] is None
+    s = with_days.samples
+    np.testing.assert_array_equal(
+        s["detainer_bed_days"], s["detainers"] * s["input:detainer_days_per_detainer"]
+    )
+    np.testing.assert_array_equal(
+        s["detainer_days_cost"], s["detainer_bed_days"] * s["input:daily_cost"]
+    )
+    assert with_days.detainer_days_cost is not None
+    # An upper bound: far above the cost it sits beside, and not in it.
+    assert with_days.detainer_days_cost.mean > with_days.annual_cost.mean
+
+
+def test_extra_stay_applies_to_lodged_or_honored_detainers() -> None:
+    base = {
+        "detainers_per_year": 1000,
+        "honor_rate": 0.0,
+        "extra_days_per_detainer": 20,
+        "extra_days_cv": 0,
+        "daily_cost": 100,
+        "trials": 20,
+    }
+    honored = simulate(base)
+    lodged = simulate({**base, "extra_stay_applies_to": "lodged"})
+    assert honored.provenance.extra_stay_applies_to == "honored"
+    assert lodged.provenance.extra_stay_applies_to == "lodged"
+    # Not honoring saves the extra stay only when the stay follows the honored ones.
+    assert honored.extra_bed_days.max == 0
+    np.testing.assert_array_equal(
+        lodged.samples["extra_bed_days"], lodged.samples["detainers"] * 20.0
+    )
+    assert lodged.hold_bed_days.max == 0
+    # With every detainer honored the two agree to the bit.
+    all_honored = simulate({**base, "honor_rate": 1.0})
+    assert (
+        all_honored.annual_cost
+        == simulate({**base, "honor_rate": 1.0, "extra_stay_applies_to": "lodged"}).annual_cost
+    )
+
+
+def test_an_average_daily_cost_alone_is_valid_and_labelled_average() -> None:
+    both = simulate(MEASURES)
+    assert both.cost_basis == "marginal"
+    assert both.average_basis is not None
+    alone = simulate({k: v for k, v in MEASURES.items() if k != "daily_cost"})
+    assert alone.cost_basis == "average"
+    assert alone.average_basis is None
+    assert alone.to_dict()["cost_basis"] == "average"
+    # Every cost is at the fully loaded rate: the same trials as the average basis.
+    for key in ("annual_cost", "total_cost", "present_value"):
+        assert json.dumps(getattr(alone, key).to_dict()) == json.dumps(
+            both.average_basis[key].to_dict()
+        ), key
+    assert "average:annual_cost" not in sample_keys(
+        parse_scenario({k: v for k, v in MEASURES.items() if k != "daily_cost"})
+    )
+    with pytest.raises(ScenarioError) as info:
+        simulate({"detainers_per_year": 10, "daily_cost_average": None})
+    assert info.value.field == "daily_cost"
+    assert "daily_cost_average" in str(info.value)

@@ -52,7 +52,7 @@ FULL_SCENARIO: dict[str, Any] = {
 }
 
 PINNED_VERSIONS = ("2.4.6", "1.17.1")
-PINNED_SHA256 = "8d873e19dbeacd9673ca2ad68a3af317f0a3b23bc6431da38b4fe49eaa3ec4ae"
+PINNED_SHA256 = "d088a94374002fd640592237bd5376a48195a52acd24ea95cc6d3bbf7668633b"
 
 
 @pytest.mark.skipif(
