@@ -9,7 +9,7 @@ LOCK := requirements.lock
 SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed-test
 
-.PHONY: test lint typecheck unit serve wheel bench clean lock spec system-deps system-deps-serve
+.PHONY: test lint typecheck unit serve wheel bench clean lock spec system-deps system-deps-serve axe-core
 
 # Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium for the
 # browser test of the scenario page. Installed when missing and running as root (CI,
@@ -33,6 +33,15 @@ system-deps:
 
 system-deps-serve:
 	$(call ensure_packages,$(SERVE_PACKAGES))
+
+# axe-core (npm) for the accessibility checks of the scenario page's browser tests,
+# installed with the machine's npm into build/node (not part of the service).
+AXE_VERSION := 4.14.1
+AXE_JS := build/node/node_modules/axe-core/axe.min.js
+axe-core: $(AXE_JS)
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "npm is needed to install axe-core (Debian: apt-get install npm)"; exit 1; }
+	npm install --prefix build/node --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
 # Serving: the package and its runtime dependencies only.
 $(SERVE_STAMP): pyproject.toml $(LOCK)
@@ -65,7 +74,7 @@ typecheck: $(STAMP)
 # pyproject.toml; then the `slow` tests (the fuzzing, real servers, browsers, deep hunts)
 # without it, since tracing every line slowed them by half and their servers run in other
 # processes, unmeasured anyway. Every test runs in one of the two.
-unit: $(STAMP) system-deps
+unit: $(STAMP) system-deps axe-core
 	$(BIN)/pytest -n auto --dist worksteal --cov -m "not slow"
 	$(BIN)/pytest -n auto --dist worksteal -m slow
 

@@ -1,167 +1,1413 @@
-// The scenario page: a form generated from GET /v1/parameters (and presets when the
-// service has them), which runs POST /v1/reports and shows the HTML report inline.
-// Plain JavaScript, no build step, no outside resources.
+// The scenario page. The form is built from GET /v1/parameters (the engine's field
+// table): this file only says where a field sits in the chain of the model and how to
+// call it in plain words; a field it does not know still appears, under "Other inputs",
+// with the service's own description. Presets come from GET /v1/presets. Results come
+// from POST /v1/simulations, /v1/comparisons and /v1/sensitivity as JSON and are drawn
+// here; reports are downloaded from POST /v1/reports.
+// Plain JavaScript, no build step, no outside resources, nothing inline (strict CSP).
 "use strict";
 
-const SKIP = new Set(["seed", "correlations", "precision", "sampling"]);
+// ---------------------------------------------------------------- the form's layout
+
+const GROUPS = [
+  {id: "about", title: "About this scenario"},
+  {id: "volume", title: "1. How many detainers", intro: "Give the detainers a year if you know them; otherwise bookings and the share that draws a detainer."},
+  {id: "honoring", title: "2. Detainers honored"},
+  {id: "hold", title: "3. The hold", intro: "A detainer asks the jail to keep a person up to 48 hours past release."},
+  {id: "stay", title: "4. The extra stay", intro: "People with a detainer rarely get bail or pretrial release, so they stay longer than the hold."},
+  {id: "costs", title: "5. Costs"},
+  {id: "offsets", title: "6. Offsets and payments"},
+  {id: "liability", title: "Liability claims", optional: "Include wrongful-detention claims"},
+  {id: "capacity", title: "Jail capacity", optional: "Include the cost of beds above rated capacity"},
+  {id: "horizon", title: "7. Horizon and budget"},
+  {id: "other", title: "Other inputs"},
+  {id: "run", title: "Run settings", folded: true},
+];
+
+// Plain labels, the group, help and an example for the fields this page knows. Units,
+// ranges, defaults and the description come from the service.
+const FIELD_META = {
+  name: {group: "about", label: "Scenario name", example: "My county"},
+  description: {group: "about", label: "Notes", multiline: true, advanced: true},
+  detainers_per_year: {group: "volume", label: "Detainers received a year", example: "1,200", form: "detainers"},
+  bookings_per_year: {group: "volume", label: "Bookings a year", example: "25,000", form: "bookings"},
+  detainer_rate: {group: "volume", label: "Detainers per booking", example: "4%", form: "rate"},
+  match_rate: {group: "volume", label: "Bookings whose fingerprints match DHS records", example: "20%", form: "chain"},
+  detainers_per_match: {group: "volume", label: "Matches on which ICE issues a detainer", example: "30%", form: "chain"},
+  honor_rate: {group: "honoring", label: "Detainers the jail honors", example: "100%"},
+  ice_pickup_rate: {group: "honoring", label: "Honored holds that end with ICE taking custody", example: "90%"},
+  hold_rule: {group: "hold", label: "How the 48 hours are counted"},
+  hold_hours: {group: "hold", label: "Length of the hold", example: "48", advanced: true},
+  hold_window_used: {group: "hold", label: "Share of the hold spent before pickup or release", example: "80%", advanced: true},
+  release_weekday_weights: {group: "hold", label: "Release days of the week (relative weights)", advanced: true},
+  extra_days_per_detainer: {group: "stay", label: "Extra days of stay per honored detainer", example: "20"},
+  extra_stay_applies_to: {group: "stay", label: "Who the extra stay applies to", advanced: true},
+  detainer_days_per_detainer: {group: "stay", label: "Days in jail per person with a detainer (upper bound)", example: "60", advanced: true},
+  extra_days_cv: {group: "stay", label: "Spread of the extra days between people (coefficient of variation)", example: "1", advanced: true},
+  daily_cost: {group: "costs", label: "Marginal cost of a bed-day", example: "$75"},
+  daily_cost_average: {group: "costs", label: "Average (fully loaded) cost of a bed-day", example: "$120"},
+  admin_cost_per_detainer: {group: "costs", label: "Processing cost per detainer", example: "$25", advanced: true},
+  transport_cost_per_transfer: {group: "costs", label: "Transport cost per transfer to ICE", example: "$150", advanced: true},
+  "offsets.scaap_eligible_share": {group: "offsets", label: "Share of bed-day costs eligible for SCAAP", example: "60%"},
+  "offsets.scaap_reimbursement_rate": {group: "offsets", label: "Share of eligible costs SCAAP pays", example: "10%"},
+  "offsets.other_reimbursement": {group: "offsets", label: "Other reimbursement a year", example: "$50,000", advanced: true},
+  "liability.claims_per_1000_honored": {group: "liability", label: "Claims per 1,000 honored detainers", example: "0.5"},
+  "liability.cost_per_claim": {group: "liability", label: "Cost of one claim", example: "$100,000"},
+  "capacity.rated_beds": {group: "capacity", label: "Rated beds", example: "1,500"},
+  "capacity.baseline_adp": {group: "capacity", label: "Average daily population without detainers", example: "1,400"},
+  "capacity.overflow_daily_cost": {group: "capacity", label: "Cost of a bed-day above capacity", example: "$150"},
+  horizon_years: {group: "horizon", label: "Years to simulate", example: "5"},
+  start_year: {group: "horizon", label: "First year", example: "2026"},
+  bookings_growth: {group: "horizon", label: "Yearly growth of bookings", example: "2%", advanced: true},
+  cost_inflation: {group: "horizon", label: "Yearly growth of costs", example: "3%", advanced: true},
+  discount_rate: {group: "horizon", label: "Discount rate for the present value", example: "3%"},
+  population: {group: "horizon", label: "County population", example: "250,000"},
+  annual_budget: {group: "horizon", label: "County budget a year", example: "$1.2B"},
+  thresholds: {group: "horizon", label: "Amounts to test the first year's cost against", example: "$1M; $5M", advanced: true},
+  trials: {group: "run", label: "Trials", example: "10,000"},
+  seed: {group: "run", label: "Random seed", example: "2877"},
+  sampling: {group: "run", label: "Sampling method"},
+  precision: {group: "run", label: "Stop early at this relative precision", example: "1%"},
+  percentiles: {group: "run", label: "Percentiles to report", example: "5; 50; 95"},
+  correlations: {skip: true},  // kept as loaded; no form for it (see keptNote)
+};
+
+const VOLUME_FORMS = [
+  {id: "detainers", label: "I know the detainers a year", fields: ["detainers"]},
+  {id: "bookings", label: "Bookings and detainers per booking", fields: ["bookings", "rate"]},
+  {id: "chain", label: "Bookings, fingerprint matches and detainers per match", fields: ["bookings", "chain"]},
+];
+
+const SHAPES = [
+  {id: "fixed", label: "A single figure", boxes: ["value"]},
+  {id: "pert", label: "Low, likely, high (PERT)", boxes: ["low", "mode", "high"]},
+  {id: "triangular", label: "Low, likely, high (triangle)", boxes: ["low", "mode", "high"]},
+  {id: "uniform", label: "Anywhere from low to high", boxes: ["low", "high"]},
+  {id: "range-lognormal", label: "90% range, skewed (lognormal)", boxes: ["low", "high"]},
+  {id: "range-normal", label: "90% range, symmetric (normal)", boxes: ["low", "high"]},
+];
+const BOX_LABEL = {value: "Figure", low: "Low", mode: "Likely", high: "High"};
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+const ALTERNATIVE_TEMPLATES = [
+  {id: "decline", name: "Decline all detainers", overrides: {honor_rate: 0},
+   says: "The jail honors no detainer: no hold and no extra stay."},
+  {id: "warrant", name: "Honor only with a judicial warrant", overrides: {honor_rate: null},
+   says: "Enter the share of detainers that come with a warrant signed by a judge (ICE's detainer forms are signed by immigration officers)."},
+  {id: "all", name: "Honor all detainers", overrides: {honor_rate: 1},
+   says: "The jail honors every detainer."},
+  {id: "custom", name: "Another policy", overrides: {}, says: "Choose the inputs it changes."},
+];
+
+// ---------------------------------------------------------------- state
+
 let parameters = [];
-let lastBody = null;
+const byName = new Map();
+let presetData = null;       // the preset chosen, with its parameters' basis
+let kept = {};               // fields the form cannot show (correlations), kept as loaded
+let keptSpecs = {};          // distributions of a family the boxes cannot show, by field
+let lastScenario = null;     // the scenario of the last run (for the report downloads)
+let altCounter = 0;
+
+// ---------------------------------------------------------------- small helpers
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k === "text") el.textContent = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+const $ = (id) => document.getElementById(id);
+const idOf = (name) => "field-" + name.replaceAll(".", "-");
+const SVG = "http://www.w3.org/2000/svg";
+function s(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
+  return el;
+}
 
 function headers(extra) {
-  const h = Object.assign({"Content-Type": "application/json"}, extra || {});
-  const key = document.getElementById("api-key").value.trim();
-  if (key) h["X-API-Key"] = key;
-  return h;
+  const out = Object.assign({"Content-Type": "application/json"}, extra || {});
+  const key = $("api-key").value.trim();
+  if (key) out["X-API-Key"] = key;
+  return out;
+}
+function status(text) { $("status").textContent = text; }
+
+// What a field holds, from its unit: a share (shown as a percent), dollars, a year, a count.
+function kindOf(p) {
+  const unit = (p.unit || "").toLowerCase();
+  if (unit.startsWith("share") || unit === "relative half-width") return "share";
+  if (unit.includes("dollars")) return "money";
+  if (unit === "calendar year") return "year";
+  if (unit === "percent") return "percentile";
+  return "count";
+}
+function unitText(p) {
+  const kind = kindOf(p);
+  if (kind === "share") return "%";
+  if (kind === "money") return p.unit.replace("US dollars", "$");
+  if (kind === "year" || p.type === "choice" || p.type === "string" || p.unit === "seed") return "";
+  return p.unit;
+}
+function labelOf(p) {
+  const meta = FIELD_META[p.name];
+  if (meta && meta.label) return meta.label;
+  const last = p.name.split(".").pop().replaceAll("_", " ");
+  return last.charAt(0).toUpperCase() + last.slice(1);
+}
+function groupOf(p) {
+  const meta = FIELD_META[p.name];
+  if (meta && meta.group) return meta.group;
+  const head = p.name.split(".")[0];
+  if (head !== p.name && GROUPS.some((g) => g.id === head)) return head;
+  if (head === "offsets") return "offsets";
+  return "other";
 }
 
-function status(text) { document.getElementById("status").textContent = text; }
+// ---------------------------------------------------------------- numbers as people type them
 
-function showErrors(problem) {
-  const list = document.getElementById("errors");
-  list.replaceChildren();
-  document.querySelectorAll(".invalid").forEach((el) => el.classList.remove("invalid"));
-  const items = problem.errors && problem.errors.length ? problem.errors : [{pointer: "", detail: problem.detail}];
-  for (const e of items) {
-    const li = document.createElement("li");
-    li.textContent = (e.pointer ? e.pointer.slice(1).replaceAll("/", ".") + ": " : "") + e.detail;
-    list.appendChild(li);
-    const field = document.querySelector(`[data-name="${CSS.escape(e.pointer.slice(1).split("/").slice(0, 2).join("."))}"]`);
-    if (field) field.classList.add("invalid");
+const SCALE = {k: 1e3, thousand: 1e3, m: 1e6, mn: 1e6, million: 1e6, b: 1e9, bn: 1e9, billion: 1e9};
+const NUMBER = /^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$/;
+
+// One amount typed into a box: {value} or {error}. Shares are typed as percents ("85",
+// "85%", "0.5%"); money may carry "$"; any amount may carry k, M or B, and thousands
+// separators. What cannot be read one way only is refused with the reason.
+function parseAmount(text, p) {
+  const kind = kindOf(p);
+  let t = String(text).trim().toLowerCase().replace(/\u2212/g, "-").replace(/\s+/g, " ");
+  if (t === "") return {empty: true};
+  let sign = 1;
+  if (t.startsWith("-")) { sign = -1; t = t.slice(1).trim(); }
+  let dollar = false;
+  let percent = false;
+  if (t.startsWith("$")) { dollar = true; t = t.slice(1).trim(); }
+  if (t.startsWith("-") && sign === 1) { sign = -1; t = t.slice(1).trim(); }
+  if (t.endsWith("%")) { percent = true; t = t.slice(0, -1).trim(); }
+  let scale = 1;
+  const m = /^(.*?)\s*(k|thousand|mn|m|million|bn|b|billion)$/.exec(t);
+  if (m) { scale = SCALE[m[2]]; t = m[1]; }
+  if (!NUMBER.test(t)) {
+    if (/^\d+,\d{1,2}$/.test(t)) return {error: `"${text}": use a point for decimals (1.5), commas only between thousands (25,000)`};
+    return {error: `"${text}" is not a number we can read` + (kind === "share" ? " (type a percent, such as 85%)" : kind === "money" ? " (such as $75 or 1.2M)" : " (such as 25,000 or 1.2k)")};
+  }
+  let value = Number(t.replaceAll(",", "")) * scale * sign;
+  if (dollar && kind !== "money") return {error: `"${text}": this is ${p.unit}, not dollars`};
+  if (kind === "share") {
+    if (scale !== 1) return {error: `"${text}": a share is a percent, such as 85%`};
+    value = value / 100;
+  } else if (percent) {
+    return {error: `"${text}": a percent fits only a share; this is ${p.unit}`};
+  }
+  if ((p.type === "integer" || kind === "year") && !Number.isInteger(value)) return {error: `"${text}": must be a whole number`};
+  if (kind === "year" && (scale !== 1 || t.includes(","))) return {error: `"${text}": write the year as 2026`};
+  value = Number(value.toPrecision(15));  // 0.07 typed as 7% stays 0.07
+  return {value};
+}
+
+// A number as it would be typed back into the box.
+function formatAmount(value, p) {
+  if (typeof value !== "number") return "";
+  const kind = kindOf(p);
+  if (kind === "share") return String(Number((value * 100).toPrecision(12))) + "%";
+  if (kind === "year" || p.name === "seed") return String(value);
+  const text = value.toLocaleString("en-US", {maximumFractionDigits: 6});
+  return kind === "money" ? "$" + text : text;
+}
+
+function parseList(text, p) {
+  const out = [];
+  for (const piece of String(text).split(/;|,\s+|\s+(?=[$\d.-])/)) {
+    if (!piece.trim()) continue;
+    const r = parseAmount(piece, p);
+    if (r.error) return {error: r.error};
+    out.push(kindOf(p) === "percentile" ? r.value : r.value);
+  }
+  return {value: out};
+}
+
+// ---------------------------------------------------------------- distributions: preview
+
+function shapeSpec(shape, boxes) {
+  switch (shape) {
+    case "fixed": return boxes.value;
+    case "pert": case "triangular": return {dist: shape, low: boxes.low, mode: boxes.mode, high: boxes.high};
+    case "uniform": return {dist: "uniform", low: boxes.low, high: boxes.high};
+    case "range-lognormal": return {dist: "range", low: boxes.low, high: boxes.high, shape: "lognormal"};
+    case "range-normal": return {dist: "range", low: boxes.low, high: boxes.high, shape: "normal"};
+    default: return null;
   }
 }
+function shapeOfSpec(spec) {
+  if (typeof spec === "number") return {shape: "fixed", boxes: {value: spec}};
+  if (!spec || typeof spec !== "object") return null;
+  const extra = Object.keys(spec).filter((k) => !["dist", "low", "mode", "high", "shape", "note", "value"].includes(k));
+  if (extra.length) return null;
+  if (spec.dist === "fixed" && typeof spec.value === "number") return {shape: "fixed", boxes: {value: spec.value}};
+  if ((spec.dist === "pert" || spec.dist === "triangular") && "mode" in spec) return {shape: spec.dist, boxes: spec};
+  if (spec.dist === "uniform") return {shape: "uniform", boxes: spec};
+  if (spec.dist === "range") return {shape: "range-" + (spec.shape || "lognormal"), boxes: spec};
+  return null;
+}
 
-function inputFor(p) {
-  const label = document.createElement("label");
-  label.dataset.name = p.name;
-  label.append(p.name.replaceAll("_", " ") + (p.required ? " *" : ""));
-  let input;
-  if (p.type === "choice") {
-    input = document.createElement("select");
-    for (const c of p.choices) input.add(new Option(c, c));
-  } else {
-    input = document.createElement("input");
-    input.type = "text";
-    input.placeholder = p.default === null || p.default === undefined
-      ? (p.default_text || "") : JSON.stringify(p.default);
+// Relative density at n points across the likely span, for the sparkline; null if the
+// boxes do not make a distribution yet.
+const Z95 = 1.6448536269514722;
+function density(shape, b, n) {
+  let lo; let hi; let f;
+  if (shape === "pert" || shape === "triangular") {
+    if (!(b.low <= b.mode && b.mode <= b.high && b.low < b.high)) return null;
+    lo = b.low; hi = b.high;
+    const a = 1 + 4 * (b.mode - lo) / (hi - lo);
+    const c = 1 + 4 * (hi - b.mode) / (hi - lo);
+    f = shape === "pert"
+      ? (x) => { const u = (x - lo) / (hi - lo); return Math.exp((a - 1) * Math.log(u) + (c - 1) * Math.log(1 - u)); }
+      : (x) => (x <= b.mode ? (x - lo) / Math.max(b.mode - lo, 1e-12) : (hi - x) / Math.max(hi - b.mode, 1e-12));
+  } else if (shape === "uniform") {
+    if (!(b.low < b.high)) return null;
+    lo = b.low; hi = b.high; f = () => 1;
+  } else if (shape === "range-normal") {
+    if (!(b.low < b.high)) return null;
+    const mu = (b.low + b.high) / 2; const sd = (b.high - b.low) / (2 * Z95);
+    lo = mu - 2.6 * sd; hi = mu + 2.6 * sd; f = (x) => Math.exp(-0.5 * ((x - mu) / sd) ** 2);
+  } else if (shape === "range-lognormal") {
+    if (!(b.low > 0 && b.low < b.high)) return null;
+    const mu = (Math.log(b.low) + Math.log(b.high)) / 2; const sg = (Math.log(b.high) - Math.log(b.low)) / (2 * Z95);
+    lo = Math.exp(mu - 2.6 * sg); hi = Math.exp(mu + 2.6 * sg);
+    f = (x) => Math.exp(-0.5 * ((Math.log(x) - mu) / sg) ** 2) / x;
+  } else return null;
+  const ys = [];
+  for (let i = 0; i < n; i++) ys.push(f(lo + (hi - lo) * (i + 0.5) / n));
+  const top = Math.max(...ys);
+  return top > 0 && Number.isFinite(top) ? {lo, hi, ys: ys.map((y) => y / top)} : null;
+}
+
+function sparkline(box, shape, boxes, p) {
+  box.replaceChildren();
+  const d = density(shape, boxes, 24);
+  if (!d) return;
+  const w = 120; const ht = 28; const bw = w / d.ys.length;
+  const svg = s("svg", {viewBox: `0 0 ${w} ${ht}`, width: w, height: ht, "aria-hidden": "true", focusable: "false"});
+  d.ys.forEach((y, i) => svg.append(s("rect", {x: (i * bw + 0.5).toFixed(1), y: (ht - y * (ht - 2)).toFixed(1), width: (bw - 1).toFixed(1), height: (y * (ht - 2)).toFixed(1), class: "bar"})));
+  box.append(svg, h("span", {class: "spark-range", text: `${formatAmount(d.lo, p)} to ${formatAmount(d.hi, p)}`}));
+}
+
+// ---------------------------------------------------------------- building the form
+
+// The service's description, with `identifiers` as the labels of this page.
+function plain(text) {
+  return String(text).replace("(1 = all, 0 = none)", "(100% = all, 0% = none)").replace(/`([^`]+)`/g, (m, id) => (byName.has(id) ? `"${labelOf(byName.get(id))}"` : id.replaceAll("_", " ")))
+    .replace(/\b([a-z]+(?:_[a-z0-9]+)+)\b/g, (m) => (byName.has(m) ? `"${labelOf(byName.get(m))}"` : m.replaceAll("_", " ")));
+}
+
+function helpText(p) {
+  let text = plain(p.description);
+  const def = p.default;
+  if (p.type !== "choice" && def !== null && def !== undefined && !(Array.isArray(def) && def.length === 0)) {
+    if (Array.isArray(def)) text += ` Blank: ${def.join(", ")}.`;
+    else if (typeof def === "number") text += ` Blank: ${formatAmount(def, p)}.`;
+  } else if (p.default_text) text += ` Blank: ${plain(p.default_text)}.`;
+  return text;
+}
+
+function fieldShell(p, control, opts) {
+  const id = idOf(p.name);
+  const unit = unitText(p);
+  const label = h("label", {for: opts.labelFor || id, id: id + "-label"}, labelOf(p), unit && kindOf(p) !== "share" ? h("span", {class: "unit", text: ` (${unit})`}) : null);
+  const help = h("p", {class: "help", id: id + "-help", text: helpText(p)});
+  const basis = h("p", {class: "basis", id: id + "-basis", hidden: true});
+  const error = h("p", {class: "field-error", id: id + "-error", hidden: true});
+  const meta = FIELD_META[p.name] || {};
+  const wrap = h("div", {class: "field" + (opts.wide ? " wide" : ""), "data-name": p.name, "data-form": meta.form || null}, label, control, help, basis, error);
+  return wrap;
+}
+function describe(input, name) {
+  const id = idOf(name);
+  input.setAttribute("aria-describedby", `${id}-help ${id}-basis ${id}-error`);
+}
+
+function textInput(p, id, example) {
+  const kind = kindOf(p);
+  const input = h("input", {type: "text", id, name: p.name, inputmode: p.type === "string" ? null : "decimal", autocomplete: "off",
+    placeholder: example ? "e.g. " + example : null, spellcheck: "false"});
+  if (kind === "share" || kind === "money") {
+    return {input, node: h("span", {class: "adorned " + kind}, kind === "money" ? h("span", {class: "adorn", "aria-hidden": "true", text: "$"}) : null, input,
+      kind === "share" ? h("span", {class: "adorn", "aria-hidden": "true", text: "%"}) : null)};
   }
-  input.name = p.name;
-  input.id = "field-" + p.name.replaceAll(".", "-");
-  label.appendChild(input);
-  const hint = document.createElement("span");
-  hint.className = "hint";
-  hint.textContent = `${p.description} (${p.unit})` + (p.type === "uncertain" ? " A number, or JSON such as {\"dist\": \"pert\", \"low\": 20, \"mode\": 25, \"high\": 73}." : "");
-  label.appendChild(hint);
-  return label;
+  return {input, node: input};
 }
 
-function parseValue(p, text) {
-  if (p.type === "string" || p.type === "choice") return text;
-  try { return JSON.parse(text); } catch (err) { return text; }  // the service names the field
+function uncertainControl(p) {
+  const id = idOf(p.name);
+  const meta = FIELD_META[p.name] || {};
+  const shape = h("select", {id: id + "-shape", class: "shape", "aria-label": labelOf(p) + ": how sure"});
+  for (const sh of SHAPES) shape.add(new Option(sh.label, sh.id));
+  const boxes = h("div", {class: "boxes"});
+  const spark = h("div", {class: "spark", "aria-hidden": "true"});
+  const keptNote = h("p", {class: "kept", id: id + "-kept", hidden: true});
+  const control = h("div", {class: "uncertain", role: "group", "aria-labelledby": id + "-label"}, shape, boxes, spark, keptNote);
+  control.dataset.kind = "uncertain";
+  function draw(keepValues) {
+    const current = keepValues ? readBoxes(control, p) : {};
+    boxes.replaceChildren();
+    const spec = SHAPES.find((x) => x.id === shape.value);
+    if (!spec) return;
+    for (const b of spec.boxes) {
+      const boxId = b === "value" ? id : `${id}-${b}`;
+      const {input, node} = textInput(p, boxId, b === "value" ? meta.example : null);
+      input.dataset.box = b;
+      if (b !== "value") input.setAttribute("aria-label", `${labelOf(p)}: ${BOX_LABEL[b].toLowerCase()}`);
+      describe(input, p.name);
+      const prior = current.values ? current.values[b] ?? current.values.value : undefined;
+      if (prior !== undefined && !current.errors.length) input.value = formatAmount(prior, p);
+      input.addEventListener("input", () => { edited(); preview(); });
+      const wrap = h("span", {class: "box"}, b === "value" ? null : h("span", {class: "box-label", "aria-hidden": "true", text: BOX_LABEL[b]}), node);
+      boxes.append(wrap);
+    }
+    preview();
+  }
+  // A note that came with the value (a preset's basis) goes with it until it is edited.
+  function edited() {
+    if (control.note === undefined) return;
+    delete control.note;
+    const basis = $(id + "-basis");
+    if (!basis.hidden) basis.append(" (You changed this value.)");
+  }
+  function preview() {
+    const r = readBoxes(control, p);
+    if (shape.value === "fixed" || r.errors.length) { spark.replaceChildren(); return; }
+    sparkline(spark, shape.value, r.values, p);
+  }
+  shape.addEventListener("change", () => {
+    edited();
+    if (shape.value !== "kept") { delete keptSpecs[p.name]; keptNote.hidden = true; }
+    draw(true);
+  });
+  control.redraw = draw;
+  control.preview = preview;
+  draw(false);
+  return control;
 }
 
-function scenarioFromForm() {
-  const body = {};
+function readBoxes(control, p) {
+  const values = {};
+  const errors = [];
+  let empty = 0; let count = 0;
+  for (const input of control.querySelectorAll("input[data-box]")) {
+    count += 1;
+    const r = parseAmount(input.value, p);
+    if (r.empty) { empty += 1; continue; }
+    if (r.error) errors.push(r.error); else values[input.dataset.box] = r.value;
+  }
+  return {values, errors, empty: empty === count, partial: empty > 0 && empty < count};
+}
+
+function choiceControl(p) {
+  const select = h("select", {id: idOf(p.name), name: p.name});
+  for (const c of p.choices) select.add(new Option(c.replaceAll("_", " ") + (c === p.default ? " (default)" : ""), c));
+  if (p.default !== null && p.default !== undefined) select.value = p.default;
+  else {
+    select.insertBefore(new Option("(the default: see below)", ""), select.firstChild);
+    select.value = "";
+  }
+  describe(select, p.name);
+  return select;
+}
+
+function weightsControl(p) {
+  const box = h("div", {class: "weights", role: "group", "aria-labelledby": idOf(p.name) + "-label"});
+  WEEKDAYS.forEach((day, i) => {
+    const input = h("input", {type: "text", inputmode: "decimal", id: `${idOf(p.name)}${i ? "-" + i : ""}`, "data-index": i, "aria-label": day, placeholder: "1"});
+    describe(input, p.name);
+    box.append(h("span", {class: "day"}, h("span", {"aria-hidden": "true", text: day}), input));
+  });
+  return box;
+}
+
+function buildField(p) {
+  const meta = FIELD_META[p.name] || {};
+  const id = idOf(p.name);
+  let control;
+  if (p.type === "uncertain") control = uncertainControl(p);
+  else if (p.type === "choice") control = choiceControl(p);
+  else if (p.type === "weights") control = weightsControl(p);
+  else if (p.type === "string" && meta.multiline) { control = h("textarea", {id, name: p.name, rows: 2}); describe(control, p.name); }
+  else {
+    const example = meta.example || (p.type === "numbers" ? "" : null);
+    const t = textInput(p, id, example);
+    describe(t.input, p.name);
+    control = t.node;
+  }
+  const wrap = fieldShell(p, control, {wide: p.type === "uncertain" || p.type === "weights" || meta.multiline || p.description.length > 160});
+  wrap.dataset.type = p.type;
+  return wrap;
+}
+
+function buildForm() {
+  const root = $("groups");
+  root.replaceChildren();
+  const sections = new Map();
+  for (const g of GROUPS) {
+    const title = h("legend", {}, g.title);
+    const fs = h("fieldset", {class: "group", id: "group-" + g.id}, title);
+    if (g.intro) fs.append(h("p", {class: "intro", text: g.intro}));
+    if (g.optional) {
+      const toggle = h("input", {type: "checkbox", id: "include-" + g.id});
+      fs.append(h("div", {class: "include"}, toggle, h("label", {for: "include-" + g.id, text: g.optional})));
+      toggle.addEventListener("change", () => { body.hidden = !toggle.checked; });
+    }
+    const body = h("div", {class: "fields", id: "fields-" + g.id, hidden: g.optional ? true : null});
+    const advanced = h("div", {class: "fields"});
+    const details = h("details", {class: "advanced", hidden: true}, h("summary", {}, g.folded ? "Show the run settings" : "More inputs (advanced)"), advanced);
+    fs.append(body, details);
+    if (g.id === "volume") body.append(volumeChooser());
+    sections.set(g.id, {fs, body, advanced, details});
+    root.append(fs);
+  }
   for (const p of parameters) {
-    if (SKIP.has(p.name)) continue;
-    const el = document.querySelector(`[name="${CSS.escape(p.name)}"]`);
-    if (!el) continue;
-    const text = el.value.trim();
-    if (text === "" || (p.type === "choice" && text === p.default)) continue;
-    const value = parseValue(p, text);
-    const parts = p.name.split(".");
-    if (parts.length === 2) { (body[parts[0]] = body[parts[0]] || {})[parts[1]] = value; }
-    else body[p.name] = value;
+    const meta = FIELD_META[p.name] || {};
+    if (meta.skip) continue;
+    const sec = sections.get(groupOf(p)) || sections.get("other");
+    const field = buildField(p);
+    const folded = meta.advanced || GROUPS.find((g) => g.id === groupOf(p))?.folded;
+    if (folded) { sec.advanced.append(field); sec.details.hidden = false; }
+    else sec.body.append(field);
   }
-  return body;
+  for (const [id, sec] of sections) {
+    if (!sec.body.querySelector(".field") && sec.details.hidden) sec.fs.remove();
+    else if (id === "other" && !sec.body.querySelector(".field")) { sec.details.open = false; }
+  }
+  const folded = GROUPS.find((g) => g.folded);
+  if (folded) { const sec = sections.get(folded.id); if (sec && !sec.body.querySelector(".field")) sec.body.remove(); }
+  applyVolumeForm();
 }
 
-function fill(scenario) {
-  for (const p of parameters) {
-    const el = document.querySelector(`[name="${CSS.escape(p.name)}"]`);
-    if (!el) continue;
-    const parts = p.name.split(".");
-    const value = parts.length === 2 ? (scenario[parts[0]] || {})[parts[1]] : scenario[p.name];
-    el.value = value === undefined ? "" : (typeof value === "string" ? value : JSON.stringify(value));
+function volumeChooser() {
+  const box = h("fieldset", {class: "choice-row", id: "volume-form"}, h("legend", {}, "How do you know the volume?"));
+  VOLUME_FORMS.forEach((f, i) => {
+    const input = h("input", {type: "radio", name: "volume-form", id: "volume-" + f.id, value: f.id, checked: i === 0});
+    input.addEventListener("change", applyVolumeForm);
+    box.append(h("span", {class: "radio"}, input, h("label", {for: "volume-" + f.id, text: f.label})));
+  });
+  return box;
+}
+function volumeForm() {
+  const checked = document.querySelector("input[name=volume-form]:checked");
+  return checked ? checked.value : "detainers";
+}
+function applyVolumeForm() {
+  const form = VOLUME_FORMS.find((f) => f.id === volumeForm());
+  for (const el of document.querySelectorAll("[data-form]")) {
+    el.hidden = !form.fields.includes(el.dataset.form);
   }
 }
+
+// ---------------------------------------------------------------- reading and filling
+
+function fieldEl(name) { return document.querySelector(`.field[data-name="${CSS.escape(name)}"]`); }
+function isActive(el) {
+  if (!el || el.hidden) return false;
+  const group = el.closest("fieldset.group");
+  const toggle = group && group.querySelector(".include input");
+  return !(toggle && !toggle.checked);
+}
+
+// The value of one field: {value}, {error} or {empty}.
+function readField(p) {
+  const el = fieldEl(p.name);
+  if (!el) return {empty: true};
+  if (p.type === "uncertain") {
+    const control = el.querySelector(".uncertain");
+    const shape = control.querySelector("select.shape").value;
+    if (shape === "kept") return {value: keptSpecs[p.name]};
+    const r = readBoxes(control, p);
+    if (r.errors.length) return {error: r.errors[0]};
+    if (r.empty) return {empty: true};
+    if (r.partial) return {error: "fill in every box of the range, or choose a single figure"};
+    const spec = shapeSpec(shape, r.values);
+    if (control.note === undefined) return {value: spec};
+    return {value: typeof spec === "number" ? {dist: "fixed", value: spec, note: control.note} : {...spec, note: control.note}};
+  }
+  if (p.type === "weights") {
+    const inputs = [...el.querySelectorAll("input")];
+    if (inputs.every((i) => !i.value.trim())) return {empty: true};
+    const out = [];
+    for (const i of inputs) {
+      const t = i.value.trim() || "1";
+      const r = parseAmount(t, {...p, unit: "weight"});
+      if (r.error) return {error: r.error};
+      out.push(r.value);
+    }
+    return {value: out};
+  }
+  const input = el.querySelector("input, select, textarea");
+  const text = input.value;
+  if (p.type === "choice") return text === "" || text === p.default ? {empty: true} : {value: text};
+  if (p.type === "string") return text.trim() === "" ? {empty: true} : {value: text.trim()};
+  if (p.type === "numbers") { if (!text.trim()) return {empty: true}; return parseList(text, p); }
+  return parseAmount(text, p);
+}
+
+function writeField(p, value) {
+  const el = fieldEl(p.name);
+  if (!el) return;
+  if (p.type === "uncertain") {
+    const control = el.querySelector(".uncertain");
+    const shape = control.querySelector("select.shape");
+    const old = shape.querySelector("option[value=kept]");
+    if (old) old.remove();
+    delete keptSpecs[p.name];
+    delete control.note;
+    control.querySelector(".kept").hidden = true;
+    const known = value === undefined || value === null ? {shape: "fixed", boxes: {}} : shapeOfSpec(value);
+    if (known) {
+      shape.value = known.shape;
+      control.redraw(false);
+      for (const input of control.querySelectorAll("input[data-box]")) {
+        const v = known.boxes[input.dataset.box];
+        input.value = v === undefined ? "" : formatAmount(v, p);
+      }
+      control.preview();
+      if (value && typeof value === "object" && typeof value.note === "string") control.note = value.note;
+    } else {
+      keptSpecs[p.name] = value;
+      shape.add(new Option("As loaded: " + specWords(value, p), "kept"));
+      shape.value = "kept";
+      control.redraw(false);
+      const note = control.querySelector(".kept");
+      note.textContent = `Kept as loaded: ${specWords(value, p)}. Choose a shape to enter it in boxes instead.`;
+      note.hidden = false;
+    }
+    return;
+  }
+  if (p.type === "weights") {
+    const inputs = el.querySelectorAll("input");
+    inputs.forEach((i, k) => { i.value = Array.isArray(value) ? String(value[k]) : ""; });
+    return;
+  }
+  const input = el.querySelector("input, select, textarea");
+  if (p.type === "choice") input.value = value === undefined || value === null ? (p.default ?? "") : value;
+  else if (p.type === "string") input.value = value ?? "";
+  else if (p.type === "numbers") input.value = Array.isArray(value) ? value.map((v) => formatAmount(v, p)).join("; ") : "";
+  else input.value = value === undefined || value === null ? "" : formatAmount(value, p);
+}
+
+function specWords(spec, p) {
+  if (typeof spec === "number") return formatAmount(spec, p);
+  const parts = Object.entries(spec).filter(([k]) => k !== "dist" && k !== "note")
+    .map(([k, v]) => `${k.replaceAll("_", " ")} ${typeof v === "number" && !["trials", "successes", "dispersion", "lambda"].includes(k) ? formatAmount(v, p) : Array.isArray(v) ? v.length + " values" : v}`);
+  return `${spec.dist} distribution, ${parts.join(", ")}`;
+}
+
+function valueAt(scenario, name) {
+  const parts = name.split(".");
+  return parts.length === 2 ? (scenario[parts[0]] || {})[parts[1]] : scenario[name];
+}
+
+// The scenario the form states: {scenario, errors: [{name, detail}]}.
+function readScenario() {
+  const scenario = {};
+  const errors = [];
+  for (const p of parameters) {
+    if ((FIELD_META[p.name] || {}).skip) continue;
+    const el = fieldEl(p.name);
+    if (!isActive(el)) continue;
+    const r = readField(p);
+    if (r.error) { errors.push({name: p.name, detail: r.error}); continue; }
+    if (r.empty) {
+      const group = el.closest("fieldset.group");
+      if (p.required && (p.name.includes(".") ? group && group.querySelector(".include input") : true)) {
+        errors.push({name: p.name, detail: "needed" + (p.name.includes(".") ? " when this group is included" : "")});
+      }
+      continue;
+    }
+    const parts = p.name.split(".");
+    if (parts.length === 2) (scenario[parts[0]] = scenario[parts[0]] || {})[parts[1]] = r.value;
+    else scenario[p.name] = r.value;
+  }
+  Object.assign(scenario, kept);
+  return {scenario, errors};
+}
+
+function fillScenario(scenario) {
+  kept = {};
+  for (const [k, v] of Object.entries(scenario)) {
+    if ((FIELD_META[k] || {}).skip || (!byName.has(k) && !parameters.some((p) => p.name.startsWith(k + ".")))) kept[k] = v;
+  }
+  for (const p of parameters) {
+    if ((FIELD_META[p.name] || {}).skip) continue;
+    writeField(p, valueAt(scenario, p.name));
+  }
+  for (const g of ["liability", "capacity"]) {
+    const toggle = $("include-" + g);
+    if (toggle) { toggle.checked = Boolean(scenario[g]); $("fields-" + g).hidden = !toggle.checked; }
+  }
+  const form = "detainers_per_year" in scenario ? "detainers" : "match_rate" in scenario ? "chain" : "bookings_per_year" in scenario ? "bookings" : "detainers";
+  const radio = $("volume-" + form);
+  if (radio) radio.checked = true;
+  applyVolumeForm();
+  const keptNames = Object.keys(kept);
+  $("kept-note")?.remove();
+  if (keptNames.length) {
+    $("groups").append(h("p", {class: "note", id: "kept-note", text: `Also kept as loaded (no form for it here): ${keptNames.join(", ")}.`}));
+  }
+  clearErrors();
+}
+
+// ---------------------------------------------------------------- errors beside their fields
+
+function clearErrors() {
+  for (const el of document.querySelectorAll(".field-error")) { el.hidden = true; el.textContent = ""; }
+  for (const el of document.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of document.querySelectorAll(".invalid")) el.classList.remove("invalid");
+  $("errors").replaceChildren();
+  $("error-summary").hidden = true;
+}
+
+// Errors [{name, detail}] (name a field's, or a pointer's text): beside each field, and
+// listed with links at the top of the form, which takes the focus so it is read out.
+function showErrors(errors, summaryTarget) {
+  const list = $("errors");
+  for (const e of errors) {
+    const el = e.element || (e.name ? fieldEl(e.name) : null);
+    const label = e.name && byName.has(e.name) ? labelOf(byName.get(e.name)) : (e.label || e.name || "The scenario");
+    if (el) {
+      const box = el.querySelector(".field-error") || el.querySelector(".alt-error");
+      if (box) { box.textContent = (box.textContent ? box.textContent + " " : "") + capital(e.detail) + "."; box.hidden = false; }
+      el.classList.add("invalid");
+      for (const input of el.querySelectorAll("input, select, textarea")) if (input.type !== "checkbox" && input.type !== "radio") input.setAttribute("aria-invalid", "true");
+      const details = el.closest("details");
+      if (details) details.open = true;
+    }
+    const target = el ? el.querySelector("input, select, textarea") : null;
+    const item = h("li", {});
+    if (target && target.id) item.append(h("a", {href: "#" + target.id, text: `${label}: ${e.detail}`}));
+    else item.textContent = `${label}: ${e.detail}`;
+    list.append(item);
+  }
+  const summary = summaryTarget || $("error-summary");
+  if (summary === $("error-summary")) { summary.hidden = false; summary.focus(); }
+}
+function capital(t) { return t ? t.charAt(0).toUpperCase() + t.slice(1) : t; }
+
+// A pointer of the service's answer as a field: "/daily_cost/low" -> daily_cost.
+function fieldOfPointer(pointer) {
+  const parts = (pointer || "").split("/").slice(1).map((x) => x.replaceAll("~1", "/").replaceAll("~0", "~"));
+  if (!parts.length) return null;
+  const two = parts.slice(0, 2).join(".");
+  if (byName.has(two)) return two;
+  return byName.has(parts[0]) ? parts[0] : null;
+}
+
+function problemErrors(problem, prefix) {
+  const items = problem.errors && problem.errors.length ? problem.errors : [{pointer: "", detail: problem.detail || problem.title}];
+  return items.map((e) => {
+    let pointer = e.pointer || "";
+    if (prefix && pointer.startsWith(prefix)) pointer = pointer.slice(prefix.length);
+    const alt = /^\/alternatives\/(\d+)(?:\/(.*))?$/.exec(pointer);
+    if (alt) {
+      const card = document.querySelectorAll(".alternative")[Number(alt[1])];
+      const name = card ? card.querySelector(".alt-name").value : "Alternative " + (Number(alt[1]) + 1);
+      return {element: card, label: name, detail: (alt[2] ? alt[2].replace("overrides/", "").replaceAll("/", ".") + ": " : "") + e.detail};
+    }
+    const name = fieldOfPointer(pointer);
+    const detail = name && pointer.split("/").length > (name.includes(".") ? 3 : 2) ? `${pointer.split("/").pop()}: ${e.detail}` : e.detail;
+    return {name: name || "", label: name ? null : pointer || "The scenario", detail};
+  });
+}
+
+// ---------------------------------------------------------------- presets
 
 async function loadPresets() {
   try {
     const response = await fetch("/v1/presets", {headers: headers()});
     if (!response.ok) return;
     const data = await response.json();
-    const select = document.getElementById("preset");
+    const select = $("preset");
     for (const p of data.presets || []) select.add(new Option(p.title || p.id, p.id));
-    select.addEventListener("change", async () => {
-      if (!select.value) return;
-      const r = await fetch("/v1/presets/" + encodeURIComponent(select.value), {headers: headers()});
-      if (r.ok) fill((await r.json()).scenario || {});
-    });
   } catch (err) { /* presets are optional */ }
 }
+
+async function choosePreset() {
+  const id = $("preset").value;
+  const info = $("preset-info");
+  if (!id) {
+    presetData = null;
+    info.hidden = true;
+    info.replaceChildren();
+    fillScenario({});
+    showBasis();
+    status("Cleared: a blank scenario.");
+    return;
+  }
+  const response = await fetch("/v1/presets/" + encodeURIComponent(id), {headers: headers()});
+  if (!response.ok) { status("Could not load that preset."); return; }
+  presetData = await response.json();
+  fillScenario(presetData.scenario || {});
+  showPresetInfo(presetData);
+  showBasis();
+  status(`Filled from ${presetData.title}.`);
+}
+
+function showPresetInfo(p) {
+  const info = $("preset-info");
+  const src = p.source || {};
+  const cite = [src.title ? `"${src.title}"` : null, src.publisher, src.year].filter(Boolean).join(", ");
+  info.replaceChildren(
+    h("h3", {text: p.title}),
+    h("p", {text: p.summary || ""}),
+    h("p", {}, h("strong", {text: "Source: "}), src.url ? h("a", {href: src.url, rel: "noreferrer", text: cite || src.url}) : cite || "not recorded", src.note ? ". " + src.note : ""),
+    p.headline ? h("p", {}, h("strong", {text: "Published headline: "}), p.headline.text) : null,
+    p.measure ? h("p", {}, h("strong", {text: "What it measures: "}), p.measure) : null,
+    h("p", {class: "muted", text: "The basis of each input is shown beside it."}),
+  );
+  info.hidden = false;
+}
+
+function showBasis() {
+  for (const el of document.querySelectorAll(".basis")) { el.hidden = true; el.textContent = ""; }
+  if (!presetData || !presetData.parameters) return;
+  for (const [name, entry] of Object.entries(presetData.parameters)) {
+    const el = fieldEl(name);
+    if (!el) continue;
+    const box = el.querySelector(".basis");
+    box.replaceChildren(h("span", {class: "badge badge-" + (entry.basis || "none"), text: entry.basis || "basis"}), " ", entry.note || "");
+    box.hidden = false;
+  }
+}
+
+// ---------------------------------------------------------------- numbers in results
+
+function money(v) {
+  if (!Number.isFinite(v)) return "n/a";
+  const a = Math.abs(v);
+  const sign = v < 0 ? "-" : "";
+  if (a >= 1e9) return `${sign}$${(a / 1e9).toPrecision(3)} billion`;
+  if (a >= 1e6) return `${sign}$${(a / 1e6).toPrecision(3)} million`;
+  return sign + "$" + Math.round(a).toLocaleString("en-US");
+}
+function dollars(v) { return (v < 0 ? "-$" : "$") + Math.round(Math.abs(v)).toLocaleString("en-US"); }
+function count(v) { return Math.round(v).toLocaleString("en-US"); }
+function pct(v) { return (v * 100).toLocaleString("en-US", {maximumFractionDigits: v < 0.01 ? 2 : 1}) + "%"; }
+function shortMoney(v) {
+  const a = Math.abs(v); const sign = v < 0 ? "-" : "";
+  if (a >= 1e9) return `${sign}$${trim(a / 1e9)}B`;
+  if (a >= 1e6) return `${sign}$${trim(a / 1e6)}M`;
+  if (a >= 1e3) return `${sign}$${trim(a / 1e3)}k`;
+  return `${sign}$${trim(a)}`;
+}
+function trim(x) { return String(Number(x.toPrecision(3))); }
+function pctl(summary, q) { return summary.percentiles["p" + q]; }
+function range90(summary, fmt) {
+  const lo = pctl(summary, 5); const hi = pctl(summary, 95);
+  return lo === undefined || hi === undefined ? "" : `${fmt(lo)} to ${fmt(hi)}`;
+}
+function middle(summary) { const m = pctl(summary, 50); return m === undefined ? summary.mean : m; }
+
+// Ticks at 1, 2 or 5 times a power of ten, so no two labels repeat.
+function niceTicks(lo, hi, n) {
+  if (!(hi > lo)) { hi = lo + 1; }
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((st) => st >= raw);
+  const out = [];
+  const first = Math.floor(lo / step + 1e-9);
+  const last = Math.max(Math.ceil(hi / step - 1e-9), first + 1);
+  for (let k = first; k <= last; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+// ---------------------------------------------------------------- charts (SVG)
+
+// Charts are drawn at the width they are shown (text stays readable on a phone).
+function chartWidth() { return Math.max(300, Math.min(720, $("results").clientWidth || 640)); }
+
+function chartFrame(title, w, ht) {
+  const svg = s("svg", {viewBox: `0 0 ${w} ${ht}`, width: w, height: ht, class: "chart", role: "img", "aria-label": title, preserveAspectRatio: "xMinYMin meet"});
+  return svg;
+}
+
+// Horizontal ranges (5th to 95th percentile, 25th to 75th, the median) of several rows.
+function rangeChart(title, rows) {
+  const w = chartWidth(); const rowH = 44; const left = Math.min(170, w * 0.3); const right = 24; const top = 10;
+  const ht = top + rows.length * rowH + 30;
+  const lo = Math.min(0, ...rows.map((r) => pctl(r.summary, 5)));
+  const hi = Math.max(...rows.map((r) => pctl(r.summary, 95)));
+  const ticks = niceTicks(lo, hi, 5);
+  const x0 = ticks[0] ?? lo; const x1 = ticks[ticks.length - 1] ?? hi;
+  const x = (v) => left + (w - left - right) * (v - x0) / (x1 - x0 || 1);
+  const svg = chartFrame(title, w, ht);
+  for (const t of ticks) {
+    svg.append(s("line", {x1: x(t), x2: x(t), y1: top, y2: ht - 24, class: "grid"}));
+    svg.append(s("text", {x: x(t), y: ht - 8, "text-anchor": "middle", class: "tick"}, shortMoney(t)));
+  }
+  rows.forEach((r, i) => {
+    const y = top + i * rowH + rowH / 2;
+    svg.append(svgLabel(left - 8, y + 4, r.label, left / 8));
+    svg.append(s("line", {x1: x(pctl(r.summary, 5)), x2: x(pctl(r.summary, 95)), y1: y, y2: y, class: "whisker"}));
+    svg.append(s("rect", {x: x(pctl(r.summary, 25)), y: y - 9, width: Math.max(1, x(pctl(r.summary, 75)) - x(pctl(r.summary, 25))), height: 18, class: "box " + (r.cls || "")}));
+    svg.append(s("line", {x1: x(pctl(r.summary, 50)), x2: x(pctl(r.summary, 50)), y1: y - 11, y2: y + 11, class: "median"}));
+  });
+  return svg;
+}
+
+// Bars from zero (positive right, negative left), labelled.
+function barChart(title, rows) {
+  const w = chartWidth(); const rowH = 34; const left = Math.min(200, w * 0.36); const right = 56; const top = 8;
+  const ht = top + rows.length * rowH + 28;
+  const lo = Math.min(0, ...rows.map((r) => r.value)); const hi = Math.max(0, ...rows.map((r) => r.value));
+  const ticks = niceTicks(lo, hi, 4);
+  const x0 = Math.min(ticks[0], lo); const x1 = Math.max(ticks[ticks.length - 1], hi);
+  const x = (v) => left + (w - left - right) * (v - x0) / (x1 - x0 || 1);
+  const svg = chartFrame(title, w, ht);
+  for (const t of ticks) {
+    svg.append(s("line", {x1: x(t), x2: x(t), y1: top, y2: ht - 22, class: "grid"}));
+    svg.append(s("text", {x: x(t), y: ht - 6, "text-anchor": "middle", class: "tick"}, shortMoney(t)));
+  }
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    const a = x(Math.min(0, r.value)); const b = x(Math.max(0, r.value));
+    svg.append(svgLabel(left - 8, y + 17, r.label, left / 7.5));
+    svg.append(s("rect", {x: a, y: y + 5, width: Math.max(1, b - a), height: 16, class: r.value < 0 ? "bar negative" : "bar"}));
+    svg.append(s("text", {x: b + 4, y: y + 17, class: "value"}, shortMoney(r.value)));
+  });
+  return svg;
+}
+
+// The median by year with its 90% band.
+function yearChart(title, years) {
+  const w = chartWidth(); const ht = 220; const left = 64; const right = 16; const top = 10; const bottom = 28;
+  const lo = Math.min(0, ...years.map((y) => pctl(y.net_cost, 5))); const hi = Math.max(...years.map((y) => pctl(y.net_cost, 95)));
+  const ticks = niceTicks(lo, hi, 4);
+  const y0 = ticks[0]; const y1 = ticks[ticks.length - 1];
+  const X = (i) => left + (w - left - right) * (years.length === 1 ? 0.5 : i / (years.length - 1));
+  const Y = (v) => top + (ht - top - bottom) * (1 - (v - y0) / (y1 - y0 || 1));
+  const svg = chartFrame(title, w, ht);
+  for (const t of ticks) {
+    svg.append(s("line", {x1: left, x2: w - right, y1: Y(t), y2: Y(t), class: "grid"}));
+    svg.append(s("text", {x: left - 6, y: Y(t) + 4, "text-anchor": "end", class: "tick"}, shortMoney(t)));
+  }
+  const band = years.map((y, i) => `${X(i)},${Y(pctl(y.net_cost, 95))}`).concat(years.map((y, i) => `${X(i)},${Y(pctl(y.net_cost, 5))}`).reverse());
+  svg.append(s("polygon", {points: band.join(" "), class: "band"}));
+  svg.append(s("polyline", {points: years.map((y, i) => `${X(i)},${Y(middle(y.net_cost))}`).join(" "), class: "line"}));
+  const every = Math.ceil(years.length / 8);
+  years.forEach((y, i) => { if (i % every === 0) svg.append(s("text", {x: X(i), y: ht - 8, "text-anchor": "middle", class: "tick"}, String(y.year))); });
+  return svg;
+}
+
+// A label of at most two lines of about `width` characters, ending right at x.
+function svgLabel(x, y, text, width) {
+  const words = String(text).split(" ");
+  const lines = [""];
+  for (const w of words) {
+    const line = lines[lines.length - 1];
+    if (line && (line + " " + w).length > width && lines.length < 2) lines.push(w);
+    else lines[lines.length - 1] = line ? line + " " + w : w;
+  }
+  const el = s("text", {x, y: y - (lines.length - 1) * 7, "text-anchor": "end", class: "label"});
+  lines.forEach((line, i) => el.append(s("tspan", {x, dy: i ? 14 : 0}, line)));
+  return el;
+}
+
+function figure(caption, svg) { return h("figure", {}, svg, h("figcaption", {text: caption})); }
+
+let tableCount = 0;
+function table(caption, head, rows) {
+  tableCount += 1;
+  const id = "table-caption-" + tableCount;
+  return h("div", {class: "table-block"}, h("p", {class: "caption", id, text: caption}), h("div", {class: "table-wrap", role: "region", "aria-labelledby": id, tabindex: "0"},
+    h("table", {"aria-labelledby": id},
+      h("thead", {}, h("tr", {}, head.map((c, i) => h("th", {scope: "col", class: i ? "num" : null, text: c})))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => (i ? h("td", {class: "num", text: c}) : h("th", {scope: "row", text: c})))))))));
+}
+
+// ---------------------------------------------------------------- the result
+
+const COMPONENT_LABEL = {
+  hold: "The hold", extra_stay: "The extra stay", overflow_premium: "Beds above capacity", admin: "Processing",
+  transport: "Transport", liability: "Liability claims", scaap_reimbursement: "SCAAP reimbursement",
+  other_reimbursement: "Other reimbursement",
+};
+
+function parameterRange(result) {
+  const pr = result.parameter_range;
+  if (!pr) return null;
+  if (pr.percentiles) return pr;
+  if (pr.annual_cost && pr.annual_cost.percentiles) return pr.annual_cost;
+  return null;
+}
+
+function renderResult(result, scenario) {
+  const out = $("result");
+  out.replaceChildren();
+  $("result-empty").hidden = true;
+  const who = scenario.name || "the county";
+  const first = result.years && result.years.length ? result.years[0].year : result.provenance.start_year;
+  const n = result.years ? result.years.length : 1;
+  const yr1 = result.annual_cost;
+  const sentence = h("p", {class: "key", id: "key-sentence"},
+    `Honoring immigration detainers is estimated to cost ${who} ${money(middle(yr1))} in ${first}`,
+    ` (90% range ${range90(yr1, money)}), net of offsets, at the marginal cost of a bed-day.`);
+  out.append(sentence);
+  if (n > 1) {
+    out.append(h("p", {class: "key-more"}, `Over ${n} years (${first} to ${first + n - 1}): ${money(middle(result.total_cost))} in all (90% range ${range90(result.total_cost, money)}); present value ${money(middle(result.present_value))}.`));
+  }
+  if (result.average_basis) {
+    out.append(h("p", {class: "key-more"}, `At the fully loaded (average) cost of a bed-day: ${money(middle(result.average_basis.annual_cost))} in ${first} (90% range ${range90(result.average_basis.annual_cost, money)}).`));
+  }
+  const facts = [
+    ["Bed-days added in " + first, count(middle(result.bed_days))],
+    ["Beds occupied on average", result.average_beds_occupied ? middle(result.average_beds_occupied).toLocaleString("en-US", {maximumFractionDigits: 1}) : "n/a"],
+    ["Detainers honored in " + first, count(middle(result.honored))],
+    ["Cost per honored detainer", result.cost_per_honored_detainer === null ? "n/a" : dollars(result.cost_per_honored_detainer)],
+  ];
+  if (result.per_capita_cost) facts.push(["Cost per resident", "$" + middle(result.per_capita_cost).toFixed(2)]);
+  if (result.budget_share) facts.push(["Share of the county budget", pct(middle(result.budget_share))]);
+  for (const e of result.exceedance || []) facts.push([`Chance the ${first} cost exceeds ${money(e.threshold)}`, pct(e.probability)]);
+  out.append(h("dl", {class: "facts"}, facts.map(([k, v]) => h("div", {}, h("dt", {text: k}), h("dd", {text: v})))));
+
+  const rows = [{label: "Full range", summary: yr1, cls: "full"}];
+  const pr = parameterRange(result);
+  if (pr) rows.push({label: "Inputs only", summary: pr, cls: "param"});
+  const rangeNote = pr
+    ? "The full range includes chance from person to person and year to year; the inputs-only range is what the uncertain inputs alone give."
+    : "The range includes both the uncertain inputs and chance from person to person.";
+  out.append(h("h3", {text: `Net cost in ${first}`}));
+  out.append(figure(`Net cost in ${first}: the line spans the 5th to the 95th percentile, the box the middle half, the bar the median. ${rangeNote}`, rangeChart(`Net cost in ${first}`, rows)));
+  const comps = Object.entries(result.components).map(([k, v]) => ({label: COMPONENT_LABEL[k] || k.replaceAll("_", " "), value: v.mean})).filter((r) => r.value !== 0);
+  if (comps.length) {
+    out.append(h("h3", {text: "Where the cost comes from"}));
+    out.append(figure(`Mean cost of each component in ${first}; reimbursements are negative.`, barChart("Components of the cost", comps)));
+  }
+  if (n > 1) {
+    out.append(h("h3", {text: "Year by year"}));
+    out.append(figure("Net cost each year: the line is the median, the band the 90% range.", yearChart("Net cost by year", result.years)));
+  }
+  out.append(table("Each year (medians; the cost with its 90% range)", ["Year", "Net cost", "90% range", "Bed-days", "Detainers", "Honored"],
+    result.years.map((y) => [String(y.year), dollars(middle(y.net_cost)), range90(y.net_cost, shortMoney), count(middle(y.bed_days)), count(middle(y.detainers)), count(middle(y.honored))])));
+  const prov = result.provenance;
+  out.append(h("p", {class: "muted small"}, `${count(result.trials)} trials, seed ${prov.seed}, model ${prov.model_version}, scenario ${prov.scenario_sha256.slice(0, 12)}.`));
+  $("downloads").hidden = false;
+}
+
+// ---------------------------------------------------------------- running
+
+async function postJSON(path, body) {
+  const response = await fetch(path, {method: "POST", headers: headers(), body: JSON.stringify(body)});
+  const data = await response.json().catch(() => ({title: `The service answered ${response.status}.`}));
+  return {ok: response.ok, status: response.status, data};
+}
+
+function scenarioOrErrors() {
+  clearErrors();
+  const {scenario, errors} = readScenario();
+  if (errors.length) {
+    showErrors(errors);
+    status(`${errors.length} input${errors.length > 1 ? "s need" : " needs"} a look before running.`);
+    return null;
+  }
+  return scenario;
+}
+
+async function run(event) {
+  event.preventDefault();
+  const scenario = scenarioOrErrors();
+  if (!scenario) return;
+  status("Running...");
+  $("run").disabled = true;
+  const started = performance.now();
+  try {
+    const answer = await postJSON("/v1/simulations", scenario);
+    if (!answer.ok) {
+      status(`The service could not run this scenario (${answer.status}).`);
+      showErrors(problemErrors(answer.data));
+      return;
+    }
+    lastScenario = scenario;
+    renderResult(answer.data, scenario);
+    selectTab("tab-result");
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    status(`Done in ${seconds} s. The results are below.`);
+    $("results").dataset.ranIn = seconds;
+  } finally { $("run").disabled = false; }
+}
+
+async function download(event) {
+  const format = event.currentTarget.dataset.format;
+  if (!lastScenario) return;
+  status(`Preparing the ${format.toUpperCase()}...`);
+  const response = await fetch("/v1/reports?format=" + format, {method: "POST", headers: headers(), body: JSON.stringify(lastScenario)});
+  if (!response.ok) { showErrors(problemErrors(await response.json())); return; }
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const match = /filename="([^"]+)"/.exec(disposition);
+  saveBlob(await response.blob(), match ? match[1] : "report." + format);
+}
+
+function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", {href: url, download: filename, hidden: true});
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  status(`Downloaded ${filename}.`);
+}
+
+// ---------------------------------------------------------------- tabs
+
+function selectTab(id) {
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    const on = tab.id === id;
+    tab.setAttribute("aria-selected", String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(tab.getAttribute("aria-controls")).hidden = !on;
+  }
+}
+function tabKeys(event) {
+  const tabs = [...document.querySelectorAll("[role=tab]")];
+  const i = tabs.indexOf(document.activeElement);
+  if (i < 0) return;
+  let j = null;
+  if (event.key === "ArrowRight") j = (i + 1) % tabs.length;
+  else if (event.key === "ArrowLeft") j = (i - 1 + tabs.length) % tabs.length;
+  else if (event.key === "Home") j = 0;
+  else if (event.key === "End") j = tabs.length - 1;
+  if (j === null) return;
+  event.preventDefault();
+  selectTab(tabs[j].id);
+  tabs[j].focus();
+}
+
+// ---------------------------------------------------------------- comparison builder
+
+function overridable() {
+  return parameters.filter((p) => !["trials", "seed", "horizon_years", "start_year", "precision", "name", "description", "sampling", "percentiles", "correlations"].includes(p.name)
+    && ["uncertain", "number", "integer", "choice"].includes(p.type));
+}
+
+function addAlternative(template, overrides, name) {
+  altCounter += 1;
+  const n = altCounter;
+  const nameInput = h("input", {type: "text", class: "alt-name", id: `alt-${n}-name`, value: name || template.name});
+  const rows = h("div", {class: "overrides"});
+  const card = h("div", {class: "alternative", id: `alt-${n}`, "data-template": template.id},
+    h("div", {class: "alt-head"},
+      h("div", {class: "field"}, h("label", {for: `alt-${n}-name`, text: "Alternative"}), nameInput),
+      h("button", {type: "button", class: "remove", "aria-label": `Remove this alternative`, onclick: () => { card.remove(); }}, "Remove")),
+    h("p", {class: "help", text: template.says}),
+    rows,
+    h("button", {type: "button", class: "add-override", onclick: () => addOverride(rows, n, null, undefined)}, "Change another input"),
+    h("p", {class: "alt-error field-error", hidden: true}));
+  for (const [k, v] of Object.entries(overrides)) addOverride(rows, n, k, v);
+  $("alternatives").append(card);
+  return card;
+}
+
+function addOverride(rows, n, name, value) {
+  const k = rows.children.length;
+  const rid = `alt-${n}-o${k}-${Math.random().toString(36).slice(2, 6)}`;
+  const select = h("select", {id: rid + "-field", class: "ov-field"});
+  for (const p of overridable()) select.add(new Option(labelOf(p), p.name));
+  if (name) select.value = name;
+  const input = h("input", {type: "text", id: rid + "-value", class: "ov-value", autocomplete: "off"});
+  const unit = h("span", {class: "unit ov-unit"});
+  const err = h("p", {class: "field-error", id: rid + "-error", hidden: true});
+  input.setAttribute("aria-describedby", rid + "-error");
+  function sync() {
+    const p = byName.get(select.value);
+    unit.textContent = p ? (unitText(p) || "") : "";
+    input.placeholder = p ? "e.g. " + ((FIELD_META[p.name] || {}).example || "") : "";
+  }
+  select.addEventListener("change", sync);
+  sync();
+  const p = byName.get(select.value);
+  if (value !== undefined && value !== null && p) input.value = typeof value === "object" ? "" : formatAmount(value, p);
+  if (value !== null && typeof value === "object") input.dataset.spec = JSON.stringify(value);
+  const row = h("div", {class: "override"},
+    h("div", {class: "field"}, h("label", {for: rid + "-field", text: "Input"}), select),
+    h("div", {class: "field"}, h("label", {for: rid + "-value", text: "New value"}), h("span", {class: "with-unit"}, input, unit), err),
+    h("button", {type: "button", class: "remove", "aria-label": "Remove this change", onclick: () => row.remove()}, "Remove"));
+  if (input.dataset.spec && p) input.placeholder = specWords(value, p);
+  rows.append(row);
+}
+
+function readAlternatives() {
+  const out = [];
+  const errors = [];
+  for (const card of document.querySelectorAll(".alternative")) {
+    const name = card.querySelector(".alt-name").value.trim() || "Alternative";
+    const overrides = {};
+    for (const row of card.querySelectorAll(".override")) {
+      const field = row.querySelector(".ov-field").value;
+      const input = row.querySelector(".ov-value");
+      const p = byName.get(field);
+      let value;
+      if (!input.value.trim() && input.dataset.spec) value = JSON.parse(input.dataset.spec);
+      else {
+        const r = p.type === "choice" ? {value: input.value.trim()} : parseAmount(input.value, p);
+        if (r.empty || r.value === "") { errors.push({element: row, label: name, detail: `${labelOf(p)}: give the new value`}); continue; }
+        if (r.error) { errors.push({element: row, label: name, detail: `${labelOf(p)}: ${r.error}`}); continue; }
+        value = r.value;
+      }
+      const parts = field.split(".");
+      if (parts.length === 2) (overrides[parts[0]] = overrides[parts[0]] || {})[parts[1]] = value;
+      else overrides[field] = value;
+    }
+    out.push({name, overrides});
+  }
+  return {alternatives: out, errors};
+}
+
+function fillAlternatives(list) {
+  $("alternatives").replaceChildren();
+  for (const alt of list) {
+    const flat = {};
+    for (const [k, v] of Object.entries(alt.overrides || {})) {
+      if (v && typeof v === "object" && !("dist" in v) && !Array.isArray(v)) for (const [k2, v2] of Object.entries(v)) flat[`${k}.${k2}`] = v2;
+      else flat[k] = v;
+    }
+    const template = ALTERNATIVE_TEMPLATES.find((t) => t.name === alt.name) || ALTERNATIVE_TEMPLATES.find((t) => t.id === "custom");
+    addAlternative(template, flat, alt.name);
+  }
+}
+
+async function compare() {
+  const baseline = scenarioOrErrors();
+  if (!baseline) return;
+  const {alternatives, errors} = readAlternatives();
+  if (errors.length) { showErrors(errors); status("An alternative needs a look before comparing."); return; }
+  if (!alternatives.length) { status("Add an alternative to compare."); return; }
+  status("Comparing...");
+  $("compare").disabled = true;
+  const started = performance.now();
+  try {
+    const answer = await postJSON("/v1/comparisons", {baseline, alternatives});
+    if (!answer.ok) {
+      status(`The service could not compare these (${answer.status}).`);
+      showErrors(problemErrors(answer.data, "/baseline"));
+      return;
+    }
+    renderComparison(answer.data, baseline, alternatives);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    status(`Compared in ${seconds} s.`);
+    $("comparison").dataset.ranIn = seconds;
+  } finally { $("compare").disabled = false; }
+}
+
+function overrideWords(overrides) {
+  const parts = [];
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v && typeof v === "object" && !("dist" in v)) { for (const [k2, v2] of Object.entries(v)) parts.push(words(`${k}.${k2}`, v2)); }
+    else parts.push(words(k, v));
+  }
+  return parts.join("; ") || "no change";
+}
+function words(name, v) {
+  const p = byName.get(name);
+  if (!p) return `${name} ${JSON.stringify(v)}`;
+  return `${labelOf(p).toLowerCase()}: ${typeof v === "object" && v !== null ? specWords(v, p) : formatAmount(v, p) || String(v)}`;
+}
+
+function renderComparison(data, baseline, alternatives) {
+  const out = $("comparison");
+  out.replaceChildren();
+  const base = data.baseline;
+  const first = base.years[0].year;
+  const n = base.years.length;
+  const span = n > 1 ? `${first} to ${first + n - 1}` : String(first);
+  out.append(h("p", {class: "key"}, `Baseline (the scenario above): ${money(middle(base.annual_cost))} in ${first}, ${money(middle(base.total_cost))} over ${span}.`));
+  const rows = data.alternatives.map((a, i) => [a.name, money(middle(a.difference.annual_cost)), money(middle(a.difference.total_cost)), range90(a.difference.total_cost, shortMoney), money(middle(a.difference.present_value)), pct(a.probability_saves), overrideWords(alternatives[i].overrides)]);
+  out.append(table(`Savings against the baseline (positive: the alternative costs less; medians, paired trial by trial)`,
+    ["Alternative", `Saves in ${first}`, `Saves over ${span}`, "90% range", "Present value", "Chance it saves", "What it changes"], rows));
+  out.append(figure(`Savings over ${span} (median) of each alternative.`, barChart("Savings over the horizon", data.alternatives.map((a) => ({label: a.name, value: middle(a.difference.total_cost)})))));
+}
+
+// ---------------------------------------------------------------- sensitivity
+
+async function sensitivity() {
+  const scenario = scenarioOrErrors();
+  if (!scenario) return;
+  status("Working out what drives the cost...");
+  $("sensitivity").disabled = true;
+  try {
+    const answer = await postJSON("/v1/sensitivity", scenario);
+    if (!answer.ok) { status(`The service could not do this (${answer.status}).`); showErrors(problemErrors(answer.data)); return; }
+    renderSensitivity(answer.data);
+    status("Done: what drives the cost is below.");
+  } finally { $("sensitivity").disabled = false; }
+}
+
+function renderSensitivity(data) {
+  const out = $("sensitivity-result");
+  out.replaceChildren();
+  const name = (input) => (byName.has(input) ? labelOf(byName.get(input)) : input.replaceAll("_", " "));
+  if (!data.tornado.length) { out.append(h("p", {text: "No input of this scenario is uncertain: enter a range for one to see what drives the cost."})); return; }
+  out.append(h("p", {class: "key"}, `With every input at its median the first year costs ${money(data.base)}. ${name(data.tornado[0].input)} moves it most.`));
+  const w = chartWidth(); const rowH = 36; const left = Math.min(230, w * 0.38); const right = 20; const top = 8;
+  const ht = top + data.tornado.length * rowH + 28;
+  const lo = Math.min(...data.tornado.map((t) => Math.min(t.low, t.high)), data.base); const hi = Math.max(...data.tornado.map((t) => Math.max(t.low, t.high)), data.base);
+  const ticks = niceTicks(lo, hi, 4);
+  const x0 = Math.min(ticks[0], lo); const x1 = Math.max(ticks[ticks.length - 1], hi);
+  const X = (v) => left + (w - left - right) * (v - x0) / (x1 - x0 || 1);
+  const svg = chartFrame("Tornado: the first year's cost with each input at its 10th and 90th percentile", w, ht);
+  for (const t of ticks) {
+    svg.append(s("line", {x1: X(t), x2: X(t), y1: top, y2: ht - 22, class: "grid"}));
+    svg.append(s("text", {x: X(t), y: ht - 6, "text-anchor": "middle", class: "tick"}, shortMoney(t)));
+  }
+  data.tornado.forEach((t, i) => {
+    const y = top + i * rowH;
+    const a = X(Math.min(t.low, t.high)); const b = X(Math.max(t.low, t.high));
+    svg.append(svgLabel(left - 8, y + 19, name(t.input), left / 7.5));
+    svg.append(s("rect", {x: a, y: y + 6, width: Math.max(1, b - a), height: 18, class: "bar"}));
+  });
+  svg.append(s("line", {x1: X(data.base), x2: X(data.base), y1: top, y2: ht - 22, class: "median"}));
+  out.append(figure("Each bar spans the first year's cost with that input at its 10th and at its 90th percentile, the others at their medians; the line is the cost with every input at its median.", svg));
+  const rho = new Map(data.rank_correlation.map((r) => [r.input, r]));
+  out.append(table("Each uncertain input", ["Input", "At its 10th percentile", "At its 90th percentile", "Cost then (10th)", "Cost then (90th)", "Share of the variation"],
+    data.tornado.map((t) => {
+      const p = byName.get(t.input);
+      const f = (v) => (p ? formatAmount(Number(v.toPrecision(3)), p) : String(v));
+      return [name(t.input), f(t.input_low), f(t.input_high), money(t.low), money(t.high), rho.has(t.input) ? pct(rho.get(t.input).contribution) : "n/a"];
+    })));
+}
+
+// ---------------------------------------------------------------- keep and share
+
+function pageState() {
+  const {scenario, errors} = readScenario();
+  const alts = readAlternatives();
+  if (errors.length || alts.errors.length) return null;
+  const selected = document.querySelector("[role=tab][aria-selected=true]");
+  return {v: 1, preset: $("preset").value || undefined, scenario, alternatives: alts.alternatives, tab: selected ? selected.id : undefined};
+}
+
+function encodeState(state) {
+  const bytes = new TextEncoder().encode(JSON.stringify(state));
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+function decodeState(text) {
+  const b64 = text.replaceAll("-", "+").replaceAll("_", "/");
+  const bin = atob(b64 + "=".repeat((4 - b64.length % 4) % 4));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+}
+
+async function share() {
+  clearErrors();
+  const state = pageState();
+  if (!state) { scenarioOrErrors(); status("Fix the inputs marked before making a link."); return; }
+  const url = location.origin + location.pathname + "#s=" + encodeState(state);
+  history.replaceState(null, "", url);
+  $("share-box").hidden = false;
+  $("share-link").value = url;
+  $("share-link").select();
+  try { await navigator.clipboard.writeText(url); status("Link copied. It restores this page: inputs, alternatives and the tab."); }
+  catch (err) { status("The link is below: copy it. It restores this page: inputs, alternatives and the tab."); }
+}
+
+function saveScenario() {
+  const scenario = scenarioOrErrors();
+  if (!scenario) return;
+  const name = (scenario.name || "scenario").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "scenario";
+  saveBlob(new Blob([JSON.stringify(scenario, null, 2) + "\n"], {type: "application/json"}), name + ".json");
+}
+
+async function loadScenarioFile(event) {
+  const file = event.target.files[0];
+  if (!file) return;
+  clearErrors();
+  try {
+    const data = JSON.parse(await file.text());
+    if (!data || typeof data !== "object" || Array.isArray(data)) throw new Error("not a scenario object");
+    const scenario = data.scenario && typeof data.scenario === "object" ? data.scenario : data.baseline && typeof data.baseline === "object" ? data.baseline : data;
+    $("preset").value = "";
+    presetData = null;
+    $("preset-info").hidden = true;
+    fillScenario(scenario);
+    showBasis();
+    if (Array.isArray(data.alternatives)) fillAlternatives(data.alternatives);
+    status(`Loaded ${file.name}.`);
+  } catch (err) {
+    showErrors([{label: file.name, detail: "could not be read as a scenario (" + err.message + ")"}]);
+  } finally { event.target.value = ""; }
+}
+
+async function restoreFromHash() {
+  const m = /^#s=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!m) return false;
+  let state;
+  try { state = decodeState(m[1]); } catch (err) { status("The link could not be read; the page starts blank."); return false; }
+  if (state.preset && [...$("preset").options].some((o) => o.value === state.preset)) {
+    $("preset").value = state.preset;
+    const response = await fetch("/v1/presets/" + encodeURIComponent(state.preset), {headers: headers()});
+    if (response.ok) { presetData = await response.json(); showPresetInfo(presetData); }
+  }
+  fillScenario(state.scenario || {});
+  showBasis();
+  if (Array.isArray(state.alternatives)) fillAlternatives(state.alternatives);
+  if (state.tab && $(state.tab)) selectTab(state.tab);
+  status("Restored from the link.");
+  return true;
+}
+
+// ---------------------------------------------------------------- start
 
 async function loadParameters() {
   const response = await fetch("/v1/parameters", {headers: headers()});
   if (!response.ok) {
     status(response.status === 401 ? "This service needs an API key: enter it above." : "Could not load the inputs.");
-    return;
+    return false;
   }
   parameters = (await response.json()).parameters;
-  const box = document.getElementById("fields");
-  document.getElementById("loading").remove();
+  for (const p of parameters) byName.set(p.name, p);
+  buildForm();
   status("");
-  for (const p of parameters) if (!SKIP.has(p.name)) box.appendChild(inputFor(p));
-  fill({detainers_per_year: 1200, extra_days_per_detainer: {dist: "pert", low: 20, mode: 25, high: 73},
-        daily_cost: {dist: "uniform", low: 55, high: 142}, trials: 10000, name: "My county"});
+  return true;
 }
 
-async function post(format, body) {
-  return fetch("/v1/reports?format=" + format, {method: "POST", headers: headers(), body: JSON.stringify(body)});
+function defaults() {
+  fillScenario({name: "My county", detainers_per_year: 1200,
+    extra_days_per_detainer: {dist: "pert", low: 20, mode: 25, high: 73},
+    daily_cost: {dist: "uniform", low: 55, high: 142}});
+  $("alternatives").replaceChildren();
+  addAlternative(ALTERNATIVE_TEMPLATES[0], ALTERNATIVE_TEMPLATES[0].overrides);
 }
 
-async function run(event) {
-  event.preventDefault();
-  const body = scenarioFromForm();
-  status("Running...");
-  document.getElementById("errors").replaceChildren();
-  const response = await post("html", body);
-  if (!response.ok) {
-    status(`The service answered ${response.status}.`);
-    showErrors(await response.json());
-    return;
-  }
-  lastBody = body;
-  const frame = document.getElementById("report");
-  frame.srcdoc = await response.text();
-  frame.hidden = false;
-  document.querySelectorAll(".download").forEach((b) => { b.disabled = false; });
-  status("Done. The report is below; download it as PDF, XLSX or CSV.");
-}
-
-async function download(event) {
-  const format = event.currentTarget.dataset.format;
-  if (!lastBody) return;
-  status(`Preparing the ${format.toUpperCase()}...`);
-  const response = await post(format, lastBody);
-  if (!response.ok) { showErrors(await response.json()); return; }
-  const disposition = response.headers.get("Content-Disposition") || "";
-  const match = /filename="([^"]+)"/.exec(disposition);
-  const url = URL.createObjectURL(await response.blob());
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = match ? match[1] : "report." + format;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-  status(`Downloaded ${a.download}.`);
+async function start() {
+  if (!(await loadParameters())) return;
+  await loadPresets();
+  const select = $("add-alternative");
+  select.replaceChildren();
+  for (const t of ALTERNATIVE_TEMPLATES) select.add(new Option(t.name, t.id));
+  if (!(await restoreFromHash())) defaults();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.getElementById("scenario-form").addEventListener("submit", run);
-  document.querySelectorAll(".download").forEach((b) => b.addEventListener("click", download));
-  document.getElementById("api-key").addEventListener("change", () => {
-    if (!parameters.length) loadParameters().then(loadPresets);
+  $("scenario-form").addEventListener("submit", run);
+  $("preset").addEventListener("change", choosePreset);
+  for (const b of document.querySelectorAll(".download")) b.addEventListener("click", download);
+  for (const t of document.querySelectorAll("[role=tab]")) t.addEventListener("click", () => selectTab(t.id));
+  $("tabs").addEventListener("keydown", tabKeys);
+  $("compare").addEventListener("click", compare);
+  $("sensitivity").addEventListener("click", sensitivity);
+  $("save-json").addEventListener("click", saveScenario);
+  $("load-json").addEventListener("change", loadScenarioFile);
+  $("load-json-button").addEventListener("click", () => $("load-json").click());
+  $("share").addEventListener("click", share);
+  $("add-alternative-button").addEventListener("click", () => {
+    const t = ALTERNATIVE_TEMPLATES.find((x) => x.id === $("add-alternative").value);
+    const card = addAlternative(t, t.overrides);
+    const focus = card.querySelector(".ov-value") || card.querySelector(".alt-name");
+    focus.focus();
   });
-  loadParameters().then(loadPresets);
+  $("api-key").addEventListener("change", () => { if (!parameters.length) start(); });
+  start();
 });

@@ -1,21 +1,30 @@
 """The scenario page at / in a real headless Chromium (Debian's package, driven by
-Playwright): load, run the default scenario, see the summary and a chart, download the
-PDF; with API keys on, the key field unlocks it.
+Playwright), used as an analyst would: type numbers as people write them, enter a range,
+run, read the result, compare policies, see what drives the cost, download the scenario
+and a report, share a link and open it, on a desktop and at a phone's 390 px, with the
+keyboard alone, checked by axe-core for accessibility.
+
+Every state is saved as a PNG under ``build/screenshots/page/`` (the path is printed at
+the end of the run) for a person to look at.
 
 Every wait is a Playwright locator or `expect(...)` assertion, which poll from Playwright's
 own isolated world. The page's Content-Security-Policy forbids `eval`, and
 `page.wait_for_function` evaluates its predicate string with `eval` on every poll, so it
 is never used here (tests/test_browser_waits.py holds every test to that).
 
-`make test` installs Chromium; where no browser can be installed the test is skipped
-with the reason printed."""
+`make test` installs Chromium and axe-core (`make axe-core`: npm, into build/node); where
+no browser can be installed the tests are skipped with the reason printed."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +34,10 @@ from werkzeug.serving import make_server
 from service import create_app
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / "build/node/node_modules/axe-core/axe.min.js"))
+SHOTS = ROOT / "build" / "screenshots" / "page"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -35,6 +47,11 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# Generous: on a busy 2-core machine a run and a PDF take seconds.
+LOAD = 30_000
+RUN = 60_000
 
 
 def _browser_or_skip() -> None:
@@ -44,17 +61,24 @@ def _browser_or_skip() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def serve() -> Iterator[Any]:
+    """A server per set of settings, started once for the module (an app takes seconds
+    to create)."""
     servers = []
+    started: dict[str, str] = {}
 
     def start(**settings: Any) -> str:
+        key = repr(sorted(settings.items()))
+        if key in started:
+            return started[key]
         app = create_app({"TESTING": True, **settings})
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
+        started[key] = f"http://127.0.0.1:{server.server_port}"
+        return started[key]
 
     yield start
     for server in servers:
@@ -62,87 +86,277 @@ def serve() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(accept_downloads=True)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error" and not m.text.startswith("Failed to load resource")
-                else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda r: (
-                errors.append(f"{r.status} {r.url}")
-                if r.status >= 400 and not r.url.endswith("/v1/presets")
-                else None
-            ),
-        )
-        page.errors = errors  # type: ignore[attr-defined]
-        yield page
+        yield browser
         browser.close()
 
 
-# Generous: under a busy 2-core machine a report of 2000 trials and its PDF take seconds.
-LOAD = 30_000
-RUN = 60_000
-
-
-def _run_and_download(page: Any) -> None:
-    page.locator("#field-trials").fill("2000")
-    page.locator("#run").click()
-    expect(page.locator("#report")).to_be_visible(timeout=RUN)
-    frame = page.frame_locator("#report")
-    expect(frame.locator("#summary")).to_contain_text(
-        "honoring immigration detainers is estimated to cost", timeout=RUN
+def _page(browser: Any, viewport: dict[str, int], ignore: tuple[str, ...] = ()) -> Any:
+    context = browser.new_context(accept_downloads=True, viewport=viewport)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
     )
-    expect(frame.locator("svg").nth(2)).to_be_attached()  # at least three charts
-    expect(page.locator("#status")).to_contain_text("Done.")
-    with page.expect_download(timeout=RUN) as info:
-        page.locator("button[data-format=pdf]").click()
-    path = info.value.path()
-    with open(path, "rb") as fh:
-        assert fh.read(5) == b"%PDF-"
-    assert info.value.suggested_filename == "My-county.pdf"
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith(ignore)
+            else None
+        ),
+    )
+    page.errors = errors
+    return page
 
 
-def test_page_runs_a_scenario_and_downloads_the_pdf(serve: Any, page: Any) -> None:
+def _shot(page: Any, name: str, part: str | None = None) -> None:
+    """The whole page, or the element `part` only, as build/screenshots/page/NAME.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = str(SHOTS / f"{name}.png")
+    if part:
+        page.locator(part).screenshot(path=path)
+    else:
+        page.screenshot(path=path, full_page=True)
+
+
+def _axe(page: Any) -> list[str]:
+    """Serious and critical axe-core violations of the page as it stands. The script is
+    evaluated from the driver, which the page's CSP does not govern."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core missing at {AXE}: `make axe-core` installs it")
+        pytest.skip(f"axe-core missing at {AXE}: `make axe-core` installs it")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes']}"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _no_horizontal_scroll(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    assert width <= inner, f"the page scrolls sideways: {width} px wide in {inner} px"
+
+
+def _field(page: Any, name: str) -> Any:
+    return page.locator(f'.field[data-name="{name}"]')
+
+
+def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: Any) -> None:
+    page = _page(browser, DESKTOP)
     base = serve()
     page.goto(base + "/")
-    expect(page.locator("#field-daily_cost")).to_be_visible(timeout=LOAD)
+    expect(page.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
     expect(page.locator("#field-name")).to_have_value("My county")
-    _run_and_download(page)
+    # Groups in the order of the chain; the optional ones off, their fields hidden.
+    legends = page.locator("fieldset.group > legend").all_inner_texts()
+    chain = ["How many", "honored", "The hold", "extra stay", "Costs", "Offsets", "Horizon"]
+    positions = [next(i for i, t in enumerate(legends) if c in t) for c in chain]
+    assert positions == sorted(positions), legends
+    expect(page.locator("#include-liability")).not_to_be_checked()
+    expect(page.locator("#field-liability-cost_per_claim-shape")).to_be_hidden()
+    expect(page.locator("#field-seed")).to_be_hidden()  # run settings folded away
+    _shot(page, "desktop-1-form")
+
+    # Numbers as people type them: bookings and a rate, shares as percents.
+    page.locator("#volume-bookings").check()
+    expect(page.locator("#field-detainers_per_year")).to_be_hidden()
+    page.locator("#field-bookings_per_year").fill("25,000")
+    page.locator("#field-detainer_rate").fill("4.8%")
+    page.locator("#field-daily_cost-shape").select_option("pert")
+    page.locator("#field-daily_cost-low").fill("$55")
+    page.locator("#field-daily_cost-mode").fill("$75")
+    page.locator("#field-daily_cost-high").fill("1.2k")
+    expect(_field(page, "daily_cost").locator(".spark svg rect")).to_have_count(24)
+    # A percent on a dollar figure is refused beside the field, and announced.
+    page.locator("#field-daily_cost-high").fill("4%")
+    page.locator("#run").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#field-daily_cost-error")).to_contain_text("only a share")
+    expect(page.locator("#field-daily_cost-high")).to_have_attribute("aria-invalid", "true")
+    _shot(page, "desktop-2-error", "#group-costs")
+    page.locator("#field-daily_cost-high").fill("$142")
+    page.locator("#field-horizon_years").fill("5")
+    page.locator("#group-run summary").click()
+    page.locator("#field-trials").fill("2,000")
+    page.locator("#field-discount_rate").fill("3%")
+    page.locator("#run").click()
+    expect(page.locator("#key-sentence")).to_contain_text(
+        "Honoring immigration detainers is estimated to cost My county", timeout=RUN
+    )
+    expect(page.locator("#result-empty")).to_be_hidden()
+    expect(page.locator("#error-summary")).to_be_hidden()
+    expect(page.locator("#result svg.chart")).to_have_count(3)
+    expect(page.locator("#result table tbody tr")).to_have_count(5)
+    expect(page.locator("#result")).to_contain_text("Over 5 years")
+    assert _axe(page) == []
+    _shot(page, "desktop-3-result")
+
+    # The scenario as sent: the typed numbers read as the analyst meant them.
+    with page.expect_download(timeout=RUN) as saved:
+        page.locator("#save-json").click()
+    scenario = json.loads(Path(saved.value.path()).read_text())
+    assert scenario["bookings_per_year"] == 25000
+    assert scenario["detainer_rate"] == 0.048
+    assert scenario["daily_cost"] == {"dist": "pert", "low": 55, "mode": 75, "high": 142}
+    assert scenario["discount_rate"] == 0.03
+    assert scenario["trials"] == 2000
+    assert "detainers_per_year" not in scenario
+    with page.expect_download(timeout=RUN) as info:
+        page.locator("button[data-format=csv]").click()
+    assert "2026" in Path(info.value.path()).read_text()
+    assert info.value.suggested_filename == "My-county.csv"
+
+    # Three named alternatives; the judicial-warrant one asks for its share.
+    page.locator("#tab-compare").click()
+    page.locator("#add-alternative").select_option("warrant")
+    page.locator("#add-alternative-button").click()
+    page.locator("#add-alternative").select_option("all")
+    page.locator("#add-alternative-button").click()
+    page.locator("#compare").click()
+    expect(page.locator(".alternative").nth(1).locator(".override .field-error")).to_contain_text(
+        "give the new value"
+    )
+    page.locator(".alternative").nth(1).locator(".ov-value").fill("5%")
+    page.locator("#compare").click()
+    rows = page.locator("#comparison table tbody tr")
+    expect(rows).to_have_count(3, timeout=RUN)
+    expect(rows.nth(0)).to_contain_text("Decline all detainers")
+    expect(rows.nth(1)).to_contain_text("detainers the jail honors: 5%")
+    expect(page.locator("#comparison thead")).to_contain_text("Saves over 2026 to 2030")
+    expect(page.locator("#comparison thead")).to_contain_text("Present value")
+    assert _axe(page) == []
+    _shot(page, "desktop-4-compare", "#results")
+
+    page.locator("#tab-sensitivity").click()
+    page.locator("#sensitivity").click()
+    expect(page.locator("#sensitivity-result svg.chart")).to_be_visible(timeout=RUN)
+    expect(page.locator("#sensitivity-result")).to_contain_text("moves it most")
+    _shot(page, "desktop-5-sensitivity", "#results")
+
+    # A link restores the whole page in a fresh tab: inputs, alternatives, the tab.
+    page.locator("#tab-compare").click()
+    page.locator("#share").click()
+    link = page.locator("#share-link").input_value()
+    assert re.search(r"#s=[A-Za-z0-9_-]+$", link)
+    state = json.loads(base64.urlsafe_b64decode(link.split("#s=")[1] + "=="))
+    assert state["scenario"] == scenario
+    other = _page(browser, DESKTOP)
+    other.goto(link)
+    expect(other.locator("#field-bookings_per_year")).to_have_value("25,000", timeout=LOAD)
+    expect(other.locator("#volume-bookings")).to_be_checked()
+    expect(other.locator("#field-detainer_rate")).to_have_value("4.8%")
+    expect(other.locator("#field-daily_cost-high")).to_have_value("$142")
+    expect(other.locator("#tab-compare")).to_have_attribute("aria-selected", "true")
+    expect(other.locator(".alternative .alt-name")).to_have_count(3)
+    expect(other.locator(".alternative").nth(1).locator(".ov-value")).to_have_value("5%")
+    _shot(other, "desktop-6-restored")
+    assert page.errors == []
+    assert other.errors == []
+
+
+def test_on_a_phone_with_presets_a_file_and_the_keyboard(
+    serve: Any, browser: Any, tmp_path: Path
+) -> None:
+    page = _page(browser, PHONE)
+    page.goto(serve() + "/")
+    expect(page.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
+    _no_horizontal_scroll(page)
+    assert _axe(page) == []
+    _shot(page, "phone-1-form")
+
+    # A preset fills the form and shows its source and the basis of each input.
+    page.locator("#preset").select_option("king-county-2011")
+    expect(page.locator("#preset-info")).to_contain_text("Source:")
+    expect(page.locator("#preset-info a")).to_contain_text("University of Washington")
+    expect(page.locator("#field-detainers_per_year")).to_have_value("538")
+    expect(page.locator("#field-detainers_per_year-basis")).to_contain_text("derived")
+    expect(page.locator("#field-daily_cost-shape")).to_have_value("uniform")
+    expect(page.locator("#field-daily_cost-low")).to_have_value("$105")
+    expect(page.locator("#field-honor_rate")).to_have_value("100%")
+    _no_horizontal_scroll(page)
+    _shot(page, "phone-2-preset")
+    # The blank scenario clears it.
+    page.locator("#preset").select_option("")
+    expect(page.locator("#field-detainers_per_year")).to_have_value("")
+    expect(page.locator("#preset-info")).to_be_hidden()
+    expect(page.locator("#field-detainers_per_year-basis")).to_be_hidden()
+
+    # A scenario file with a distribution the boxes cannot show, and liability.
+    path = tmp_path / "county.json"
+    path.write_text(
+        json.dumps(
+            {
+                "name": "Loaded county",
+                "detainers_per_year": 800,
+                "extra_days_per_detainer": {"dist": "gamma", "mean": 20, "sd": 8},
+                "daily_cost": 90,
+                "liability": {"claims_per_1000_honored": 0.5, "cost_per_claim": 100000},
+            }
+        )
+    )
+    page.locator("#load-json").set_input_files(str(path))
+    expect(page.locator("#field-name")).to_have_value("Loaded county")
+    expect(page.locator("#include-liability")).to_be_checked()
+    expect(page.locator("#field-liability-cost_per_claim")).to_have_value("$100,000")
+    expect(page.locator("#field-extra_days_per_detainer-kept")).to_contain_text("gamma")
+
+    # Keyboard only: from the trials box, Tab to the run button and press Enter.
+    page.locator("#group-run summary").click()
+    page.locator("#field-trials").fill("2000")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "run":
+            break
+    expect(page.locator("#run")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#key-sentence")).to_contain_text("Loaded county", timeout=RUN)
+    components = page.locator("#result figure").nth(1)
+    expect(components).to_contain_text("Liability claims")
+    # Tabs follow the arrow keys.
+    page.locator("#tab-result").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-compare")).to_be_focused()
+    expect(page.locator("#panel-compare")).to_be_visible()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#panel-result")).to_be_visible()
+    _no_horizontal_scroll(page)
+    assert _axe(page) == []
+    _shot(page, "phone-3-result")
     assert page.errors == []
 
 
-def test_page_shows_the_fields_at_fault(serve: Any, page: Any) -> None:
-    page.goto(serve() + "/")
-    expect(page.locator("#field-honor_rate")).to_be_visible(timeout=LOAD)
-    page.locator("#field-honor_rate").fill("1.5")
-    page.locator("#run").click()
-    expect(page.locator("#errors li").first).to_contain_text("honor_rate", timeout=LOAD)
-    expect(page.locator("label.invalid[data-name=honor_rate]")).to_have_count(1)
-    expect(page.locator("#report")).to_be_hidden()
-
-
-def test_page_with_api_keys(serve: Any, page: Any) -> None:
+def test_page_with_api_keys(serve: Any, browser: Any) -> None:
+    page = _page(browser, DESKTOP)
     base = serve(API_KEYS=("page-key",))
     page.goto(base + "/")
     expect(page.locator("#status")).to_contain_text("API key", timeout=LOAD)
-    expect(page.locator("#field-daily_cost")).to_have_count(0)
+    expect(page.locator("#field-daily_cost-low")).to_have_count(0)
     page.locator("#api-key").fill("page-key")
     page.locator("#api-key").dispatch_event("change")
-    expect(page.locator("#field-daily_cost")).to_be_visible(timeout=LOAD)
-    _run_and_download(page)
+    expect(page.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
+    page.locator("#group-run summary").click()
+    page.locator("#field-trials").fill("2000")
+    page.locator("#run").click()
+    expect(page.locator("#key-sentence")).to_contain_text("My county", timeout=RUN)
     # The only failure is the keyless first load the page answers with its message.
     assert page.errors == [f"401 {base}/v1/parameters"]
