@@ -43,6 +43,11 @@ DEFAULTS: dict[str, Any] = {
     "API_KEYS": (),
     # Origins allowed by CORS; empty: CORS off.
     "CORS_ORIGINS": (),
+    # Most trial-years one job (POST /v1/jobs) may ask for: a 3,500-row roll-up of
+    # 10,000 trials over 5 years is 175,000,000.
+    "JOB_MAX_WORK": 200_000_000,
+    # Seconds a finished job and its result are kept (7 days).
+    "JOB_TTL": 604_800.0,
 }
 
 #: Environment variable of each setting.
@@ -59,6 +64,8 @@ ENVIRONMENT = {
     "MAX_BODY_READS": "DETAINER_COST_MAX_BODY_READS",
     "API_KEYS": "DETAINER_COST_API_KEYS",
     "CORS_ORIGINS": "DETAINER_COST_CORS_ORIGINS",
+    "JOB_MAX_WORK": "DETAINER_COST_JOB_MAX_WORK",
+    "JOB_TTL": "DETAINER_COST_JOB_TTL",
 }
 
 

@@ -1,0 +1,204 @@
+"""Jobs in process: submit (validated at once), run by an executor of the test's own,
+read the state and the result (the synchronous route's bytes), cancel, delete, expire,
+and one key never sees another's jobs. The real server's restart is in
+test_jobs_served.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.jobs import Executor, job_store
+
+from .conftest import SCENARIO
+
+ROLLUP: dict[str, Any] = {
+    "base": {"extra_days_per_detainer": 20, "daily_cost": 90, "trials": 300},
+    "rows": [{"name": "A", "detainers_per_year": 100}, {"name": "B", "detainers_per_year": 50}],
+    "threshold": 100000,
+}
+
+
+@pytest.fixture
+def jobs_app(make_app: Any, tmp_path: Path) -> Flask:
+    app: Flask = make_app(DATA_DIR=str(tmp_path), API_KEYS=("alpha", "beta"))
+    return app
+
+
+def _headers(key: str = "alpha") -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _run_all(app: Flask) -> None:
+    executor = Executor(job_store(app))
+    while executor.run_once():
+        pass
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "route"),
+    [
+        ("simulation", SCENARIO, "/v1/simulations"),
+        ("rollup", ROLLUP, "/v1/rollups"),
+        ("portfolio", {"members": [SCENARIO, SCENARIO], "seed": 3}, "/v1/portfolios"),
+    ],
+)
+def test_a_job_gives_the_synchronous_bytes(
+    jobs_app: Flask, kind: str, body: dict[str, Any], route: str
+) -> None:
+    with jobs_app.test_client() as client:
+        submitted = client.post("/v1/jobs", json={"kind": kind, "input": body}, headers=_headers())
+        assert submitted.status_code == 202, submitted.get_data(as_text=True)[:500]
+        job = submitted.get_json()
+        assert submitted.headers["Location"] == f"/v1/jobs/{job['id']}"
+        assert job["state"] == "queued"
+        assert job["progress"]["total"] > 0
+        not_yet = client.get(f"/v1/jobs/{job['id']}/result", headers=_headers())
+        assert not_yet.status_code == 409
+        _run_all(jobs_app)
+        done = client.get(f"/v1/jobs/{job['id']}", headers=_headers()).get_json()
+        assert done["state"] == "succeeded"
+        assert done["progress"]["done"] == done["progress"]["total"]
+        assert done["result_url"] == f"/v1/jobs/{job['id']}/result"
+        result = client.get(done["result_url"], headers=_headers())
+        direct = client.post(route, json=body, headers=_headers())
+        assert result.get_data() == direct.get_data()
+
+
+def test_a_report_job_renders_its_format(jobs_app: Flask) -> None:
+    with jobs_app.test_client() as client:
+        body = {"kind": "report", "input": {**SCENARIO, "trials": 200}, "format": "csv"}
+        job = client.post("/v1/jobs", json=body, headers=_headers()).get_json()
+        _run_all(jobs_app)
+        result = client.get(f"/v1/jobs/{job['id']}/result", headers=_headers())
+        direct = client.post(
+            "/v1/reports?format=csv", json={**SCENARIO, "trials": 200}, headers=_headers()
+        )
+        assert result.mimetype == "text/csv"
+        assert result.get_data() == direct.get_data()
+
+
+def test_bad_input_is_refused_when_submitted(jobs_app: Flask) -> None:
+    with jobs_app.test_client() as client:
+        bad = client.post(
+            "/v1/jobs",
+            json={"kind": "rollup", "input": {**ROLLUP, "rows": [{"detainers_per_year": -1}]}},
+            headers=_headers(),
+        )
+        assert bad.status_code == 422
+        assert [e["pointer"] for e in bad.get_json()["errors"]] == [
+            "/input/rows/0/detainers_per_year"
+        ]
+        shape = client.post(
+            "/v1/jobs",
+            json={"kind": "nope", "format": "doc", "extra": 1},
+            headers=_headers(),
+        )
+        assert sorted(e["pointer"] for e in shape.get_json()["errors"]) == [
+            "/extra",
+            "/format",
+            "/input",
+            "/kind",
+        ]
+        field = client.post(
+            "/v1/jobs",
+            json={"kind": "simulation", "input": {**SCENARIO, "bogus": 1}},
+            headers=_headers(),
+        )
+        assert [e["pointer"] for e in field.get_json()["errors"]] == ["/input/bogus"]
+
+
+def test_the_job_budget_is_its_own(make_app: Any, tmp_path: Path) -> None:
+    app: Flask = make_app(DATA_DIR=str(tmp_path), MAX_WORK=100, JOB_MAX_WORK=2000)
+    with app.test_client() as client:
+        small = client.post("/v1/jobs", json={"kind": "rollup", "input": ROLLUP})
+        assert small.status_code == 202  # 600 trial-years: over the request budget, not the job's
+        big = client.post(
+            "/v1/jobs",
+            json={"kind": "rollup", "input": {**ROLLUP, "rows": ROLLUP["rows"] * 4}},
+        )
+        assert big.status_code == 422
+        assert big.get_json()["errors"][0]["pointer"] == "/input/base/trials"
+
+
+def test_one_key_never_sees_another_keys_jobs(jobs_app: Flask) -> None:
+    with jobs_app.test_client() as client:
+        job = client.post(
+            "/v1/jobs", json={"kind": "simulation", "input": SCENARIO}, headers=_headers("alpha")
+        ).get_json()
+        for method in ("GET", "DELETE"):
+            other = client.open(f"/v1/jobs/{job['id']}", method=method, headers=_headers("beta"))
+            assert other.status_code == 404
+        assert client.get(f"/v1/jobs/{job['id']}").status_code == 401
+        assert client.get(f"/v1/jobs/{job['id']}", headers=_headers("alpha")).status_code == 200
+
+
+def test_cancel_queued_and_delete_finished(jobs_app: Flask) -> None:
+    with jobs_app.test_client() as client:
+        body = {"kind": "simulation", "input": SCENARIO}
+        queued = client.post("/v1/jobs", json=body, headers=_headers()).get_json()
+        cancelled = client.delete(f"/v1/jobs/{queued['id']}", headers=_headers())
+        assert cancelled.status_code == 200
+        assert cancelled.get_json()["state"] == "cancelled"
+        _run_all(jobs_app)  # nothing left to run
+        assert client.get(f"/v1/jobs/{queued['id']}", headers=_headers()).get_json()["state"] == (
+            "cancelled"
+        )
+        assert client.delete(f"/v1/jobs/{queued['id']}", headers=_headers()).status_code == 204
+        assert client.get(f"/v1/jobs/{queued['id']}", headers=_headers()).status_code == 404
+
+
+def test_a_running_job_stops_when_cancelled(jobs_app: Flask) -> None:
+    store = job_store(jobs_app)
+    job = store.submit("", "simulation", {**SCENARIO, "trials": 50000}, None, False, 50000)
+    executor = Executor(store)
+    claimed = store.claim(executor.worker)
+    assert claimed is not None
+    assert store.cancel(job.id, "") is not None
+    assert not store.heartbeat(job.id, executor.worker, 0, 1)  # told to stop
+    store.requeue(job.id, executor.worker)
+    assert store.get(job.id, "") is not None
+
+
+def test_a_dead_workers_job_is_queued_again_and_expired_ones_go(tmp_path: Path) -> None:
+    from service.jobs_store import JobStore
+
+    store = JobStore(tmp_path / "jobs.sqlite3", ttl=0.0)
+    job = store.submit("k", "simulation", SCENARIO, None, False, 500)
+    assert store.claim("dead-worker") is not None
+    assert store.recover(stale=0.0) == 1  # its heartbeat is older than 0 s
+    again = store.get(job.id, "k")
+    assert again is not None
+    assert again.state == "queued"
+    claimed = store.claim("live-worker")
+    assert claimed is not None
+    store.finish(job.id, "live-worker", "succeeded", result=b"{}", media_type="application/json")
+    store.recover()  # ttl 0: expired at once
+    assert store.get(job.id, "k") is None
+
+
+def test_a_job_that_keeps_killing_its_worker_fails(tmp_path: Path) -> None:
+    from service.jobs_store import MAX_ATTEMPTS, JobStore
+
+    store = JobStore(tmp_path / "jobs.sqlite3", ttl=60.0)
+    job = store.submit("", "simulation", SCENARIO, None, False, 500)
+    for _ in range(MAX_ATTEMPTS):
+        assert store.claim("w") is not None
+        store.recover(stale=0.0)
+    failed = store.get(job.id, "")
+    assert failed is not None
+    assert failed.state == "failed"
+    assert failed.error is not None
+
+
+def test_without_keys_jobs_are_shared(make_app: Any, tmp_path: Path) -> None:
+    app: Flask = make_app(DATA_DIR=str(tmp_path))
+    client: FlaskClient
+    with app.test_client() as client:
+        job = client.post("/v1/jobs", json={"kind": "sensitivity", "input": SCENARIO}).get_json()
+        assert client.get(f"/v1/jobs/{job['id']}").get_json()["kind"] == "sensitivity"
+        assert client.get("/v1/jobs/nope").status_code == 404

@@ -1,0 +1,82 @@
+"""A job accepted is never lost: a roll-up job running when `detainer-cost serve` stops
+is run again by the next start, and its result is the same bytes as the roll-up run in
+process (results are deterministic by seed)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from models.analyses.rollup import rollup
+from service.jobs_store import JobStore
+
+from .test_served import pytestmark as served_marks
+from .test_served import served
+
+pytestmark = served_marks
+
+BODY: dict[str, Any] = {
+    "base": {
+        "extra_days_per_detainer": {"dist": "pert", "low": 10, "mode": 20, "high": 50},
+        "honor_rate": {"dist": "uniform", "low": 0.5, "high": 1},
+        "daily_cost": 90,
+        "trials": 20000,
+    },
+    "rows": [{"name": f"County {i}", "detainers_per_year": 100 + i} for i in range(60)],
+    "shared": ["extra_days_per_detainer"],
+    "threshold": {"umra_year": 2019},
+}
+
+
+def _wait(base: str, job_id: str, until: Any, seconds: float) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        job: dict[str, Any] = requests.get(f"{base}/v1/jobs/{job_id}", timeout=30).json()
+        if until(job):
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+
+
+def test_a_running_job_survives_a_server_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    settings = {"DETAINER_COST_DATA_DIR": str(data), "DETAINER_COST_DRAIN_SECONDS": "0"}
+    with served(tmp_path, settings) as base:
+        submitted = requests.post(
+            f"{base}/v1/jobs", json={"kind": "rollup", "input": BODY}, timeout=60
+        )
+        assert submitted.status_code == 202, submitted.text[:500]
+        job_id = submitted.json()["id"]
+        _wait(base, job_id, lambda j: j["state"] == "running" and j["progress"]["done"] > 0, 90)
+    # The server stopped part-way (SIGTERM): the job is still on disk, not finished.
+    stopped = JobStore(data / "jobs.sqlite3", ttl=60).get(job_id, "")
+    assert stopped is not None
+    # Given back to the queue as the worker stopped (or, had it died, queued again once
+    # its heartbeat is stale).
+    assert stopped.state in ("queued", "running")
+    assert stopped.finished is None
+    with served(tmp_path, settings) as base:
+        done = _wait(base, job_id, lambda j: j["state"] in ("succeeded", "failed"), 180)
+        assert done["state"] == "succeeded", done
+        result = requests.get(f"{base}{done['result_url']}", timeout=60).content
+    expected = rollup(
+        BODY["base"],
+        BODY["rows"],
+        shared=BODY["shared"],
+        threshold=BODY["threshold"],
+    ).to_dict()
+    assert result == json.dumps(expected, separators=(",", ":"), allow_nan=False).encode()
+
+
+def test_jobs_need_nothing_but_the_data_dir(tmp_path: Path) -> None:
+    """`detainer-cost serve` with no settings keeps its jobs under the working directory."""
+    with served(tmp_path, {}) as base:
+        body = {"kind": "simulation", "input": {"detainers_per_year": 10, "daily_cost": 1}}
+        job = requests.post(f"{base}/v1/jobs", json=body, timeout=60).json()
+        done = _wait(base, job["id"], lambda j: j["state"] == "succeeded", 60)
+        assert requests.get(f"{base}{done['result_url']}", timeout=60).json()["trials"] > 0
+    assert (tmp_path / "detainer-cost-data" / "jobs.sqlite3").exists()
