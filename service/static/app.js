@@ -952,12 +952,19 @@ function renderResult(result, scenario) {
   const first = result.years && result.years.length ? result.years[0].year : result.provenance.start_year;
   const n = result.years ? result.years.length : 1;
   const yr1 = result.annual_cost;
+  const basis = result.cost_basis === "average" ? "the fully loaded (average)" : "the marginal";
+  const pr = parameterRange(result);
   const sentence = h("p", {class: "key", id: "key-sentence"},
     `Honoring immigration detainers is estimated to cost ${who} ${money(middle(yr1))} in ${first}`,
-    ` (90% range ${range90(yr1, money)}), net of offsets, at the marginal cost of a bed-day.`);
+    ` (90% range ${range90(yr1, money)}), net of offsets, at ${basis} cost of a bed-day.`);
   out.append(sentence);
+  if (pr) out.append(h("p", {class: "key-more"}, `From the uncertain inputs alone (without chance from person to person), the 90% range is ${range90(pr, money)}.`));
   if (n > 1) {
-    out.append(h("p", {class: "key-more"}, `Over ${n} years (${first} to ${first + n - 1}): ${money(middle(result.total_cost))} in all (90% range ${range90(result.total_cost, money)}); present value ${money(middle(result.present_value))}.`));
+    const prTotal = result.parameter_range && result.parameter_range.total_cost;
+    out.append(h("p", {class: "key-more"}, `Over ${n} years (${first} to ${first + n - 1}): ${money(middle(result.total_cost))} in all (90% range ${range90(result.total_cost, money)}${prTotal ? `; from the inputs alone ${range90(prTotal, money)}` : ""}); present value ${money(middle(result.present_value))}.`));
+  }
+  if (result.detainer_days_cost) {
+    out.append(h("p", {class: "key-more"}, `Detainer-days, every day a person with a detainer spends in jail: ${money(middle(result.detainer_days_cost))} in ${first}. This is an upper bound, not an extra cost, and is in no total above.`));
   }
   if (result.average_basis) {
     out.append(h("p", {class: "key-more"}, `At the fully loaded (average) cost of a bed-day: ${money(middle(result.average_basis.annual_cost))} in ${first} (90% range ${range90(result.average_basis.annual_cost, money)}).`));
@@ -974,7 +981,6 @@ function renderResult(result, scenario) {
   out.append(h("dl", {class: "facts"}, facts.map(([k, v]) => h("div", {}, h("dt", {text: k}), h("dd", {text: v})))));
 
   const rows = [{label: "Full range", summary: yr1, cls: "full"}];
-  const pr = parameterRange(result);
   if (pr) rows.push({label: "Inputs only", summary: pr, cls: "param"});
   const rangeNote = pr
     ? "The full range includes chance from person to person and year to year; the inputs-only range is what the uncertain inputs alone give."
@@ -993,7 +999,8 @@ function renderResult(result, scenario) {
   out.append(table("Each year (medians; the cost with its 90% range)", ["Year", "Net cost", "90% range", "Bed-days", "Detainers", "Honored"],
     result.years.map((y) => [String(y.year), dollars(middle(y.net_cost)), range90(y.net_cost, shortMoney), count(middle(y.bed_days)), count(middle(y.detainers)), count(middle(y.honored))])));
   const prov = result.provenance;
-  out.append(h("p", {class: "muted small"}, `${count(result.trials)} trials, seed ${prov.seed}, model ${prov.model_version}, scenario ${prov.scenario_sha256.slice(0, 12)}.`));
+  const rule = {form_in_force: "the detainer form in use each year", business_hours: "48 business hours", clock_hours: "48 clock hours"}[prov.hold_rule];
+  out.append(h("p", {class: "muted small"}, `${count(result.trials)} trials, seed ${prov.seed}${rule ? `, hold counted by ${rule}` : ""}, model ${prov.model_version}, scenario ${prov.scenario_sha256.slice(0, 12)}.`));
   $("downloads").hidden = false;
 }
 
