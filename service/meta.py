@@ -138,7 +138,7 @@ def docs() -> Response:
 
 @bp.get("/")
 def index() -> Response:
-    """The scenario page: a form, the report inline, downloads."""
+    """The scenario page (service/static/app.js builds it from /v1/parameters)."""
     return _asset(STATIC, "index.html", 0)
 
 

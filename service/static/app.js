@@ -203,7 +203,7 @@ function parseAmount(text, p) {
   if (kind === "share") {
     if (scale !== 1) return {error: `"${text}": a share is a percent, such as 85%`};
     value = value / 100;
-  } else if (percent) {
+  } else if (percent && kind !== "percentile") {
     return {error: `"${text}": a percent fits only a share; this is ${p.unit}`};
   }
   if ((p.type === "integer" || kind === "year") && !Number.isInteger(value)) return {error: `"${text}": must be a whole number`};
@@ -922,10 +922,11 @@ let tableCount = 0;
 function table(caption, head, rows) {
   tableCount += 1;
   const id = "table-caption-" + tableCount;
+  const numeric = head.map((_, i) => rows.every((r) => /^-?\$?[\d.]/.test(String(r[i]))));
   return h("div", {class: "table-block"}, h("p", {class: "caption", id, text: caption}), h("div", {class: "table-wrap", role: "region", "aria-labelledby": id, tabindex: "0"},
     h("table", {"aria-labelledby": id},
-      h("thead", {}, h("tr", {}, head.map((c, i) => h("th", {scope: "col", class: i ? "num" : null, text: c})))),
-      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => (i ? h("td", {class: "num", text: c}) : h("th", {scope: "row", text: c})))))))));
+      h("thead", {}, h("tr", {}, head.map((c, i) => h("th", {scope: "col", class: i && numeric[i] ? "num" : null, text: c})))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => (i ? h("td", {class: numeric[i] ? "num" : null, text: c}) : h("th", {scope: "row", text: c})))))))));
 }
 
 // ---------------------------------------------------------------- the result
@@ -1123,23 +1124,35 @@ function addOverride(rows, n, name, value) {
   const select = h("select", {id: rid + "-field", class: "ov-field"});
   for (const p of overridable()) select.add(new Option(labelOf(p), p.name));
   if (name) select.value = name;
-  const input = h("input", {type: "text", id: rid + "-value", class: "ov-value", autocomplete: "off"});
   const unit = h("span", {class: "unit ov-unit"});
   const err = h("p", {class: "field-error", id: rid + "-error", hidden: true});
-  input.setAttribute("aria-describedby", rid + "-error");
+  const slot = h("span", {class: "with-unit"});
+  let input = null;
+  // A choice gets its list; anything else a box read like the form's.
   function sync() {
     const p = byName.get(select.value);
-    unit.textContent = p ? (unitText(p) || "") : "";
-    input.placeholder = p ? "e.g. " + ((FIELD_META[p.name] || {}).example || "") : "";
+    const choice = p && p.type === "choice";
+    if (!input || (input.tagName === "SELECT") !== choice) {
+      const next = choice ? h("select", {id: rid + "-value", class: "ov-value"}) : h("input", {type: "text", id: rid + "-value", class: "ov-value", autocomplete: "off"});
+      next.setAttribute("aria-describedby", rid + "-error");
+      if (input) input.replaceWith(next); else slot.append(next, unit);
+      input = next;
+    }
+    if (choice) {
+      input.replaceChildren();
+      for (const c of p.choices) input.add(new Option(c.replaceAll("_", " "), c));
+    }
+    unit.textContent = p && !choice ? (unitText(p) || "") : "";
+    if (!choice) input.placeholder = p ? "e.g. " + ((FIELD_META[p.name] || {}).example || "") : "";
   }
   select.addEventListener("change", sync);
   sync();
   const p = byName.get(select.value);
-  if (value !== undefined && value !== null && p) input.value = typeof value === "object" ? "" : formatAmount(value, p);
+  if (value !== undefined && value !== null && p) input.value = typeof value === "object" ? "" : p.type === "choice" ? value : formatAmount(value, p);
   if (value !== null && typeof value === "object") input.dataset.spec = JSON.stringify(value);
   const row = h("div", {class: "override"},
     h("div", {class: "field"}, h("label", {for: rid + "-field", text: "Input"}), select),
-    h("div", {class: "field"}, h("label", {for: rid + "-value", text: "New value"}), h("span", {class: "with-unit"}, input, unit), err),
+    h("div", {class: "field"}, h("label", {for: rid + "-value", text: "New value"}), slot, err),
     h("button", {type: "button", class: "remove", "aria-label": "Remove this change", onclick: () => row.remove()}, "Remove"));
   if (input.dataset.spec && p) input.placeholder = specWords(value, p);
   rows.append(row);
@@ -1158,7 +1171,7 @@ function readAlternatives() {
       let value;
       if (!input.value.trim() && input.dataset.spec) value = JSON.parse(input.dataset.spec);
       else {
-        const r = p.type === "choice" ? {value: input.value.trim()} : parseAmount(input.value, p);
+        const r = p.type === "choice" ? {value: input.value} : parseAmount(input.value, p);
         if (r.empty || r.value === "") { errors.push({element: row, label: name, detail: `${labelOf(p)}: give the new value`}); continue; }
         if (r.error) { errors.push({element: row, label: name, detail: `${labelOf(p)}: ${r.error}`}); continue; }
         value = r.value;
@@ -1218,8 +1231,8 @@ function overrideWords(overrides) {
 }
 function words(name, v) {
   const p = byName.get(name);
-  if (!p) return `${name} ${JSON.stringify(v)}`;
-  return `${labelOf(p).toLowerCase()}: ${typeof v === "object" && v !== null ? specWords(v, p) : formatAmount(v, p) || String(v)}`;
+  if (!p) return `${name.replaceAll("_", " ")}: ${v}`;
+  return `${labelOf(p).toLowerCase()}: ${typeof v === "object" && v !== null ? specWords(v, p) : formatAmount(v, p) || String(v).replaceAll("_", " ")}`;
 }
 
 function renderComparison(data, baseline, alternatives) {
@@ -1229,10 +1242,18 @@ function renderComparison(data, baseline, alternatives) {
   const first = base.years[0].year;
   const n = base.years.length;
   const span = n > 1 ? `${first} to ${first + n - 1}` : String(first);
+  if (n === 1) {
+    out.append(h("p", {class: "key"}, `Baseline (the scenario above): ${money(middle(base.annual_cost))} in ${first}.`));
+    out.append(table(`Savings against the baseline in ${first} (positive: the alternative costs less; medians, paired trial by trial)`,
+      ["Alternative", `Saves in ${first}`, "90% range", "Chance it saves", "What it changes"],
+      data.alternatives.map((a, i) => [a.name, money(middle(a.difference.annual_cost)), range90(a.difference.annual_cost, shortMoney), pct(a.probability_saves), overrideWords(alternatives[i].overrides)])));
+    out.append(figure(`Savings in ${first} (median) of each alternative.`, barChart("Savings", data.alternatives.map((a) => ({label: a.name, value: middle(a.difference.annual_cost)})))));
+    return;
+  }
   out.append(h("p", {class: "key"}, `Baseline (the scenario above): ${money(middle(base.annual_cost))} in ${first}, ${money(middle(base.total_cost))} over ${span}.`));
   const rows = data.alternatives.map((a, i) => [a.name, money(middle(a.difference.annual_cost)), money(middle(a.difference.total_cost)), range90(a.difference.total_cost, shortMoney), money(middle(a.difference.present_value)), pct(a.probability_saves), overrideWords(alternatives[i].overrides)]);
   out.append(table(`Savings against the baseline (positive: the alternative costs less; medians, paired trial by trial)`,
-    ["Alternative", `Saves in ${first}`, `Saves over ${span}`, "90% range", "Present value", "Chance it saves", "What it changes"], rows));
+    ["Alternative", `Saves in ${first}`, `Saves over ${span}`, "90% range", "Present value", `Chance it saves in ${first}`, "What it changes"], rows));
   out.append(figure(`Savings over ${span} (median) of each alternative.`, barChart("Savings over the horizon", data.alternatives.map((a) => ({label: a.name, value: middle(a.difference.total_cost)})))));
 }
 

@@ -342,6 +342,21 @@ def test_on_a_phone_with_presets_a_file_and_the_keyboard(
     _no_horizontal_scroll(page)
     assert _axe(page) == []
     _shot(page, "phone-3-result")
+
+    # An alternative that changes a choice: its list, not a box.
+    page.locator("#tab-compare").click()
+    page.locator("#add-alternative").select_option("custom")
+    page.locator("#add-alternative-button").click()
+    custom = page.locator(".alternative").nth(1)
+    custom.locator(".add-override").click()
+    custom.locator(".ov-field").select_option("hold_rule")
+    custom.locator("select.ov-value").select_option("clock_hours")
+    page.locator("#compare").click()
+    rows = page.locator("#comparison table tbody tr")
+    expect(rows).to_have_count(2, timeout=RUN)
+    expect(rows.nth(1)).to_contain_text("how the 48 hours are counted: clock hours")
+    _no_horizontal_scroll(page)
+    _shot(page, "phone-4-compare", "#results")
     assert page.errors == []
 
 
