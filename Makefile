@@ -104,6 +104,7 @@ bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_peers.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_http.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_page.py
+	PYTHONPATH=. $(BIN)/python benchmarks/bench_report.py --clock cpu
 
 # requirements.lock anew: the newest versions pyproject.toml allows (the service and its
 # test tools resolved together, so that one set of pins serves both), in a fresh venv.

@@ -2,7 +2,7 @@
 
 matplotlib's object API only (``Figure`` with the SVG backend; never pyplot state in
 the server). Output is deterministic: a fixed SVG hash salt, no date in the metadata,
-text kept as text. Gray tones with hatching and line styles, so a chart reads in
+text kept as text. Gray tones, line styles and (for offsets) hatching, so a chart reads in
 grayscale; axes labelled, money in dollars.
 
 Thread safety: the style (``RC``) is matplotlib's global rcParams, set by
@@ -192,21 +192,15 @@ def tornado(bars: Sequence[TornadoBar], base: float) -> str:
         names = [label(b.input) for b in bars]
         for i, b in enumerate(bars):
             ax.barh(i, b.low - base, left=base, color=LIGHT, edgecolor=DARK, linewidth=0.6)
-            ax.barh(
-                i,
-                b.high - base,
-                left=base,
-                color="white",
-                edgecolor=DARK,
-                hatch="...",
-                linewidth=0.6,
-            )
+            # solid tones, not a hatch: a dotted hatch is a large SVG that WeasyPrint
+            # takes most of a second to draw (benchmarks/bench_report.py)
+            ax.barh(i, b.high - base, left=base, color=MID, edgecolor=DARK, linewidth=0.6)
         ax.axvline(base, color=DARK, linewidth=0.8)
         ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(Dollars())
         ax.set_xlabel(
-            "mean year-1 net cost\nwith the input at its 10th percentile (gray) or 90th (dotted)"
+            "mean year-1 net cost\nwith the input at its 10th percentile (light) or 90th (dark)"
         )
         return _svg(fig, "tornado")
 
@@ -217,7 +211,6 @@ def savings(alternatives: Sequence[Alternative]) -> str:
         fig = _figure()
         ax = fig.add_subplot()
         styles = ["-", "--", ":", "-."]
-        hatches = ["", "///", "...", "xx"]
         for i, alt in enumerate(alternatives):
             d = alt.difference.samples["annual_cost"]
             ax.hist(
@@ -227,7 +220,6 @@ def savings(alternatives: Sequence[Alternative]) -> str:
                 color=LIGHT,
                 edgecolor=DARK,
                 linestyle=styles[i % 4],
-                hatch=hatches[i % 4],
                 linewidth=1.0,
                 label=alt.name,
             )
