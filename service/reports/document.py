@@ -35,6 +35,7 @@ __all__ = [
     "hold_rule_text",
     "input_rows",
     "quantity_format",
+    "ranges_text",
     "summary_paragraphs",
     "year_columns",
 ]
@@ -205,20 +206,19 @@ def _range(s: Summary, f: Callable[[float], str] = fmt.money) -> str:
 
 def cost_basis(report: Report) -> str:
     """The daily cost every cost figure uses, in words."""
-    if getattr(report.result, "cost_basis", "marginal") == "average":
+    if report.result.cost_basis == "average":
         return "the fully loaded average daily cost (the only daily cost given)"
     return "the marginal daily cost"
 
 
-def hold_rule_text(report: Report) -> str | None:
+def hold_rule_text(report: Report) -> str:
     """The scenario's hold rule in words, when the result names it."""
-    rule = getattr(report.result.provenance, "hold_rule", None)
-    return None if rule is None else describe_value("hold_rule", rule)
+    return describe_value("hold_rule", report.result.provenance.hold_rule)
 
 
 def extra_stay_text(report: Report) -> str | None:
     """Which detainers lengthen the stay, and so what not honoring saves, in words."""
-    applies = getattr(report.result.provenance, "extra_stay_applies_to", None)
+    applies = report.result.provenance.extra_stay_applies_to
     if applies == "lodged":
         return (
             "The longer stay is counted for every detainer lodged, honored or not (bail and "
@@ -235,8 +235,8 @@ def extra_stay_text(report: Report) -> str | None:
 
 def detainer_days_text(report: Report) -> str | None:
     """Detainer-days, an upper bound beside the cost, when the result has them."""
-    days: Summary | None = getattr(report.result, "detainer_bed_days", None)
-    cost: Summary | None = getattr(report.result, "detainer_days_cost", None)
+    days = report.result.detainer_bed_days
+    cost = report.result.detainer_days_cost
     if days is None or cost is None:
         return None
     return (
@@ -246,6 +246,29 @@ def detainer_days_text(report: Report) -> str | None:
         "bound on what detainers could cost, not an extra cost, and in none of the totals "
         "above."
     )
+
+
+def ranges_text(report: Report) -> str | None:
+    """The full range and the range from the inputs alone, one sentence on each."""
+    pr = report.result.parameter_range
+    if "annual_cost" not in pr:
+        return None
+    r = report.result
+    text = (
+        f"Two ranges. The full 90% range of the year-1 cost, {_range(r.annual_cost)}, is "
+        "what the cost could turn out to be: what we do not know about the county's inputs "
+        "together with chance from person to person. The range from the inputs alone, "
+        f"{_range(pr['annual_cost'])}, is the spread of the expected cost given each "
+        "trial's inputs, without that chance: how much the answer depends on what we do "
+        "not know about the county."
+    )
+    n = len(r.years)
+    if n > 1 and "total_cost" in pr:
+        text += (
+            f" Over the {n} years the full range is {_range(r.total_cost)} and the range "
+            f"from the inputs alone {_range(pr['total_cost'])}."
+        )
+    return text
 
 
 def _year_one(report: Report) -> list[str]:
@@ -369,6 +392,8 @@ def summary_paragraphs(report: Report) -> list[str]:
     value, both cost bases, thresholds, per resident and budget share; then one paragraph
     per policy alternative."""
     paragraphs = [" ".join(_year_one(report)), " ".join(_context(report))]
+    if (ranges := ranges_text(report)) is not None:
+        paragraphs.append(ranges)
     if (days := detainer_days_text(report)) is not None:
         paragraphs.append(days)
     if report.comparison is not None:

@@ -59,36 +59,40 @@ def _charts(report: Report) -> dict[str, Markup | None]:
     return out
 
 
-def _basis(report: Report) -> str:
-    return str(getattr(report.result, "cost_basis", "marginal"))
+Row = tuple[str, Any, Callable[[float], str]]
 
 
-def key_rows(report: Report) -> list[tuple[str, Any, Callable[[float], str]]]:
+def _cost_rows(report: Report) -> list[Row]:
+    """The dollar rows: year 1 and (over several years) the horizon, on the result's
+    basis, from the inputs alone (the parameter range) and on the average basis."""
+    result = report.result
+    basis = result.cost_basis
+    alone = result.parameter_range
+    average = result.average_basis or {}
+    periods = [("annual_cost", "year 1")]
+    if len(result.years) > 1:
+        periods.append(("total_cost", "all years"))
+    rows: list[Row] = []
+    for key, period in periods:
+        rows.append((f"Net cost, {period}, {basis} basis", getattr(result, key), fmt.money))
+        if key in alone:
+            rows.append((f"Net cost, {period}, from the inputs alone", alone[key], fmt.money))
+        if key in average:
+            rows.append((f"Net cost, {period}, average basis", average[key], fmt.money))
+    if len(result.years) > 1:
+        rows.append(("Present value, all years", result.present_value, fmt.money))
+    return rows
+
+
+def key_rows(report: Report) -> list[Row]:
     """(label, summary, format) of the key figures of year 1 and the horizon."""
     result = report.result
-    rows: list[tuple[str, Any, Callable[[float], str]]] = [
-        (f"Net cost, year 1, {_basis(report)} basis", result.annual_cost, fmt.money),
-    ]
-    if result.average_basis is not None:
-        rows.append(
-            ("Net cost, year 1, average basis", result.average_basis["annual_cost"], fmt.money)
-        )
-    if len(result.years) > 1:
-        rows.append((f"Net cost, all years, {_basis(report)} basis", result.total_cost, fmt.money))
-        rows.append(("Present value, all years", result.present_value, fmt.money))
-        if result.average_basis is not None and "total_cost" in result.average_basis:
-            rows.append(
-                (
-                    "Net cost, all years, average basis",
-                    result.average_basis["total_cost"],
-                    fmt.money,
-                )
-            )
+    rows = _cost_rows(report)
     for key in ("detainers", "honored", "transfers", "hold_bed_days", "extra_bed_days"):
         rows.append((label(key), getattr(result, key), quantity_format(key)))
     rows.append((label("average_beds_occupied"), result.average_beds_occupied, fmt.number))
     for key in ("detainer_bed_days", "detainer_days_cost"):
-        upper = getattr(result, key, None)
+        upper = getattr(result, key)  # an upper bound, beside the cost, in no total
         if upper is not None:
             rows.append((label(key), upper, quantity_format(key)))
     if result.per_capita_cost is not None:

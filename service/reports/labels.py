@@ -40,7 +40,7 @@ FIELD_LABELS: dict[str, str] = {
     "hold_window_used": "Share of the hold used",
     "extra_days_per_detainer": "Longer stay per detainer",
     "extra_days_cv": "Person-to-person variation of the longer stay",
-    "extra_stay_applies_to": "Longer stay applies to",
+    "extra_stay_applies_to": "Which detainers lengthen the stay",
     "detainer_days_per_detainer": "Detainer-days per detainer (upper bound)",
     "detainer_bed_days": "Detainer-days (upper bound, not in the cost)",
     "detainer_days_cost": "Cost of detainer-days (upper bound, not in the totals)",

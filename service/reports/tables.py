@@ -68,10 +68,11 @@ def summary_rows(report: Report) -> list[tuple[str, str, Summary]]:
         ("transfers", "transfers", r.transfers),
         ("average_beds_occupied", "beds", r.average_beds_occupied),
     ]
+    rows += [(f"parameter_range.{k}", "US dollars", s) for k, s in r.parameter_range.items()]
     if r.average_basis is not None:
         rows += [(f"average_basis.{k}", "US dollars", s) for k, s in r.average_basis.items()]
     for key, unit in (("detainer_bed_days", "bed-days"), ("detainer_days_cost", "US dollars")):
-        upper = getattr(r, key, None)  # an upper bound, beside the cost and in no total
+        upper = getattr(r, key)  # an upper bound, beside the cost and in no total
         if upper is not None:
             rows.append((key, unit, upper))
     if r.per_capita_cost is not None:
@@ -86,6 +87,8 @@ def quantity_label(name: str) -> str:
     horizon, average basis")."""
     if name.startswith("average_basis."):
         return f"{label(name.split('.', 1)[1])}, average basis"
+    if name.startswith("parameter_range."):
+        return f"{label(name.split('.', 1)[1])}, from the inputs alone (parameter range)"
     return label(name)
 
 
@@ -180,13 +183,14 @@ def _about_sheet(ws: Any, report: Report) -> None:
         ("First year", p.start_year),
         ("Sampling method", p.sampling.replace("_", " ")),
     ]
-    hold_rule = getattr(p, "hold_rule", None)
-    if hold_rule is not None:
-        rows.append(("Hold rule", describe_value("hold_rule", hold_rule)))
-    applies = getattr(p, "extra_stay_applies_to", None)
-    if applies is not None:
-        rows.append(("Longer stay applies to", describe_value("extra_stay_applies_to", applies)))
-    rows.append(("Cost basis", str(getattr(r, "cost_basis", "marginal"))))
+    rows += [
+        ("Hold rule", describe_value("hold_rule", p.hold_rule)),
+        (
+            "Longer stay applies to",
+            describe_value("extra_stay_applies_to", p.extra_stay_applies_to),
+        ),
+        ("Cost basis", r.cost_basis),
+    ]
     if report.scenario.population is not None:
         rows.append(("County population", report.scenario.population))
     if report.scenario.annual_budget is not None:

@@ -314,3 +314,87 @@ def test_pdf_reads_well_and_pages_for_a_person(
         )
     print(f"\nPDF pages rendered for review: {pages}")
     assert len(list(pages.glob("*.png"))) >= 6
+
+
+MEASURES: dict[str, Any] = {
+    "name": "Measures county",
+    "detainers_per_year": 500,
+    "extra_days_per_detainer": {"dist": "uniform", "low": 5, "high": 15},
+    "detainer_days_per_detainer": 60,
+    "daily_cost_average": 120,
+    "start_year": 2016,
+    "horizon_years": 3,
+    "trials": 200,
+}
+
+
+@pytest.fixture(scope="module")
+def measures_report() -> Report:
+    body = {
+        "baseline": MEASURES,
+        "alternatives": [
+            {"name": "Lodged", "overrides": {"extra_stay_applies_to": "lodged", "honor_rate": 0}}
+        ],
+    }
+    report, _ = build_report(body)
+    return report
+
+
+def test_two_ranges_and_precision_each_said_once(scenario_report: Report) -> None:
+    r = scenario_report.result
+    alone = r.parameter_range["annual_cost"]
+    text = html_text(scenario_report)
+    summary = text[text.index("In 2026") : text.index("Year by year")]
+    assert f"{fmt.money(r.annual_cost.percentiles['p5'])} to " in summary
+    assert (
+        f"inputs alone, {fmt.money(alone.percentiles['p5'])} to "
+        f"{fmt.money(alone.percentiles['p95'])}, is the spread of the expected cost" in summary
+    )
+    lo, hi = r.annual_cost.ci95_mean
+    assert "precision of the estimate (Monte Carlo error, not a range of costs)" in text
+    assert f"between {fmt.money(lo)} and {fmt.money(hi)} with 95% confidence" in text
+    rows = list(csv.DictReader(io.StringIO(render(scenario_report, "csv").body.decode())))
+    alone_row = next(r for r in rows if r["quantity"] == "parameter_range.annual_cost")
+    assert float(alone_row["p95"]) == alone.percentiles["p95"]
+    assert "inputs alone" in alone_row["label"]
+
+
+def test_measures_kept_apart_in_every_format(measures_report: Report) -> None:
+    r = measures_report.result
+    assert r.cost_basis == "average"
+    assert r.detainer_bed_days is not None
+    assert r.detainer_days_cost is not None
+    text = html_text(measures_report)
+    assert "at the fully loaded average daily cost (the only daily cost given)" in text
+    assert "marginal basis" not in text
+    assert "Net cost, year 1, average basis" in text
+    upper = fmt.money(r.detainer_days_cost.percentiles["p50"])
+    start = text.index("Detainer-days, every day")
+    sentence = text[start : text.index("above.", start)]
+    assert upper in sentence
+    assert "upper bound" in sentence
+    assert "in none of the totals" in sentence
+    assert "Cost of detainer-days (upper bound, not in the totals)" in text
+    assert "counted for every detainer lodged, honored or not" not in text  # baseline: honored
+    assert "counted only for detainers the jail honors" in text
+    rows = list(csv.DictReader(io.StringIO(render(measures_report, "csv").body.decode())))
+    cost = next(x for x in rows if x["quantity"] == "detainer_days_cost")
+    assert float(cost["p50"]) == r.detainer_days_cost.percentiles["p50"]
+    assert "upper bound" in cost["label"]
+    wb = load_workbook(io.BytesIO(render(measures_report, "xlsx").body))
+    about = {x[0].value: x[1].value for x in wb["About"].iter_rows(min_row=2)}
+    assert about["Cost basis"] == "average"
+    assert about["Longer stay applies to"] == "detainers the jail honors"
+    summary = {x[0].value for x in wb["Summary"].iter_rows(min_row=2)}
+    assert {"detainer_bed_days", "detainer_days_cost"} <= summary
+
+
+def test_each_year_names_its_hold_rule(measures_report: Report) -> None:
+    page = render(measures_report, "html").body.decode()
+    table = page[page.index('id="years"') : page.index("</table>", page.index('id="years"'))]
+    rules = re.findall(r'data-label="Hold rule">([^<]*)<', table)
+    assert rules == ["business hours", "business, then clock hours", "clock hours"]
+    text = html_text(measures_report)
+    assert "This report follows the rule of the detainer form in force each year" in text
+    assert "I-247A" in text
+    assert "an analogy, not a legal test" in text
