@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 
 from models.calendar import business_days, hold_duration, rule_in_force
-from models.engine import Array, YearVolumes, build_result, detainer_rate, run, volume
+from models.engine import (
+    YEAR_LAYERS,
+    Array,
+    YearVolumes,
+    build_result,
+    detainer_rate,
+    expected_detainers,
+    run,
+    volume,
+)
 from models.results import SimulationResult
 from models.scenario import Scenario, VolumeForm, parse_scenario
 
@@ -52,7 +61,14 @@ def person_year_volumes(
         return scenario.hold_rule or rule_in_force(first + dt.timedelta(days=int(day)))
 
     form = scenario.volume_form
-    level = volume(inputs, form.fields[0], year_index)
+    if form is VolumeForm.DETAINERS:
+        # The count given directly is a Poisson draw around its expectation, from the
+        # engine's own stream for it (the first of its year layers), so that a scenario
+        # with nothing else random agrees with the engine exactly.
+        counts_rng = rng.spawn(len(YEAR_LAYERS))[0]
+        level = counts_rng.poisson(expected_detainers(inputs, year_index))
+    else:
+        level = volume(inputs, form.fields[0], year_index)
     rate = None if form is VolumeForm.DETAINERS else detainer_rate(inputs)
     for i in range(size):
         if form is VolumeForm.DETAINERS:

@@ -41,6 +41,7 @@ __all__ = [
     "CHUNK_TRIALS",
     "COMPONENTS",
     "DETAINER_DAYS_KEYS",
+    "EXPECTED_KEYS",
     "PER_TRIAL_KEYS",
     "Cancel",
     "YearVolumes",
@@ -50,6 +51,7 @@ __all__ = [
     "cost_basis",
     "daily_cost",
     "draw_inputs",
+    "expected_volumes",
     "run",
     "run_trials",
     "sample_keys",
@@ -178,6 +180,19 @@ def volume(inputs: Mapping[str, Array], key: str, year_index: int) -> NDArray[np
     return level.astype(np.int64)
 
 
+def expected_detainers(inputs: Mapping[str, Array], year_index: int) -> Array:
+    """Expected detainers of a year in the ``detainers_per_year`` form: the first-year
+    level grown to ``year_index``, not rounded (100 over 3 years is 33.33 a year).
+
+    Raises ScenarioError at ``detainers_per_year`` past ``MAX_COUNT``.
+    """
+    growth = (1.0 + inputs["bookings_growth"]) ** year_index
+    level = np.asarray(inputs["detainers_per_year"] * growth, dtype=np.float64)
+    what = f"detainers_per_year grown by bookings_growth to year {year_index + 1}"
+    _countable(level, ("detainers_per_year",), what if year_index else "detainers_per_year")
+    return level
+
+
 def irwin_hall(n: NDArray[np.int64], *, rng: np.random.Generator) -> Array:
     """Sum of ``n[i]`` independent U(0, 1) draws, for each ``i``.
 
@@ -240,7 +255,9 @@ def year_volumes(
     """Simulate one year's people in aggregate (the engine's way)."""
     r = dict(zip(YEAR_LAYERS, rng.spawn(len(YEAR_LAYERS)), strict=True))
     if scenario.volume_form is VolumeForm.DETAINERS:
-        detainers = volume(inputs, "detainers_per_year", year_index)
+        # Poisson around the expected count: the chance variation of the bookings form
+        # (a binomial of many bookings at a small rate), never a rounded count.
+        detainers = r["bookings"].poisson(expected_detainers(inputs, year_index))
     else:
         bookings = volume(inputs, "bookings_per_year", year_index)
         detainers = r["bookings"].binomial(bookings, detainer_rate(inputs))
@@ -292,6 +309,10 @@ PER_TRIAL_KEYS = (
     "honored",
     "transfers",
 )
+
+#: Per-trial expected costs given each trial's drawn inputs (the parameter range):
+#: year 1 and the horizon total.
+EXPECTED_KEYS = ("expected:annual_cost", "expected:total_cost")
 
 #: Per-trial year-1 detainer-days and their cost, when ``detainer_days_per_detainer``
 #: is given: an upper bound, never part of any cost total.
@@ -423,27 +444,77 @@ def _detainer_days(inputs: Mapping[str, Array], v: YearVolumes) -> dict[str, Arr
     return {"detainer_bed_days": days, "detainer_days_cost": days * daily_cost(inputs)}
 
 
-def run_trials(
-    scenario: Scenario,
-    size: int,
-    *,
-    rng: np.random.Generator,
-    volumes: VolumesFn = year_volumes,
-    inputs: Mapping[str, Array] | None = None,
-) -> dict[str, Array]:
-    """Simulate ``size`` trials of every year; return per-trial outputs.
+def expected_volumes(
+    scenario: Scenario, inputs: Mapping[str, Array], year_index: int
+) -> YearVolumes:
+    """Expected people and days of one year given the drawn inputs, in closed form.
 
-    Keys: year-1 quantities (``annual_cost``, ``bed_days``, ``hold_bed_days``,
-    ``extra_bed_days``, ``detainers``, ``honored``, ``transfers``, ``component:NAME``),
-    horizon ones (``total_cost``, ``present_value`` and, with an average cost,
-    ``average:annual_cost`` ...), per-year ones (``year:K:net_cost`` ...) and the drawn
-    inputs (``input:NAME``).
+    The aggregate model is linear in its counts, so each expectation is the product of
+    the expected count and the per-person mean: detainers (the level grown to the year;
+    bookings, rounded to whole bookings as the simulation does, times the detainer rate),
+    honored = detainers x ``honor_rate``, transfers = honored x ``ice_pickup_rate``, hold
+    days = honored x the calendar's mean hold (``HoldTable.mean_days``, by the year's
+    rule) x ``hold_window_used``, extra days = the detainers the stay applies to x
+    ``extra_days_per_detainer``, claims = honored x the claim rate.
     """
-    param_rng, *year_rngs = rng.spawn(1 + scenario.horizon_years)
-    if inputs is None:
-        inputs = draw_inputs(scenario, size, rng=param_rng)
-    inputs = _defaults(dict(inputs), size)
-    out: dict[str, Array] = {f"input:{k}": v for k, v in inputs.items()}
+    if scenario.volume_form is VolumeForm.DETAINERS:
+        detainers = expected_detainers(inputs, year_index)
+    else:
+        bookings = volume(inputs, "bookings_per_year", year_index)
+        detainers = bookings * detainer_rate(inputs)
+    honored = detainers * inputs["honor_rate"]
+    table = hold_table(
+        scenario.start_year + year_index,
+        scenario.hold_hours,
+        scenario.release_weekday_weights,
+        scenario.hold_rule,
+    )
+    lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
+    claims = (
+        honored * (inputs["liability.claims_per_1000_honored"] / 1000.0)
+        if "liability.claims_per_1000_honored" in inputs
+        else np.zeros_like(honored)
+    )
+    return YearVolumes(
+        detainers,
+        honored,
+        honored * inputs["ice_pickup_rate"],
+        honored * (table.mean_days * inputs["hold_window_used"]),
+        lengthened * inputs["extra_days_per_detainer"],
+        claims,
+    )
+
+
+def _expected_costs(scenario: Scenario, inputs: Mapping[str, Array]) -> dict[str, Array]:
+    """Per trial, the expected year-1 net cost and horizon total given the drawn inputs
+    (``expected:annual_cost``, ``expected:total_cost``): :func:`account` of
+    :func:`expected_volumes`.
+
+    Every term is exact except the capacity overflow premium, a piecewise-linear
+    function of the year's bed-days, which is evaluated at their expectation (exact when
+    the jail is on one side of its rated capacity whatever the person-level chance).
+    """
+    total = np.zeros(inputs["honor_rate"].shape)
+    out: dict[str, Array] = {}
+    for y in range(scenario.horizon_years):
+        components, _ = account(scenario, inputs, expected_volumes(scenario, inputs, y), y)
+        net = np.sum(list(components.values()), axis=0)
+        total += net
+        if y == 0:
+            out["expected:annual_cost"] = net
+    out["expected:total_cost"] = total
+    return out
+
+
+def _simulate_years(
+    scenario: Scenario,
+    inputs: Mapping[str, Array],
+    year_rngs: Sequence[np.random.Generator],
+    volumes: VolumesFn,
+) -> dict[str, Array]:
+    """The person-level outputs of every year (see :func:`run_trials`)."""
+    size = inputs["honor_rate"].size
+    out: dict[str, Array] = {}
     total = np.zeros(size)
     present = np.zeros(size)
     total_avg = np.zeros(size)
@@ -485,6 +556,36 @@ def run_trials(
     return out
 
 
+def run_trials(
+    scenario: Scenario,
+    size: int,
+    *,
+    rng: np.random.Generator,
+    volumes: VolumesFn = year_volumes,
+    inputs: Mapping[str, Array] | None = None,
+    person_level: bool = True,
+) -> dict[str, Array]:
+    """Simulate ``size`` trials of every year; return per-trial outputs.
+
+    Keys: year-1 quantities (``annual_cost``, ``bed_days``, ``hold_bed_days``,
+    ``extra_bed_days``, ``detainers``, ``honored``, ``transfers``, ``component:NAME``),
+    horizon ones (``total_cost``, ``present_value`` and, with an average cost,
+    ``average:annual_cost`` ...), per-year ones (``year:K:net_cost`` ...), the expected
+    costs given each trial's inputs (``expected:annual_cost``, ``expected:total_cost``)
+    and the drawn inputs (``input:NAME``). ``person_level=False`` gives only the last
+    two kinds, the same to the bit, without simulating people.
+    """
+    param_rng, *year_rngs = rng.spawn(1 + scenario.horizon_years)
+    if inputs is None:
+        inputs = draw_inputs(scenario, size, rng=param_rng)
+    inputs = _defaults(dict(inputs), size)
+    out: dict[str, Array] = {f"input:{k}": v for k, v in inputs.items()}
+    if person_level:
+        out.update(_simulate_years(scenario, inputs, year_rngs, volumes))
+    out.update(_expected_costs(scenario, inputs))
+    return out
+
+
 def run(
     scenario: Scenario,
     *,
@@ -493,6 +594,7 @@ def run(
     chunk: int = CHUNK_TRIALS,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    person_level: bool = True,
 ) -> tuple[dict[str, Array], Convergence]:
     """All trials of ``scenario``, ``chunk`` at a time, each chunk on its own stream.
 
@@ -500,8 +602,10 @@ def run(
     the 95% CIs of the mean and of the 95th percentile of year-1 net cost are both at or
     below it; ``trials`` is then the cap. ``cancel`` is called before every chunk and
     once after the last (its exception propagates); ``progress(done, total)`` after every
-    chunk.
+    chunk. ``person_level=False`` skips the simulation of people (see
+    :func:`run_trials`); the precision target then applies to the expected year-1 cost.
     """
+    watched = "annual_cost" if person_level else "expected:annual_cost"
     n = scenario.trials
     chunks = rng.spawn(math.ceil(n / chunk))
     parts: list[dict[str, Array]] = []
@@ -511,12 +615,14 @@ def run(
         if cancel is not None:
             cancel()
         size = min(chunk, n - done)
-        parts.append(run_trials(scenario, size, rng=chunk_rng, volumes=volumes))
+        parts.append(
+            run_trials(scenario, size, rng=chunk_rng, volumes=volumes, person_level=person_level)
+        )
         done += size
         if progress is not None:
             progress(done, n)
         if scenario.precision is not None and done < n:
-            annual = np.concatenate([p["annual_cost"] for p in parts])
+            annual = np.concatenate([p[watched] for p in parts])
             if max(relative_half_widths(annual)) <= scenario.precision:
                 stopped_by = "precision"
                 break
@@ -525,7 +631,7 @@ def run(
     samples = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     for array in samples.values():
         array.flags.writeable = False
-    mean_width, p95_width = relative_half_widths(samples["annual_cost"])
+    mean_width, p95_width = relative_half_widths(samples[watched])
     if stopped_by == "trial_cap" and max(mean_width, p95_width) <= (scenario.precision or 0):
         stopped_by = "precision"
     convergence = Convergence(
@@ -547,6 +653,7 @@ def simulate(
     cancel: Cancel | None = None,
     summaries: None = None,
     percentile_ci: bool = True,
+    person_level: bool = True,
 ) -> SimulationResult: ...
 
 
@@ -559,6 +666,7 @@ def simulate(
     cancel: Cancel | None = None,
     summaries: Sequence[str],
     percentile_ci: bool = True,
+    person_level: bool = True,
 ) -> LeanResult: ...
 
 
@@ -570,6 +678,7 @@ def simulate(
     cancel: Cancel | None = None,
     summaries: Sequence[str] | None = None,
     percentile_ci: bool = True,
+    person_level: bool = True,
 ) -> SimulationResult | LeanResult:
     """Simulate the yearly cost of honoring detainers.
 
@@ -596,6 +705,11 @@ def simulate(
         Whether summaries carry each percentile's 95% confidence interval (the
         order-statistic bounds); without it ``percentile_ci95`` is empty and every
         other figure is unchanged.
+    person_level : bool, default True, keyword-only
+        ``False`` draws the inputs and computes the expected costs given them
+        (``expected:annual_cost``, ``expected:total_cost``: the parameter range) without
+        simulating people: the fast parameter-level path. It needs ``summaries`` naming
+        only those keys or drawn inputs; each summary equals the full run's to the bit.
 
     Returns
     -------
@@ -612,16 +726,20 @@ def simulate(
     """
     sc = parse_scenario(scenario)
     if summaries is not None:
-        summaries = _check_summaries(sc, summaries)
+        summaries = _check_summaries(sc, summaries, person_level=person_level)
+    elif not person_level:
+        raise ValueError("person_level=False needs summaries (expected:* or input:* keys)")
     seed = sc.seed if rng is None else None
     generator = np.random.default_rng(sc.seed if rng is None else rng)
-    samples, convergence = run(sc, rng=generator, progress=progress, cancel=cancel)
+    samples, convergence = run(
+        sc, rng=generator, progress=progress, cancel=cancel, person_level=person_level
+    )
     if summaries is not None:
         return lean_result(sc, samples, seed, convergence, summaries, percentile_ci=percentile_ci)
     return build_result(sc, samples, seed, convergence, percentile_ci=percentile_ci)
 
 
-def sample_keys(scenario: Scenario) -> tuple[str, ...]:
+def sample_keys(scenario: Scenario, *, person_level: bool = True) -> tuple[str, ...]:
     """Keys of the per-trial values (``samples``) that simulating ``scenario`` gives.
 
     Parameters
@@ -634,10 +752,14 @@ def sample_keys(scenario: Scenario) -> tuple[str, ...]:
         Drawn inputs (``input:NAME``), year-1 quantities and components, horizon
         totals, the average basis when both daily costs are given, detainer-days when
         ``detainer_days_per_detainer`` is given, and each
-        year's ``year:K:net_cost``, ``bed_days``, ``detainers``, ``honored``.
+        year's ``year:K:net_cost``, ``bed_days``, ``detainers``, ``honored``, then the
+        expected costs given the inputs (``EXPECTED_KEYS``). With
+        ``person_level=False``, the drawn inputs and the expected costs only.
     """
     drawn = {n for n in UNCERTAIN if n in scenario.params} | {"bookings_growth", "cost_inflation"}
     keys = [f"input:{n}" for n in UNCERTAIN if n in drawn]
+    if not person_level:
+        return (*keys, *EXPECTED_KEYS)
     keys += [k for k in PER_TRIAL_KEYS] + [f"component:{c}" for c in COMPONENTS]
     if _second_basis(scenario.params):
         keys += [f"average:{k}" for k in ("annual_cost", "total_cost", "present_value")]
@@ -645,18 +767,21 @@ def sample_keys(scenario: Scenario) -> tuple[str, ...]:
         keys += list(DETAINER_DAYS_KEYS)
     for y in range(scenario.horizon_years):
         keys += [f"year:{y}:{q}" for q in _YEAR_QUANTITIES]
-    return tuple(keys)
+    return (*keys, *EXPECTED_KEYS)
 
 
-def _check_summaries(sc: Scenario, summaries: Sequence[str]) -> tuple[str, ...]:
+def _check_summaries(
+    sc: Scenario, summaries: Sequence[str], *, person_level: bool = True
+) -> tuple[str, ...]:
     if isinstance(summaries, str):
         raise ValueError(f"summaries: give a sequence of keys, e.g. ({summaries!r},)")
-    known = set(sample_keys(sc))
-    unknown = [k for k in summaries if k not in known]
+    given = sample_keys(sc, person_level=person_level)
+    unknown = [k for k in summaries if k not in set(given)]
     if unknown:
+        how = "" if person_level else " without person-level simulation"
         raise ValueError(
-            f"summaries: this scenario gives no per-trial {', '.join(map(repr, unknown))}; "
-            f"it gives {', '.join(sample_keys(sc))}"
+            f"summaries: this scenario gives no per-trial {', '.join(map(repr, unknown))}"
+            f"{how}; it gives {', '.join(given)}"
         )
     return tuple(dict.fromkeys(summaries))
 
@@ -777,6 +902,7 @@ def build_result(
         transfers=s("transfers"),
         components={k: s(f"component:{k}") for k in COMPONENTS},
         cost_basis=cost_basis(sc.params),
+        parameter_range={k.split(":")[1]: s(k) for k in EXPECTED_KEYS},
         average_basis=average_basis,
         detainer_bed_days=detainer_days["detainer_bed_days"],
         detainer_days_cost=detainer_days["detainer_days_cost"],

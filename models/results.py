@@ -45,7 +45,8 @@ class Summary:
     se : float
         Standard error of the mean, sd / sqrt(n).
     ci95_mean : tuple of float
-        95% confidence interval of the mean (normal approximation, mean +/- 1.96 se).
+        95% confidence interval of the mean (normal approximation, mean +/- 1.96 se): the
+        Monte Carlo precision of the estimated mean, not a range of costs.
     min, max : float
     percentiles : mapping of str to float
         Keyed ``p5``, ``p50``, ... (linear interpolation between order statistics, as
@@ -373,6 +374,12 @@ class SimulationResult:
         Year-1 cost components and offsets.
     cost_basis : str
         ``marginal`` or ``average``: the daily cost every cost figure uses.
+    parameter_range : mapping of str to Summary
+        ``annual_cost`` and ``total_cost``: the spread of the expected cost given each
+        trial's drawn inputs (closed form, no person-to-person chance), i.e. what the
+        uncertainty about the county's inputs alone gives. ``annual_cost`` itself is the
+        full range: that plus person-to-person chance. ``ci95_mean`` of either is the
+        Monte Carlo precision of the estimate of the mean, not a range of costs.
     average_basis : mapping of str to Summary or None
         ``annual_cost``, ``total_cost``, ``present_value`` at the fully loaded daily cost,
         when both ``daily_cost`` and ``daily_cost_average`` are given.
@@ -412,6 +419,7 @@ class SimulationResult:
     transfers: Summary
     components: Mapping[str, Summary]
     cost_basis: str
+    parameter_range: Mapping[str, Summary]
     average_basis: Mapping[str, Summary] | None
     detainer_bed_days: Summary | None
     detainer_days_cost: Summary | None
@@ -443,6 +451,7 @@ class SimulationResult:
             "transfers": self.transfers.to_dict(),
             "components": {k: v.to_dict() for k, v in self.components.items()},
             "cost_basis": self.cost_basis,
+            "parameter_range": {k: v.to_dict() for k, v in self.parameter_range.items()},
             "average_basis": None
             if self.average_basis is None
             else {k: v.to_dict() for k, v in self.average_basis.items()},

@@ -142,10 +142,11 @@ FIELDS: tuple[FieldSpec, ...] = (
         "detainers_per_year",
         "uncertain",
         "detainers a year",
-        "Detainers the jail receives in the first year (form 1 of the volume).",
+        "Detainers the jail receives in the first year, in expectation (form 1 of the "
+        "volume): each year's count is a Poisson draw around it, like the bookings form's "
+        "binomial; not rounded (100 over 3 years is 33.33 a year).",
         low=0.0,
         high=1e9,
-        count=True,
     ),
     FieldSpec(
         "bookings_per_year",

@@ -15,8 +15,11 @@ from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall, sampl
 from models.results import LeanResult, Summary, summarize
 from models.scenario import parse_scenario
 
+#: Nothing random: 1,000 bookings each with a detainer (a binomial of rate 1 is exact;
+#: detainers given directly are a Poisson draw).
 FIXED: dict[str, Any] = {
-    "detainers_per_year": 1000,
+    "bookings_per_year": 1000,
+    "detainer_rate": 1,
     "hold_hours": 0,
     "extra_days_per_detainer": 20,
     "extra_days_cv": 0,
@@ -90,6 +93,10 @@ def test_all_fixed_scenario_equals_hand_computation_to_the_cent() -> None:
     assert result.cost_per_honored_detainer == pytest.approx(years[0] / 1000)
     assert result.average_beds_occupied.mean == pytest.approx(20_000 / 365)
     assert [e.probability for e in result.exceedance] == [1.0, 0.0]
+    # Nothing uncertain: the parameter range is the one expected cost.
+    assert result.parameter_range["annual_cost"].mean == pytest.approx(years[0], abs=0.005)
+    assert result.parameter_range["annual_cost"].sd == 0.0
+    assert result.parameter_range["total_cost"].mean == pytest.approx(sum(years), abs=0.005)
 
 
 def test_components_add_up_to_net_cost_trial_by_trial() -> None:
@@ -559,3 +566,121 @@ def test_an_average_daily_cost_alone_is_valid_and_labelled_average() -> None:
         simulate({"detainers_per_year": 10, "daily_cost_average": None})
     assert info.value.field == "daily_cost"
     assert "daily_cost_average" in str(info.value)
+
+
+# --- honest uncertainty (issue 12 §3) ---------------------------------------------
+
+
+def test_parameter_range_of_one_linear_input_is_its_transformed_percentiles() -> None:
+    """Hand computation: with clock hours (2.0 days a hold), every detainer honored and
+    10 extra days, the expected year-1 cost given the daily cost d is 1,000 x 12 x d
+    exactly, so the parameter range's percentiles are 12,000 x the percentiles of the
+    drawn daily costs (linear interpolation commutes with a positive scale), and over
+    3 years without growth or inflation the total is 3 x that."""
+    scenario = {
+        "detainers_per_year": 1000,
+        "hold_rule": "clock_hours",
+        "extra_days_per_detainer": 10,
+        "daily_cost": {"dist": "uniform", "low": 50, "high": 150},
+        "horizon_years": 3,
+        "percentiles": [5, 25, 50, 75, 95],
+        "trials": 4000,
+    }
+    result = simulate(scenario)
+    daily = result.samples["input:daily_cost"]
+    np.testing.assert_allclose(
+        result.samples["expected:annual_cost"], 12_000 * daily, rtol=1e-15, atol=0
+    )
+    expected = np.percentile(12_000 * daily, [5, 25, 50, 75, 95])
+    got = result.parameter_range["annual_cost"].percentiles
+    assert list(got.values()) == pytest.approx(list(expected), rel=1e-12)
+    drawn = np.percentile(daily, [5, 25, 50, 75, 95])
+    assert list(got.values()) == pytest.approx(list(12_000 * drawn), rel=1e-12)
+    total = result.parameter_range["total_cost"].percentiles
+    assert list(total.values()) == pytest.approx(list(3 * 12_000 * drawn), rel=1e-12)
+    # The full range adds person-to-person chance: wider, same centre. The mean of the
+    # difference is within 4 standard errors of 0.
+    full = result.samples["annual_cost"]
+    assert full.std() > result.samples["expected:annual_cost"].std()
+    diff = full - result.samples["expected:annual_cost"]
+    assert abs(diff.mean()) <= 4 * diff.std(ddof=1) / math.sqrt(diff.size)
+
+
+def test_parameter_range_is_the_mean_of_the_simulation_given_the_inputs() -> None:
+    """With every input fixed the full range is person-to-person chance alone, centred on
+    the closed-form expectation: the simulated mean is within 4 standard errors of it,
+    on both the bookings and the direct form, with capacity, liability and offsets."""
+    for volume in (
+        {"bookings_per_year": 5000, "detainer_rate": 0.03},
+        {"detainers_per_year": 150.0},
+    ):
+        scenario = {
+            **volume,
+            "honor_rate": 0.8,
+            "ice_pickup_rate": 0.6,
+            "hold_rule": "business_hours",
+            "extra_days_per_detainer": 25,
+            "extra_days_cv": 1.2,
+            "daily_cost": 90,
+            "transport_cost_per_transfer": 40,
+            "liability": {"claims_per_1000_honored": 5, "cost_per_claim": 20_000},
+            "offsets": {"scaap_eligible_share": 0.5, "scaap_reimbursement_rate": 0.2},
+            "horizon_years": 2,
+            "bookings_growth": 0.1,
+            "trials": 6000,
+        }
+        result = simulate(scenario)
+        expected = result.samples["expected:annual_cost"]
+        assert np.ptp(expected) == 0
+        for key in ("annual_cost", "total_cost"):
+            x = result.samples[key]
+            se = x.std(ddof=1) / math.sqrt(x.size)
+            assert abs(x.mean() - result.parameter_range[key].mean) <= 4 * se, (volume, key)
+
+
+def test_the_parameter_level_path_equals_the_full_run_to_the_bit() -> None:
+    keys = ["expected:annual_cost", "expected:total_cost", "input:daily_cost"]
+    full = simulate(RICH)
+    fast = simulate(RICH, summaries=keys, person_level=False)
+    for key in keys:
+        assert fast.samples[key].tobytes() == full.samples[key].tobytes(), key
+    assert fast.summaries["expected:annual_cost"] == full.parameter_range["annual_cost"]
+    assert "annual_cost" not in fast.samples
+    with pytest.raises(ValueError, match="without person-level"):
+        simulate(RICH, summaries=["annual_cost"], person_level=False)
+    with pytest.raises(ValueError, match="needs summaries"):
+        simulate(RICH, person_level=False)
+
+
+def test_detainers_given_directly_vary_like_poisson_and_are_never_rounded() -> None:
+    """100 detainers over 3 years is 33.33 a year in expectation, not 33: each year's
+    count is Poisson with that mean, so its mean and variance are both 33.33. Tolerances
+    from the standard errors at 20,000 trials: the mean's SE is sqrt(33.33/n); the
+    sample variance's SE is sqrt((mu4 - sigma^4 (n-3)/(n-1)) / n) with the Poisson
+    central moment mu4 = lambda (1 + 3 lambda)."""
+    lam = 100 / 3
+    n = 20_000
+    result = simulate(
+        {
+            "detainers_per_year": lam,
+            "hold_rule": "clock_hours",
+            "daily_cost": 100,
+            "trials": n,
+            "horizon_years": 2,
+        }
+    )
+    for key in ("detainers", "year:1:detainers"):
+        x = result.samples[key]
+        assert np.all(x == np.round(x))
+        assert abs(x.mean() - lam) <= 4 * math.sqrt(lam / n), key
+        mu4 = lam * (1 + 3 * lam)
+        se_var = math.sqrt((mu4 - lam**2 * (n - 3) / (n - 1)) / n)
+        assert abs(x.var(ddof=1) - lam) <= 4 * se_var, key
+    # The expected count is the unrounded one: 33.33 holds of 2.0 days at $100.
+    assert result.parameter_range["annual_cost"].mean == pytest.approx(lam * 2.0 * 100)
+    assert result.parameter_range["annual_cost"].mean != pytest.approx(33 * 2.0 * 100)
+    assert parse_scenario({"detainers_per_year": lam, "daily_cost": 1}).canonical[
+        "detainers_per_year"
+    ] == pytest.approx(lam)
+    draws = simulate({"detainers_per_year": lam, "daily_cost": 1, "trials": 5}).samples
+    assert draws["input:detainers_per_year"].tolist() == [lam] * 5
