@@ -397,6 +397,7 @@ function uncertainControl(p) {
 }
 
 function readBoxes(control, p) {
+  control.badBox = null;
   const values = {};
   const errors = [];
   let empty = 0; let count = 0;
@@ -404,7 +405,7 @@ function readBoxes(control, p) {
     count += 1;
     const r = parseAmount(input.value, p);
     if (r.empty) { empty += 1; continue; }
-    if (r.error) errors.push(r.error); else values[input.dataset.box] = r.value;
+    if (r.error) { errors.push(r.error); if (!control.badBox) control.badBox = input; } else values[input.dataset.box] = r.value;
   }
   return {values, errors, empty: empty === count, partial: empty > 0 && empty < count};
 }
@@ -528,7 +529,7 @@ function readField(p) {
     const shape = control.querySelector("select.shape").value;
     if (shape === "kept") return {value: keptSpecs[p.name]};
     const r = readBoxes(control, p);
-    if (r.errors.length) return {error: r.errors[0]};
+    if (r.errors.length) return {error: r.errors[0], input: control.badBox};
     if (r.empty) return {empty: true};
     if (r.partial) return {error: "fill in every box of the range, or choose a single figure"};
     const spec = shapeSpec(shape, r.values);
@@ -620,7 +621,7 @@ function readScenario() {
     const el = fieldEl(p.name);
     if (!isActive(el)) continue;
     const r = readField(p);
-    if (r.error) { errors.push({name: p.name, detail: r.error}); continue; }
+    if (r.error) { errors.push({name: p.name, detail: r.error, input: r.input}); continue; }
     if (r.empty) {
       const group = el.closest("fieldset.group");
       if (p.required && (p.name.includes(".") ? group && group.querySelector(".include input") : true)) {
@@ -677,16 +678,18 @@ function showErrors(errors, summaryTarget) {
   const list = $("errors");
   for (const e of errors) {
     const el = e.element || (e.name ? fieldEl(e.name) : null);
+    if (!e.input && e.box && el) e.input = el.querySelector(`input[data-box="${CSS.escape(e.box)}"]`);
     const label = e.name && byName.has(e.name) ? labelOf(byName.get(e.name)) : (e.label || e.name || "The scenario");
     if (el) {
       const box = el.querySelector(".field-error") || el.querySelector(".alt-error");
       if (box) { box.textContent = (box.textContent ? box.textContent + " " : "") + capital(e.detail) + "."; box.hidden = false; }
       el.classList.add("invalid");
-      for (const input of el.querySelectorAll("input, select, textarea")) if (input.type !== "checkbox" && input.type !== "radio") input.setAttribute("aria-invalid", "true");
+      const marked = e.input ? [e.input] : el.querySelectorAll("input, select:not(.shape), textarea");
+      for (const input of marked) if (input.type !== "checkbox" && input.type !== "radio") input.setAttribute("aria-invalid", "true");
       const details = el.closest("details");
       if (details) details.open = true;
     }
-    const target = el ? el.querySelector("input, select, textarea") : null;
+    const target = e.input || (el ? el.querySelector("input[data-box]") || el.querySelector("input, select, textarea") : null);
     const item = h("li", {});
     if (target && target.id) item.append(h("a", {href: "#" + target.id, text: `${label}: ${e.detail}`}));
     else item.textContent = `${label}: ${e.detail}`;
@@ -718,8 +721,9 @@ function problemErrors(problem, prefix) {
       return {element: card, label: name, detail: (alt[2] ? alt[2].replace("overrides/", "").replaceAll("/", ".") + ": " : "") + e.detail};
     }
     const name = fieldOfPointer(pointer);
+    if (name && kindOf(byName.get(name)) === "share") e = {...e, detail: String(e.detail).replace("between 0 and 1", "between 0% and 100%")};
     const detail = name && pointer.split("/").length > (name.includes(".") ? 3 : 2) ? `${pointer.split("/").pop()}: ${e.detail}` : e.detail;
-    return {name: name || "", label: name ? null : pointer || "The scenario", detail};
+    return {name: name || "", label: name ? null : pointer || "The scenario", detail, box: pointer.split("/").pop()};
   });
 }
 
