@@ -1,6 +1,6 @@
 """Jurisdiction presets: scenarios built from published studies, with every input's
 source and how it was obtained (published, derived from published figures, or an
-assumption), loaded from ``models/preset_data/*.json`` and validated on load.
+assumption), loaded from ``models/preset_data/*.json`` and checked on load.
 
 The provenance travels with the scenario: the preset's source and the basis of its
 inputs become the scenario's ``description``, and each input given as a number or a
@@ -227,7 +227,7 @@ def _check_source(source: Any, where: str) -> None:
 
 @functools.lru_cache(maxsize=1)
 def load_presets() -> dict[str, Preset]:
-    """Every preset, validated (raises ``PresetError`` or ``ScenarioError`` if one is
+    """Every preset, checked (raises ``PresetError`` or ``ScenarioError`` if one is
     broken). Cached: the files are read once per process."""
     presets: dict[str, Preset] = {}
     folder = resources.files("models") / "preset_data"

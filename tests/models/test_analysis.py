@@ -97,9 +97,12 @@ def test_baseline_errors_are_under_baseline() -> None:
 
 # Sensitivity on a model with an analytic answer: 100 detainers, all honored, no hold,
 # every person exactly X extra days at Y dollars a day, so cost = 100 X Y with
-# X ~ U(10, 30) and Y ~ U(80, 120) independent, and no randomness of the model's own.
+# X ~ U(10, 30) and Y ~ U(80, 120) independent, and no randomness of the model's own
+# (100 bookings each with a detainer: Binomial(100, 1) is exactly 100, where a count
+# given as detainers_per_year has Poisson chance variation).
 PRODUCT: dict[str, Any] = {
-    "detainers_per_year": 100,
+    "bookings_per_year": 100,
+    "detainer_rate": 1,
     "hold_hours": 0,
     "extra_days_cv": 0,
     "extra_days_per_detainer": {"dist": "uniform", "low": 10, "high": 30},

@@ -122,8 +122,8 @@ def test_source_and_basis_reach_the_scenario(preset: Preset) -> None:
 
 
 def test_an_overridden_input_loses_the_presets_note() -> None:
-    sc = parse_expanded({"preset": "colorado-2011", "daily_cost": 60})
-    assert sc.canonical["daily_cost"] == 60
+    sc = parse_expanded({"preset": "colorado-2011", "daily_cost_average": 60})
+    assert sc.canonical["daily_cost_average"] == 60
     assert sc.canonical["ice_pickup_rate"]["note"].startswith("published: ")
 
 
@@ -148,8 +148,11 @@ def _good_file() -> dict[str, Any]:
         (lambda d: d["source"].update(year=None), "year"),
         (lambda d: d["source"].update(url="www.example.org"), "url"),
         (lambda d: d.update(summary=d["summary"] + " From the founding article."), "founding"),
-        (lambda d: d["parameters"]["daily_cost"].update(note="Validation data."), "validation"),
-        (lambda d: d["parameters"]["daily_cost"].update(basis="guess"), "basis"),
+        (
+            lambda d: d["parameters"]["daily_cost_average"].update(note="Validation data."),
+            "validation",
+        ),
+        (lambda d: d["parameters"]["daily_cost_average"].update(basis="guess"), "basis"),
     ],
 )
 def test_the_loader_refuses_a_preset_that_does_not_say_what_it_is(
@@ -177,7 +180,7 @@ def test_a_scenario_can_name_a_preset_and_override_it() -> None:
         }
     )
     assert sc.params["honor_rate"].mean() == 0.5
-    assert sc.params["daily_cost"].mean() == 55
+    assert sc.params["daily_cost_average"].mean() == 55
     assert sc.trials == 100
     assert sc.name == "Colorado statewide, 2010-11"
     assert "preset" not in sc.canonical

@@ -62,7 +62,7 @@ STATIC_PINS: list[tuple[str, str]] = [
     ("/v1/presets", "e9a05c8b6010da0576c556bde1a95e0fc5a6d8bfa36ffb990e4354769eec1a14"),
     (
         "/v1/presets/cook-county-2011",
-        "22947c8b0de815e65190ca8766338d1aacf34af36c88188cd23d043ec2c81fd7",
+        "89fe9108cf8a9594ac3e0bae1e72faa222eb6f1144b4ce9e50e2b32a9ab14098",
     ),
 ]
 

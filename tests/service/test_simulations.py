@@ -72,7 +72,7 @@ def test_presets_are_listed_and_served(client: FlaskClient) -> None:
     assert "national-2012" in ids
     cook = client.get("/v1/presets/cook-county-2011").get_json()
     assert cook["measure"] == "detainer-days"
-    assert cook["parameters"]["daily_cost"]["basis"] == "published"
+    assert cook["parameters"]["daily_cost_average"]["basis"] == "published"
     assert cook["scenario"]["detainers_per_year"]["value"] == 721
     assert cook["scenario"]["detainers_per_year"]["note"].startswith("published: ")
 
