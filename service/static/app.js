@@ -1029,7 +1029,7 @@ function scenarioOrErrors() {
 }
 
 async function run(event) {
-  event.preventDefault();
+  if (event) event.preventDefault();
   const scenario = scenarioOrErrors();
   if (!scenario) return;
   status("Running...");
@@ -1317,7 +1317,9 @@ function pageState() {
   const alts = readAlternatives();
   if (errors.length || alts.errors.length) return null;
   const selected = document.querySelector("[role=tab][aria-selected=true]");
-  return {v: 1, preset: $("preset").value || undefined, scenario, alternatives: alts.alternatives, tab: selected ? selected.id : undefined};
+  // What had been worked out is worked out again on opening (same inputs, same seed: the same numbers).
+  const ran = {result: lastScenario !== null, compare: $("comparison").children.length > 0, sensitivity: $("sensitivity-result").children.length > 0};
+  return {v: 1, preset: $("preset").value || undefined, scenario, alternatives: alts.alternatives, tab: selected ? selected.id : undefined, ran};
 }
 
 function encodeState(state) {
@@ -1385,8 +1387,12 @@ async function restoreFromHash() {
   fillScenario(state.scenario || {});
   showBasis();
   if (Array.isArray(state.alternatives)) fillAlternatives(state.alternatives);
+  const ran = state.ran || {};
+  if (ran.result) await run();
+  if (ran.compare) await compare();
+  if (ran.sensitivity) await sensitivity();
   if (state.tab && $(state.tab)) selectTab(state.tab);
-  status("Restored from the link.");
+  status("Restored from the link" + (ran.result || ran.compare || ran.sensitivity ? ", with its results worked out again." : "."));
   return true;
 }
 
@@ -1395,6 +1401,7 @@ async function restoreFromHash() {
 async function loadParameters() {
   const response = await fetch("/v1/parameters", {headers: headers()});
   if (!response.ok) {
+    if (response.status === 401) $("api-key-field").hidden = false;
     status(response.status === 401 ? "This service needs an API key: enter it above." : "Could not load the inputs.");
     return false;
   }

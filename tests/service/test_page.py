@@ -168,6 +168,7 @@ def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: A
     page.goto(base + "/")
     expect(page.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
     expect(page.locator("#field-name")).to_have_value("My county")
+    expect(page.locator("#api-key")).to_be_hidden()  # this service asks for no key
     # Groups in the order of the chain; the optional ones off, their fields hidden.
     legends = page.locator("fieldset.group > legend").all_inner_texts()
     chain = ["How many", "honored", "The hold", "extra stay", "Costs", "Offsets", "Horizon"]
@@ -279,6 +280,10 @@ def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: A
     expect(other.locator("#tab-compare")).to_have_attribute("aria-selected", "true")
     expect(other.locator(".alternative .alt-name")).to_have_count(3)
     expect(other.locator(".alternative").nth(1).locator(".ov-value")).to_have_value("5%")
+    # What had been worked out is worked out again: the same numbers.
+    expect(other.locator("#comparison table tbody tr")).to_have_count(3, timeout=RUN)
+    expect(other.locator("#key-sentence")).to_have_text(page.locator("#key-sentence").inner_text())
+    expect(other.locator("#sensitivity-result svg.chart")).to_be_attached(timeout=RUN)
     _shot(other, "desktop-6-restored")
     assert page.errors == [f"422 {base}/v1/simulations"]  # the 150% honor rate
     assert other.errors == []
