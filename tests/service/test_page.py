@@ -162,6 +162,33 @@ def _field(page: Any, name: str) -> Any:
     return page.locator(f'.field[data-name="{name}"]')
 
 
+# How the page reads what people type: (field, typed, value or None for refused).
+TYPED = [
+    ("bookings_per_year", "25,000", 25000),
+    ("bookings_per_year", "1.2M", 1_200_000),
+    ("bookings_per_year", "25k", 25000),
+    ("bookings_per_year", " 1,234,567.5 ", 1234567.5),
+    ("daily_cost", "$75", 75),
+    ("daily_cost", "$1.2 million", 1_200_000),
+    ("daily_cost", "75", 75),
+    ("honor_rate", "85%", 0.85),
+    ("honor_rate", "85", 0.85),
+    ("honor_rate", "0.5%", 0.005),
+    ("discount_rate", "3%", 0.03),
+    ("bookings_growth", "-2%", -0.02),
+    ("cost_inflation", "7%", 0.07),
+    ("start_year", "2026", 2026),
+    ("daily_cost", "4%", None),  # a percent of a dollar figure
+    ("detainers_per_year", "$100", None),  # dollars of a count
+    ("honor_rate", "1k", None),
+    ("bookings_per_year", "1,5", None),  # a decimal comma is not guessed at
+    ("bookings_per_year", "12,34", None),
+    ("start_year", "2,026", None),
+    ("horizon_years", "2.5", None),
+    ("bookings_per_year", "about 300", None),
+]
+
+
 def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: Any) -> None:
     page = _page(browser, DESKTOP)
     base = serve()
@@ -169,6 +196,15 @@ def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: A
     expect(page.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
     expect(page.locator("#field-name")).to_have_value("My county")
     expect(page.locator("#api-key")).to_be_hidden()  # this service asks for no key
+    read = page.evaluate(
+        "cases => cases.map(([name, text]) => parseAmount(text, byName.get(name)))",
+        [[name, text] for name, text, _ in TYPED],
+    )
+    for (name, text, expected), got in zip(TYPED, read, strict=True):
+        if expected is None:
+            assert "error" in got, (name, text, got)
+        else:
+            assert got == {"value": expected}, (name, text, got)
     # Groups in the order of the chain; the optional ones off, their fields hidden.
     legends = page.locator("fieldset.group > legend").all_inner_texts()
     chain = ["How many", "honored", "The hold", "extra stay", "Costs", "Offsets", "Horizon"]
