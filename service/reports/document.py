@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "input_rows",
     "quantity_format",
     "ranges_text",
+    "split_basis",
     "summary_paragraphs",
     "year_columns",
 ]
@@ -113,12 +115,30 @@ def _node(canonical: Mapping[str, Any], name: str) -> Any:
 
 _NUMERIC_KEYS = ("low", "mode", "high", "mean", "sd")
 
+#: A note a preset wrote as ``"<basis>: <note>"`` (models.presets.BASES).
+_BASIS = re.compile(r"^(published|derived|assumption):\s*(.*)$", re.S)
+
+
+def split_basis(note: str) -> tuple[str, str]:
+    """A preset's note as (basis, the rest): ``"published: Published: $55 a day"`` is
+    ``("published", "$55 a day")``; a note without a basis is ``("", note)``."""
+    m = _BASIS.match(note)
+    if m is None:
+        return "", note
+    basis, rest = m.group(1), m.group(2)
+    for word in (basis, "derived from the headline", "derived"):
+        if rest.lower().startswith(word + ":"):
+            rest = rest[len(word) + 1 :].lstrip()
+            break
+    return basis, rest
+
 
 def input_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """One row per input given or defaulted.
 
     Each row: ``key`` (the field's JSON name), ``label``, ``value`` (in words, in the
-    field's units), ``unit``, ``meaning``, ``note``, and for machine formats ``number``
+    field's units), ``unit``, ``meaning``, ``basis`` (a preset's: published, derived or
+    assumption; empty otherwise), ``note``, and for machine formats ``number``
     (the value when it is one number), ``dist`` and the numeric parameters ``low``,
     ``mode``, ``high``, ``mean``, ``sd`` (None where they do not apply), ``share`` (True
     when the numbers are shares) and ``money`` (True when they are dollars).
@@ -129,6 +149,7 @@ def input_rows(scenario: Scenario) -> list[dict[str, Any]]:
         if node is None or f.name in ("name", "description"):
             continue
         spec = node if isinstance(node, Mapping) else {}
+        basis, note = split_basis(str(spec.get("note", "")))
         number = node if isinstance(node, int | float) and not isinstance(node, bool) else None
         if spec.get("dist") == "fixed":
             number = spec.get("value")
@@ -138,7 +159,8 @@ def input_rows(scenario: Scenario) -> list[dict[str, Any]]:
             "value": describe_value(f.name, node),
             "unit": unit_text(f.unit),
             "meaning": plain_text(f.description),
-            "note": plain_text(str(spec.get("note", ""))),
+            "basis": basis,
+            "note": plain_text(note),
             "number": number,
             "dist": spec.get("dist") if spec else None,
             "share": f.unit.startswith("share"),

@@ -244,6 +244,7 @@ def _inputs_sheet(ws: Any, report: Report) -> None:
                 "unit",
                 "meaning",
                 "source note",
+                "basis",
             )
         ],
     )
@@ -262,11 +263,12 @@ def _inputs_sheet(ws: Any, report: Report) -> None:
                     row["unit"],
                     row["meaning"],
                     row["note"],
+                    row["basis"],
                 )
             ],
             [None, None, None, fmt, None, *([fmt] * 5)],
         )
-    _finish(ws, (0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 60, 40))
+    _finish(ws, (0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 60, 60, 12))
 
 
 def _percentiles_sheet(ws: Any, report: Report) -> None:
