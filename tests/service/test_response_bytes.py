@@ -59,7 +59,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
 #: Bodies that do not depend on numpy or scipy.
 STATIC_PINS: list[tuple[str, str]] = [
     ("/v1/parameters", "a8f676b630127b28ee7fb9331d1b66dc105eb101c4918f497b46e796e4d8986a"),
-    ("/v1/presets", "e9a05c8b6010da0576c556bde1a95e0fc5a6d8bfa36ffb990e4354769eec1a14"),
+    ("/v1/presets", "781fe048754a898b355f68f5294208ad9e7a37a07407ac8436d9e55f4b6aab8a"),
     (
         "/v1/presets/cook-county-2011",
         "89fe9108cf8a9594ac3e0bae1e72faa222eb6f1144b4ce9e50e2b32a9ab14098",
