@@ -107,6 +107,7 @@ let presetData = null;       // the preset chosen, with its parameters' basis
 let kept = {};               // fields the form cannot show (correlations), kept as loaded
 let keptSpecs = {};          // distributions of a family the boxes cannot show, by field
 let lastScenario = null;     // the scenario of the last run (for the report downloads)
+let lastComparison = null;   // the body of the last comparison (for its report)
 let altCounter = 0;
 
 // ---------------------------------------------------------------- small helpers
@@ -1053,9 +1054,10 @@ async function run(event) {
 
 async function download(event) {
   const format = event.currentTarget.dataset.format;
-  if (!lastScenario) return;
+  const body = event.currentTarget.dataset.of === "comparison" ? lastComparison : lastScenario;
+  if (!body) return;
   status(`Preparing the ${format.toUpperCase()}...`);
-  const response = await fetch("/v1/reports?format=" + format, {method: "POST", headers: headers(), body: JSON.stringify(lastScenario)});
+  const response = await fetch("/v1/reports?format=" + format, {method: "POST", headers: headers(), body: JSON.stringify(body)});
   if (!response.ok) { showErrors(problemErrors(await response.json())); return; }
   const disposition = response.headers.get("Content-Disposition") || "";
   const match = /filename="([^"]+)"/.exec(disposition);
@@ -1218,7 +1220,11 @@ async function compare() {
       showErrors(problemErrors(answer.data, "/baseline"));
       return;
     }
+    lastComparison = {baseline, alternatives};
     renderComparison(answer.data, baseline, alternatives);
+    const row = h("div", {class: "downloads"}, h("span", {text: "Download the comparison report:"}),
+      ["pdf", "xlsx", "csv", "html"].map((f) => h("button", {type: "button", class: "download", "data-format": f, "data-of": "comparison", onclick: download}, f.toUpperCase())));
+    $("comparison").append(row);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     status(`Compared in ${seconds} s.`);
     $("comparison").dataset.ranIn = seconds;

@@ -293,6 +293,9 @@ def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: A
     expect(page.locator("#comparison thead")).to_contain_text("Present value")
     assert _axe(page) == []
     _shot(page, "desktop-4-compare", "#results")
+    with page.expect_download(timeout=RUN) as info:
+        page.locator("#comparison button[data-format=csv]").click()
+    assert "Decline all detainers" in Path(info.value.path()).read_text()
 
     page.locator("#tab-sensitivity").click()
     page.locator("#sensitivity").click()
