@@ -76,21 +76,23 @@ def comparison_report() -> Report:
     return report
 
 
+_RENDERED: dict[tuple[int, str], tuple[Report, bytes]] = {}
+
+
+def rendered(report: Report, fmt_: str) -> bytes:
+    """``render(report, fmt_).body``, rendered once per report and format in this module
+    (the report is kept with its bytes, so its id cannot be reused)."""
+    key = (id(report), fmt_)
+    if key not in _RENDERED:
+        _RENDERED[key] = (report, render(report, fmt_).body)
+    return _RENDERED[key][1]
+
+
 def html_text(report: Report) -> str:
     """The visible text of the HTML report (tags, styles and charts removed)."""
-    page = render(report, "html").body.decode()
+    page = rendered(report, "html").decode()
     page = re.sub(r"<(style|svg)\b.*?</\1>", " ", page, flags=re.S)
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", page))
-
-
-def pdf_text(report: Report) -> str:
-    done = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"],
-        input=render(report, "pdf").body,
-        capture_output=True,
-        check=True,
-    )
-    return done.stdout.decode()
 
 
 IDENTIFIERS = sorted(
@@ -162,7 +164,7 @@ def chart_ticks(page: str) -> dict[tuple[str, str], list[str]]:
 
 
 def test_html_charts_have_distinct_labelled_ticks(scenario_report: Report) -> None:
-    page = render(scenario_report, "html").body.decode()
+    page = rendered(scenario_report, "html").decode()
     ticks = chart_ticks(page)
     assert {c for c, _ in ticks} >= {"distribution", "components", "fan", "tornado"}
     for where, labels in ticks.items():
@@ -211,7 +213,7 @@ def test_html_reads_well(scenario_report: Report, comparison_report: Report) -> 
 
 
 def test_html_year_table_has_every_year(scenario_report: Report) -> None:
-    page = render(scenario_report, "html").body.decode()
+    page = rendered(scenario_report, "html").decode()
     table = page[page.index('id="years"') : page.index("</table>", page.index('id="years"'))]
     for y in scenario_report.result.years:
         assert f"<td>{y.year}</td>" in table
@@ -396,7 +398,7 @@ def test_measures_kept_apart_in_every_format(measures_report: Report) -> None:
 
 
 def test_each_year_names_its_hold_rule(measures_report: Report) -> None:
-    page = render(measures_report, "html").body.decode()
+    page = rendered(measures_report, "html").decode()
     table = page[page.index('id="years"') : page.index("</table>", page.index('id="years"'))]
     rules = re.findall(r'data-label="Hold rule">([^<]*)<', table)
     assert rules == ["business hours", "business, then clock hours", "clock hours"]
