@@ -274,6 +274,10 @@ def presets_markdown() -> str:
         "below), matching the headline shows the preset is consistent with the study, not that",
         "the model confirms the study independently.",
         "",
+        "The model's figure is year-1 net cost, or, for a headline of detainer-days, the cost",
+        "of the detainer-days (an upper bound, never part of the net cost). Each preset's",
+        "summary names the hold rule of its year.",
+        "",
         "| preset | kind | measure | published headline | model: mean (5th-95th pct) "
         "| derived from the headline |",
         "|---|---|---|---|---|---|",
@@ -282,6 +286,8 @@ def presets_markdown() -> str:
     for preset in load_presets().values():
         result = simulate(preset.scenario)
         a = result.annual_cost
+        if preset.measure == "detainer-days" and result.detainer_days_cost is not None:
+            a = result.detainer_days_cost
         headline = _money(preset.headline["annual_cost"]) if preset.headline else "none"
         derived = ", ".join(f"`{d}`" for d in preset.derived_from_headline) or "-"
         lines.append(
