@@ -110,20 +110,30 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
     dict of str to ndarray
         One array of ``size`` draws per present input; counts rounded to integers.
     """
-    first = UNCERTAIN[: len(UNCERTAIN) - len(LATE_UNCERTAIN)]
-    *field_streams, qmc_rng, correlation_rng = rng.spawn(len(first) + 2)
-    field_streams += rng.spawn(len(LATE_UNCERTAIN))
-    streams = dict(zip(UNCERTAIN, field_streams, strict=True))
     dists = {name: scenario.params[name] for name in UNCERTAIN if name in scenario.params}
-    draws = sampling.draw(dists, size, method=scenario.sampling, streams=streams, qmc_rng=qmc_rng)
+    needed = [n for n, d in dists.items() if not d.is_fixed]
+    first = len(UNCERTAIN) - len(LATE_UNCERTAIN)
+    qmc_at, correlation_at = first, first + 1
+    # Stream positions in spawn order: the first inputs, the two shared streams, then
+    # the later inputs. Only the streams used are built (sampling.spawned).
+    position = {n: i if i < first else i + 2 for i, n in enumerate(UNCERTAIN)}
+    wanted = [position[n] for n in needed]
+    wanted += [qmc_at] if scenario.sampling != "random" else []
+    wanted += [correlation_at] if scenario.correlations else []
+    built = dict(zip(wanted, sampling.spawned(rng, wanted), strict=True))
+    streams = {n: built[position[n]] for n in needed}
+    draws = sampling.draw(
+        dists, size, method=scenario.sampling, streams=streams, qmc_rng=built.get(qmc_at)
+    )
     if scenario.correlations:
+        correlation_rng = built[correlation_at]
         names = [n for n in UNCERTAIN if any(n in (c.a, c.b) for c in scenario.correlations)]
         target = sampling.correlation_matrix(names, scenario.correlations, ("correlations",))
         matrix = np.column_stack([draws[n] for n in names])
         shuffled = sampling.iman_conover(matrix, target, rng=correlation_rng)
         draws.update({n: shuffled[:, j] for j, n in enumerate(names)})
-    for name, values in draws.items():
-        if not np.all(np.isfinite(values)):
+    for name in needed:
+        if not np.all(np.isfinite(draws[name])):
             raise ScenarioError.single(
                 tuple(name.split(".")),
                 "this distribution gave non-finite draws; widen or simplify its parameters",
@@ -575,12 +585,15 @@ def run_trials(
     and the drawn inputs (``input:NAME``). ``person_level=False`` gives only the last
     two kinds, the same to the bit, without simulating people.
     """
-    param_rng, *year_rngs = rng.spawn(1 + scenario.horizon_years)
+    if person_level:
+        param_rng, *year_rngs = rng.spawn(1 + scenario.horizon_years)
+    else:  # the same first stream, without building the years' unused ones
+        param_rng, year_rngs = sampling.spawned(rng, [0])[0], []
     if inputs is None:
         inputs = draw_inputs(scenario, size, rng=param_rng)
     inputs = _defaults(dict(inputs), size)
     out: dict[str, Array] = {f"input:{k}": v for k, v in inputs.items()}
-    if person_level:
+    if year_rngs:
         out.update(_simulate_years(scenario, inputs, year_rngs, volumes))
     out.update(_expected_costs(scenario, inputs))
     return out

@@ -21,7 +21,14 @@ from scipy.stats import qmc
 from .distributions import Distribution
 from .errors import FieldError, Path, ScenarioError
 
-__all__ = ["SAMPLING_METHODS", "Correlation", "correlation_matrix", "iman_conover", "unit_points"]
+__all__ = [
+    "SAMPLING_METHODS",
+    "Correlation",
+    "correlation_matrix",
+    "iman_conover",
+    "spawned",
+    "unit_points",
+]
 
 SAMPLING_METHODS = ("random", "lhs", "sobol")
 Array = NDArray[np.float64]
@@ -50,6 +57,42 @@ def unit_points(method: str, size: int, dims: int, *, rng: np.random.Generator) 
         m = max(0, math.ceil(math.log2(size)))
         return np.asarray(qmc.Sobol(d=dims, scramble=True, rng=rng).random_base2(m)[:size])
     return rng.random((size, dims))
+
+
+def spawned(rng: np.random.Generator, positions: Sequence[int]) -> list[np.random.Generator]:
+    """The generators ``rng.spawn(n)`` would give at ``positions`` (0-based, counted
+    from the children ``rng`` has spawned so far), without making the others.
+
+    ``Generator.spawn`` builds child ``i`` from ``SeedSequence(entropy,
+    spawn_key=spawn_key + (i,), pool_size)`` and a bit generator of the same type; so does
+    this, only for the children needed (building one costs tens of microseconds). Unlike
+    ``spawn`` it does not advance ``rng``'s count of children.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Seeded from a ``numpy.random.SeedSequence``.
+    positions : sequence of int
+
+    Returns
+    -------
+    list of numpy.random.Generator
+    """
+    bit_generator = rng.bit_generator
+    seq = bit_generator.seed_seq
+    if not isinstance(seq, np.random.SeedSequence):
+        raise TypeError("rng must be seeded from a SeedSequence to spawn streams")
+    base = seq.n_children_spawned
+    return [
+        np.random.Generator(
+            type(bit_generator)(
+                np.random.SeedSequence(
+                    seq.entropy, spawn_key=(*seq.spawn_key, base + i), pool_size=seq.pool_size
+                )
+            )
+        )
+        for i in positions
+    ]
 
 
 def spearman_to_pearson(rho: float) -> float:
@@ -129,18 +172,25 @@ def draw(
     *,
     method: str,
     streams: Mapping[str, np.random.Generator],
-    qmc_rng: np.random.Generator,
+    qmc_rng: np.random.Generator | None,
 ) -> dict[str, Array]:
     """Draw every distribution ``size`` times by ``method``.
 
-    Fixed values are repeated; with ``random`` each input uses its own stream, so an
-    input's draws do not depend on which others are present.
+    Fixed values are repeated (they need no stream); with ``random`` each other input
+    uses its own stream, so an input's draws do not depend on which others are present.
+    ``qmc_rng`` is needed by ``lhs`` and ``sobol`` only.
     """
     out: dict[str, Array] = {}
     uncertain = [name for name, d in dists.items() if not d.is_fixed]
-    points = unit_points(method, size, len(uncertain), rng=qmc_rng) if method != "random" else None
+    points = None
+    if method != "random":
+        if qmc_rng is None:
+            raise ValueError(f"sampling {method!r} needs qmc_rng")
+        points = unit_points(method, size, len(uncertain), rng=qmc_rng)
     for name, dist in dists.items():
-        if dist.is_fixed or points is None:
+        if dist.is_fixed:
+            out[name] = dist.ppf(np.full(size, 0.5))
+        elif points is None:
             out[name] = dist.sample(size, rng=streams[name])
         else:
             u = np.clip(points[:, uncertain.index(name)], 1e-15, 1.0 - 1e-15)

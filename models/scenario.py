@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import math
@@ -517,9 +518,9 @@ class Scenario:
     hold_rule: str | None = None
     extra_stay_applies_to: str = "honored"
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
-        """SHA-256 of the canonical JSON (sorted keys, no spaces)."""
+        """SHA-256 of the canonical JSON (sorted keys, no spaces); computed once."""
         text = json.dumps(self.canonical, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models import ScenarioError, simulate
+from models import ScenarioError, sampling, simulate
 from models.calendar import hold_table
 from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall, sample_keys
 from models.results import LeanResult, Summary, summarize
@@ -684,3 +684,18 @@ def test_detainers_given_directly_vary_like_poisson_and_are_never_rounded() -> N
     ] == pytest.approx(lam)
     draws = simulate({"detainers_per_year": lam, "daily_cost": 1, "trials": 5}).samples
     assert draws["input:detainers_per_year"].tolist() == [lam] * 5
+
+
+def test_spawned_streams_equal_those_spawn_gives() -> None:
+    """draw_inputs builds only the streams it uses (models.sampling.spawned); each must
+    be the generator Generator.spawn gives at that position, also after earlier spawns."""
+    for make in (np.random.PCG64, np.random.Philox):
+        a = np.random.Generator(make(np.random.SeedSequence(2877, spawn_key=(4,))))
+        b = np.random.Generator(make(np.random.SeedSequence(2877, spawn_key=(4,))))
+        a.spawn(2)
+        b.spawn(2)
+        every = a.spawn(7)
+        some = sampling.spawned(b, [0, 3, 6])
+        for i, g in zip([0, 3, 6], some, strict=True):
+            assert type(g.bit_generator) is make
+            assert g.random(5).tolist() == every[i].random(5).tolist()
