@@ -954,14 +954,13 @@ function renderResult(result, scenario) {
   const out = $("result");
   out.replaceChildren();
   $("result-empty").hidden = true;
-  const who = scenario.name || "the county";
   const first = result.years && result.years.length ? result.years[0].year : result.provenance.start_year;
   const n = result.years ? result.years.length : 1;
   const yr1 = result.annual_cost;
   const basis = result.cost_basis === "average" ? "the fully loaded (average)" : "the marginal";
   const pr = parameterRange(result);
   const sentence = h("p", {class: "key", id: "key-sentence"},
-    `Honoring immigration detainers is estimated to cost ${who} ${money(middle(yr1))} in ${first}`,
+    `${scenario.name ? scenario.name + ": h" : "H"}onoring immigration detainers is estimated to cost ${scenario.name ? "" : "the county "}${money(middle(yr1))} in ${first}`,
     ` (90% range ${range90(yr1, money)}), net of offsets, at ${basis} cost of a bed-day.`);
   out.append(sentence);
   if (pr) out.append(h("p", {class: "key-more"}, `From the uncertain inputs alone (without chance from person to person), the 90% range is ${range90(pr, money)}.`));

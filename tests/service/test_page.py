@@ -248,7 +248,7 @@ def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: A
     page.locator("#field-discount_rate").fill("3%")
     page.locator("#run").click()
     expect(page.locator("#key-sentence")).to_contain_text(
-        "Honoring immigration detainers is estimated to cost My county", timeout=RUN
+        "My county: honoring immigration detainers is estimated to cost $", timeout=RUN
     )
     expect(page.locator("#result-empty")).to_be_hidden()
     expect(page.locator("#error-summary")).to_be_hidden()
