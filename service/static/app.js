@@ -229,7 +229,7 @@ function parseList(text, p) {
     if (!piece.trim()) continue;
     const r = parseAmount(piece, p);
     if (r.error) return {error: r.error};
-    out.push(kindOf(p) === "percentile" ? r.value : r.value);
+    out.push(r.value);
   }
   return {value: out};
 }
@@ -321,7 +321,8 @@ function helpText(p) {
 function fieldShell(p, control, opts) {
   const id = idOf(p.name);
   const unit = unitText(p);
-  const label = h("label", {for: opts.labelFor || id, id: id + "-label"}, labelOf(p), unit && kindOf(p) !== "share" ? h("span", {class: "unit", text: ` (${unit})`}) : null);
+  const label = h("label", {for: opts.labelFor || id, id: id + "-label"}, labelOf(p), unit && kindOf(p) !== "share" ? h("span", {class: "unit", text: ` (${unit})`}) : null,
+    kindOf(p) === "share" ? h("span", {class: "visually-hidden", text: " (percent)"}) : null);
   const help = h("p", {class: "help", id: id + "-help", text: helpText(p)});
   const basis = h("p", {class: "basis", id: id + "-basis", hidden: true});
   const error = h("p", {class: "field-error", id: id + "-error", hidden: true});
@@ -348,7 +349,7 @@ function textInput(p, id, example) {
 function uncertainControl(p) {
   const id = idOf(p.name);
   const meta = FIELD_META[p.name] || {};
-  const shape = h("select", {id: id + "-shape", class: "shape", "aria-label": labelOf(p) + ": how sure"});
+  const shape = h("select", {id: id + "-shape", class: "shape", "aria-describedby": `${id}-help`});
   for (const sh of SHAPES) shape.add(new Option(sh.label, sh.id));
   const boxes = h("div", {class: "boxes"});
   const spark = h("div", {class: "spark", "aria-hidden": "true"});
@@ -364,7 +365,8 @@ function uncertainControl(p) {
       const boxId = b === "value" ? id : `${id}-${b}`;
       const {input, node} = textInput(p, boxId, b === "value" ? meta.example : null);
       input.dataset.box = b;
-      if (b !== "value") input.setAttribute("aria-label", `${labelOf(p)}: ${BOX_LABEL[b].toLowerCase()}`);
+      const pct = kindOf(p) === "share" ? " (percent)" : "";
+      input.setAttribute("aria-label", b === "value" ? labelOf(p) + pct : `${labelOf(p)}: ${BOX_LABEL[b].toLowerCase()}${pct}`);
       describe(input, p.name);
       const prior = current.values ? current.values[b] ?? current.values.value : undefined;
       if (prior !== undefined && !current.errors.length) input.value = formatAmount(prior, p);
@@ -447,7 +449,7 @@ function buildField(p) {
     describe(t.input, p.name);
     control = t.node;
   }
-  const wrap = fieldShell(p, control, {wide: p.type === "uncertain" || p.type === "weights" || meta.multiline || p.description.length > 160});
+  const wrap = fieldShell(p, control, {labelFor: p.type === "uncertain" ? id + "-shape" : null, wide: p.type === "uncertain" || p.type === "weights" || meta.multiline || p.description.length > 160});
   wrap.dataset.type = p.type;
   return wrap;
 }
