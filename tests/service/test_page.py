@@ -213,6 +213,10 @@ def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: A
     expect(page.locator("#include-liability")).not_to_be_checked()
     expect(page.locator("#field-liability-cost_per_claim-shape")).to_be_hidden()
     expect(page.locator("#field-seed")).to_be_hidden()  # run settings folded away
+    # Hints fit their field: a percent for a share, dollars for a cost, a count for a count.
+    expect(page.locator("#field-honor_rate")).to_have_attribute("placeholder", "e.g. 100%")
+    expect(page.locator("#field-daily_cost_average")).to_have_attribute("placeholder", "e.g. $120")
+    expect(page.locator("#field-population")).to_have_attribute("placeholder", "e.g. 250,000")
     _shot(page, "desktop-1-form")
 
     # Numbers as people type them: bookings and a rate, shares as percents.
