@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import COMPONENTS, PER_TRIAL_KEYS, Cancel, build_result
+from ..engine import COMPONENTS, EXPECTED_KEYS, PER_TRIAL_KEYS, Cancel, build_result
 from ..errors import FieldError, Path, ScenarioError
 from ..inputs import text_problem
 from ..overrides import merge
@@ -36,6 +36,9 @@ class Difference:
 
     summaries: Mapping[str, Summary]
     components: Mapping[str, Summary]
+    #: ``annual_cost`` and ``total_cost``: baseline minus alternative of the expected
+    #: cost given each trial's inputs (what the policy saves by the inputs alone).
+    parameter_range: Mapping[str, Summary] = field(default_factory=dict)
     samples: Mapping[str, Array] = field(default_factory=dict, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> Summary:
@@ -48,6 +51,7 @@ class Difference:
         """JSON-able form: the summary shape of a simulation result."""
         out: dict[str, Any] = {k: v.to_dict() for k, v in self.summaries.items()}
         out["components"] = {k: v.to_dict() for k, v in self.components.items()}
+        out["parameter_range"] = {k: v.to_dict() for k, v in self.parameter_range.items()}
         return out
 
 
@@ -138,6 +142,9 @@ def _paired(
             k: summarize(base[f"component:{k}"] - alt[f"component:{k}"], percentiles)
             for k in COMPONENTS
         },
+        parameter_range={
+            k.split(":")[1]: summarize(base[k] - alt[k], percentiles) for k in EXPECTED_KEYS
+        },
         samples=diffs,
     )
 
@@ -177,8 +184,10 @@ def compare(
     Returns
     -------
     ComparisonResult
-        Per alternative: its result, the distribution of baseline minus alternative, and
-        the probability that it saves money in year 1.
+        Per alternative: its result, the distribution of baseline minus alternative (and
+        of the expected costs given the inputs, ``parameter_range``), and the probability
+        that it saves money in year 1. What not honoring saves depends on
+        ``extra_stay_applies_to``, which every result's provenance states.
     """
     if not isinstance(baseline, Mapping):
         raise ScenarioError.single(("baseline",), "must be a JSON object")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from models import ScenarioError, sampling, simulate
+from models.analyses import compare
 from models.calendar import hold_table
 from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall, sample_keys
 from models.results import LeanResult, Summary, summarize
@@ -699,3 +700,27 @@ def test_spawned_streams_equal_those_spawn_gives() -> None:
         for i, g in zip([0, 3, 6], some, strict=True):
             assert type(g.bit_generator) is make
             assert g.random(5).tolist() == every[i].random(5).tolist()
+
+
+def test_a_comparison_pairs_the_parameter_ranges_too() -> None:
+    """Baseline minus alternative of the expected costs, trial by trial: for honoring
+    none of the detainers, with the extra stay following honored detainers, the whole
+    expected cost is saved; with it following lodged ones, only the hold is."""
+    base = {
+        "detainers_per_year": 200,
+        "hold_rule": "clock_hours",
+        "extra_days_per_detainer": 10,
+        "daily_cost": {"dist": "uniform", "low": 50, "high": 150},
+        "trials": 500,
+    }
+    alternatives = [{"name": "none", "overrides": {"honor_rate": 0}}]
+    for applies, saved_days in (("honored", 12.0), ("lodged", 2.0)):
+        result = compare({**base, "extra_stay_applies_to": applies}, alternatives)
+        (alt,) = result.alternatives
+        daily = result.baseline.samples["input:daily_cost"]
+        saved = alt.difference.parameter_range["annual_cost"]
+        assert saved.mean == pytest.approx(200 * saved_days * float(np.mean(daily)))
+        assert alt.result.provenance.extra_stay_applies_to == applies
+        assert alt.difference.to_dict()["parameter_range"]["total_cost"] == (
+            alt.difference.parameter_range["total_cost"].to_dict()
+        )

@@ -38,7 +38,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
                 {"name": "half", "overrides": {"honor_rate": 0.5, "extra_days_per_detainer": 5}},
             ],
         },
-        "44e8f263862ecb8524ce03168f966622de5753c80849127565b10a343648ad1b",
+        "0c75a3abec0aa249b787f19803e89e118680508566270c71a3ada74e41bea6c8",
     ),
     (
         "/v1/sensitivity",
