@@ -21,6 +21,7 @@ import numpy as np
 
 from ..engine import Cancel, build_result, sample_keys
 from ..errors import FieldError, Path, ScenarioError
+from ..inputs import text_problem
 from ..overrides import merge
 from ..presets import expand
 from ..results import SimulationResult, Summary, summarize
@@ -271,6 +272,8 @@ class _Table:
                 bad.append(FieldError(("rows", i, column), _REFUSED[column]))
             elif column in EXTRA_COLUMNS and not isinstance(row[column], str | None):
                 bad.append(FieldError(("rows", i, column), "must be a string"))
+            elif column == "note" and (problem := text_problem(row[column] or "")):
+                bad.append(FieldError(("rows", i, column), problem))
         self.errors += bad
         if bad:
             return None

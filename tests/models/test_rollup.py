@@ -97,6 +97,7 @@ def test_every_bad_row_is_named_and_the_base_once() -> None:
         {"county": 1, "detainers_per_year": 10},
         {"detainers_per_year": 10, "trials": 5},
         "not a row",
+        {"detainers_per_year": 10, "note": "bell \u0007"},
         {"detainers_per_year": 10, "daily_cost": {"dist": "uniform", "low": 5, "high": 1}},
     ]
     with pytest.raises(ScenarioError) as exc:
@@ -111,7 +112,8 @@ def test_every_bad_row_is_named_and_the_base_once() -> None:
         "/rows/3/county",
         "/rows/4/trials",
         "/rows/5",
-        "/rows/6/daily_cost/high",
+        "/rows/6/note",
+        "/rows/7/daily_cost/high",
     ]
 
 
