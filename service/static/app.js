@@ -283,6 +283,16 @@ function density(shape, b, n) {
     const mu = (Math.log(b.low) + Math.log(b.high)) / 2; const sg = (Math.log(b.high) - Math.log(b.low)) / (2 * Z95);
     lo = Math.exp(mu - 2.6 * sg); hi = Math.exp(mu + 2.6 * sg);
     f = (x) => Math.exp(-0.5 * ((Math.log(x) - mu) / sg) ** 2) / x;
+  } else if (shape === "kept" && (b.dist === "gamma" || b.dist === "normal" || b.dist === "lognormal") && b.mean > 0 && b.sd > 0) {
+    // A family stated by mean and sd (a preset's or a file's), shown over mean +/- 3 sd.
+    const m = b.mean; const sd = b.sd;
+    lo = Math.max(b.dist === "normal" ? m - 3 * sd : 1e-9 * m, m - 3 * sd); hi = m + 3 * sd;
+    if (b.dist === "gamma") {
+      const k = (m / sd) ** 2; const th = sd * sd / m; const mode = Math.max((k - 1) * th, lo);
+      f = (x) => Math.exp((k - 1) * Math.log(x / mode) - (x - mode) / th);  // 1 at the mode
+    }
+    else if (b.dist === "normal") f = (x) => Math.exp(-0.5 * ((x - m) / sd) ** 2);
+    else { const s2 = Math.log(1 + (sd / m) ** 2); const mu = Math.log(m) - s2 / 2; f = (x) => Math.exp(-0.5 * (Math.log(x) - mu) ** 2 / s2) / x; }
   } else return null;
   const ys = [];
   for (let i = 0; i < n; i++) ys.push(f(lo + (hi - lo) * (i + 0.5) / n));
@@ -582,9 +592,10 @@ function writeField(p, value) {
       if (value && typeof value === "object" && typeof value.note === "string") control.note = value.note;
     } else {
       keptSpecs[p.name] = value;
-      shape.add(new Option("As loaded: " + specWords(value, p), "kept"));
+      shape.add(new Option(`As loaded (${value.dist || "a distribution"})`, "kept"));
       shape.value = "kept";
       control.redraw(false);
+      sparkline(control.querySelector(".spark"), "kept", value, p);
       const note = control.querySelector(".kept");
       note.textContent = `Kept as loaded: ${specWords(value, p)}. Choose a shape to enter it in boxes instead.`;
       note.hidden = false;

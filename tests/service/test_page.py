@@ -387,6 +387,7 @@ def test_on_a_phone_with_presets_a_file_and_the_keyboard(
     expect(page.locator("#include-liability")).to_be_checked()
     expect(page.locator("#field-liability-cost_per_claim")).to_have_value("$100,000")
     expect(page.locator("#field-extra_days_per_detainer-kept")).to_contain_text("gamma")
+    expect(_field(page, "extra_days_per_detainer").locator(".spark svg rect")).to_have_count(24)
 
     # Keyboard only: from the trials box, Tab to the run button and press Enter.
     page.locator("#group-run summary").click()
