@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..distributions import is_number
-from ..engine import Cancel, build_result
+from ..engine import Cancel, build_result, cost_basis
 from ..errors import FieldError, ScenarioError
 from ..results import SimulationResult
 from ..scenario import Scenario, parse_seed
@@ -226,13 +226,23 @@ def _portfolio_keys(member: object, i: int) -> list[FieldError]:
 
 
 def _mismatches(parsed: Sequence[Scenario]) -> list[FieldError]:
-    """Members whose trials, horizon, start year or percentiles differ from the first's."""
+    """Members whose trials, horizon, start year or percentiles differ from the first's,
+    or whose costs are on another basis (a sum of marginal and average costs has none)."""
     first = parsed[0]
+    basis = cost_basis(first.params)
     return [
         FieldError(("members", i, key), f"must equal members[0]'s {key}")
         for i, sc in enumerate(parsed[1:], start=1)
         for key in ("trials", "horizon_years", "start_year", "percentiles")
         if getattr(sc, key) != getattr(first, key)
+    ] + [
+        FieldError(
+            ("members", i, "daily_cost"),
+            f"members[0]'s costs are on the {basis} basis; give every member a "
+            + ("daily_cost (marginal)" if basis == "marginal" else "daily_cost_average only"),
+        )
+        for i, sc in enumerate(parsed[1:], start=1)
+        if cost_basis(sc.params) != basis
     ]
 
 

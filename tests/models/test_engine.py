@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from models import ScenarioError, sampling, simulate
-from models.analyses import compare
+from models.analyses import compare, portfolio
 from models.calendar import hold_table
 from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall, sample_keys
 from models.results import LeanResult, Summary, summarize
@@ -724,3 +724,14 @@ def test_a_comparison_pairs_the_parameter_ranges_too() -> None:
         assert alt.difference.to_dict()["parameter_range"]["total_cost"] == (
             alt.difference.parameter_range["total_cost"].to_dict()
         )
+
+
+def test_a_portfolio_sums_costs_on_one_basis_only() -> None:
+    marginal = {"detainers_per_year": 50, "daily_cost": 100, "trials": 20}
+    average = {"detainers_per_year": 50, "daily_cost_average": 150, "trials": 20}
+    with pytest.raises(ScenarioError) as info:
+        portfolio([marginal, average])
+    assert info.value.errors[0].path == ("members", 1, "daily_cost")
+    assert "marginal basis" in info.value.errors[0].reason
+    total = portfolio([average, average]).total
+    assert total.cost_basis == "average"
