@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from models.analyses import rollup
+from service.jobs import Executor, job_store
 
 BASE: dict[str, Any] = {
     "extra_days_per_detainer": {"dist": "pert", "low": 10, "mode": 20, "high": 50},
@@ -116,3 +118,30 @@ def test_portfolio_takes_shared_inputs(client: FlaskClient) -> None:
     bad = client.post("/v1/portfolios", json={**body, "shared": ["honor_rate", "nope"]})
     assert bad.status_code == 422
     assert _pointers(bad) == ["/shared/1"]
+
+
+def test_the_example_table_by_upload_and_by_job(make_app: Any, tmp_path: Any) -> None:
+    """examples/counties.csv over examples/rollup-base.json (fewer trials): the upload
+    and a job of the same table answer the same bytes."""
+    root = Path(__file__).resolve().parents[2] / "examples"
+    table = (root / "counties.csv").read_text()
+    base = {**json.loads((root / "rollup-base.json").read_text()), "trials": 200}
+    app: Flask = make_app(DATA_DIR=str(tmp_path))
+    with app.test_client() as client:
+        upload = client.post(
+            "/v1/rollups",
+            data={
+                "rows": (io.BytesIO(table.encode()), "counties.csv"),
+                "base": json.dumps(base),
+                "threshold": json.dumps({"umra_year": 2019}),
+            },
+            content_type="multipart/form-data",
+        )
+        assert upload.status_code == 200, upload.get_data(as_text=True)[:500]
+        assert len(upload.get_json()["jurisdictions"]) == 12
+        body = {"base": base, "rows": table, "threshold": {"umra_year": 2019}}
+        job = client.post("/v1/jobs", json={"kind": "rollup", "input": body}).get_json()
+        executor = Executor(job_store(app))
+        assert executor.run_once()
+        result = client.get(f"/v1/jobs/{job['id']}/result")
+        assert result.get_data() == upload.get_data()
