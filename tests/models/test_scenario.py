@@ -96,6 +96,12 @@ INVALID: list[tuple[Any, str, str]] = [
         "detainers_per_year",
         "below 0",
     ),
+    (with_(hold_rule="weekdays"), "hold_rule", "one of: business_hours, clock_hours"),
+    (with_(extra_stay_applies_to="all"), "extra_stay_applies_to", "one of: honored, lodged"),
+    (with_(detainer_days_per_detainer=-1), "detainer_days_per_detainer", "between 0"),
+    (with_(detainer_days_per_detainer=4000), "detainer_days_per_detainer", "between 0"),
+    (with_(daily_cost_average=-1), "daily_cost_average", "between 0"),
+    (with_(daily_cost=..., daily_cost_average=-1), "daily_cost_average", "between 0"),
     (with_(hold_hours=121), "hold_hours", "between 0 and 120"),
     (with_(hold_hours=-1), "hold_hours", "between 0 and 120"),
     (with_(horizon_years=31), "horizon_years", "between 1 and 30"),
@@ -236,3 +242,28 @@ def test_big_integers_within_float_range_are_numbers() -> None:
     sc = parse_scenario(with_(thresholds=[10**11], population=10**10))
     assert sc.thresholds == (1e11,)
     assert sc.population == 1e10
+
+
+def test_new_measures_default_and_parse() -> None:
+    """issue 12: hold_rule absent means the form in use each year; the extra stay follows
+    honored detainers; detainer-days are absent unless given; an average daily cost alone
+    is a valid cost."""
+    sc = parse_scenario({"detainers_per_year": 33.33, "daily_cost": 80})
+    assert sc.hold_rule is None
+    assert "hold_rule" not in sc.canonical
+    assert sc.extra_stay_applies_to == "honored"
+    assert sc.canonical["extra_stay_applies_to"] == "honored"
+    assert "detainer_days_per_detainer" not in sc.params
+    given = parse_scenario(
+        {
+            "detainers_per_year": 10,
+            "daily_cost_average": 150,
+            "hold_rule": "clock_hours",
+            "extra_stay_applies_to": "lodged",
+            "detainer_days_per_detainer": {"dist": "uniform", "low": 30, "high": 60},
+        }
+    )
+    assert given.hold_rule == "clock_hours"
+    assert given.extra_stay_applies_to == "lodged"
+    assert "daily_cost" not in given.params
+    assert given.params["detainer_days_per_detainer"].mean() == pytest.approx(45)
