@@ -1056,6 +1056,7 @@ async function run(event) {
       return;
     }
     lastScenario = scenario;
+    $("stale").hidden = true;
     renderResult(answer.data, scenario);
     selectTab("tab-result");
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
@@ -1449,6 +1450,9 @@ async function start() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("scenario-form").addEventListener("submit", run);
+  const stale = (event) => { if (lastScenario && event.target.id !== "share-link" && event.target.id !== "api-key") $("stale").hidden = false; };
+  $("scenario-form").addEventListener("input", stale);
+  $("scenario-form").addEventListener("change", stale);
   $("preset").addEventListener("change", choosePreset);
   for (const b of document.querySelectorAll(".download")) b.addEventListener("click", download);
   for (const t of document.querySelectorAll("[role=tab]")) t.addEventListener("click", () => selectTab(t.id));

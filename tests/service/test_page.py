@@ -307,13 +307,22 @@ def test_an_analyst_runs_compares_and_shares_on_a_desktop(serve: Any, browser: A
     expect(page.locator("#sensitivity-result")).to_contain_text("moves it most")
     _shot(page, "desktop-5-sensitivity", "#results")
 
+    # A result says when the inputs have changed since it was worked out.
+    expect(page.locator("#stale")).to_be_hidden()
+    page.locator("#field-population").fill("250,000")
+    page.locator("#tab-result").click()
+    expect(page.locator("#stale")).to_be_visible()
+    page.locator("#run").click()
+    expect(page.locator("#stale")).to_be_hidden(timeout=RUN)
+    expect(page.locator("#result")).to_contain_text("Cost per resident")
+
     # A link restores the whole page in a fresh tab: inputs, alternatives, the tab.
     page.locator("#tab-compare").click()
     page.locator("#share").click()
     link = page.locator("#share-link").input_value()
     assert re.search(r"#s=[A-Za-z0-9_-]+$", link)
     state = json.loads(base64.urlsafe_b64decode(link.split("#s=")[1] + "=="))
-    assert state["scenario"] == scenario
+    assert state["scenario"] == scenario | {"population": 250000}
     other = _page(browser, DESKTOP)
     other.goto(link)
     expect(other.locator("#field-bookings_per_year")).to_have_value("25,000", timeout=LOAD)
