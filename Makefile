@@ -98,7 +98,7 @@ serve: $(SERVE_STAMP) system-deps-serve
 wheel: $(SERVE_STAMP)
 	PIP_CONSTRAINT=$(LOCK) $(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench_engine.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_peers.py
