@@ -12,9 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service import create_app
 from service.jobs import Executor, job_store
 
-from .conftest import SCENARIO
+from .conftest import SCENARIO, ContractClient
 
 ROLLUP: dict[str, Any] = {
     "base": {"extra_days_per_detainer": 20, "daily_cost": 90, "trials": 300},
@@ -23,9 +24,12 @@ ROLLUP: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def jobs_app(make_app: Any, tmp_path: Path) -> Flask:
-    app: Flask = make_app(DATA_DIR=str(tmp_path), API_KEYS=("alpha", "beta"))
+@pytest.fixture(scope="module")
+def jobs_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """One app (and job store) for the module: building an app takes a second or two."""
+    data = tmp_path_factory.mktemp("jobs")
+    app = create_app({"TESTING": True, "DATA_DIR": str(data), "API_KEYS": ("alpha", "beta")})
+    app.test_client_class = ContractClient
     return app
 
 
