@@ -1025,7 +1025,9 @@ function renderResult(result, scenario) {
 // ---------------------------------------------------------------- running
 
 async function postJSON(path, body) {
-  const response = await fetch(path, {method: "POST", headers: headers(), body: JSON.stringify(body)});
+  let response;
+  try { response = await fetch(path, {method: "POST", headers: headers(), body: JSON.stringify(body)}); }
+  catch (err) { return {ok: false, status: "no answer", data: {detail: "the service could not be reached (" + err.message + ")"}}; }
   const data = await response.json().catch(() => ({title: `The service answered ${response.status}.`}));
   return {ok: response.ok, status: response.status, data};
 }
