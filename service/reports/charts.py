@@ -44,6 +44,9 @@ RC: Any = {
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    # plain numbers on count axes: no "1e6" multiplier, no "+2.026e3" offset
+    "axes.formatter.useoffset": False,
+    "axes.formatter.limits": (-9, 15),
 }
 DARK, MID, LIGHT = "#222222", "#777777", "#c8c8c8"
 _LOCK = threading.RLock()
@@ -179,7 +182,8 @@ def fan(years: Sequence[YearSummary]) -> str:
         ax.yaxis.set_major_formatter(Dollars())
         ax.set_xlabel("year")
         ax.set_ylabel("net cost")
-        ax.set_xticks(x)
+        step = 1 if len(x) <= 10 else 2 if len(x) <= 20 else 5  # readable, never crowded
+        ax.set_xticks(x[::step], [str(v) for v in x[::step]])
         ax.legend(frameon=False, fontsize=8)
         return _svg(fig, "fan")
 

@@ -43,12 +43,12 @@ def money(value: float) -> str:
 
 
 def money_short(value: float, decimals: int = 1) -> str:
-    """$1.2M, $350K, $900: for chart ticks and legends."""
+    """$1.2M, $350K, $900 ($1,500.0T for absurd sums): for chart ticks and legends."""
     sign = "-" if value < 0 else ""
     v = abs(value)
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if v >= scale:
-            text = f"{v / scale:.{decimals}f}"
+            text = f"{v / scale:,.{decimals}f}"
             if suffix == "K" and decimals == 1:
                 text = f"{v / scale:.0f}"
             return f"{sign}${text}{suffix}"

@@ -449,3 +449,25 @@ def test_preset_report_shows_its_source_and_each_basis() -> None:
     header = [c.value for c in wb["Inputs"][1]]
     bases = {r[header.index("basis")] for r in wb["Inputs"].iter_rows(min_row=2, values_only=True)}
     assert bases & {"published", "derived", "assumption"}
+
+
+def test_ticks_of_absurd_sums_and_long_horizons_stay_readable() -> None:
+    labels = Dollars().format_ticks([5e17, 7.5e17, 1e18])
+    assert labels == ["$500,000.0T", "$750,000.0T", "$1,000,000.0T"]
+    body = {
+        "detainers_per_year": 5e8,
+        "extra_days_per_detainer": {"dist": "uniform", "low": 1000, "high": 3000},
+        "daily_cost": 9e5,
+        "horizon_years": 30,
+        "start_year": 2026,
+        "trials": 40,
+    }
+    report, _ = build_report(body)
+    page = rendered(report, "html").decode()
+    ticks = chart_ticks(page)
+    years = ticks[("fan", "x")]
+    assert years == [str(y) for y in range(2026, 2056, 5)]
+    for where, found in ticks.items():
+        assert len(set(found)) == len(found), (where, found)
+        assert not any(re.search(r"\de[+-]?\d", t) for t in found), (where, found)
+    assert_reads_well(html_text(report))
