@@ -462,15 +462,18 @@ def _csv_chance_rows(report: Report) -> Iterator[list[Any]]:
         yield ["threshold", "", first, "exceedance", what, "share", repr(e.threshold), *chance]
     if report.comparison is None:
         return
+    from .document import alternative_changes
+
     for alt in report.comparison.alternatives:
+        changes = alternative_changes(report, alt.name)
         for key in ("annual_cost", "total_cost", "present_value"):
             year = first if key == "annual_cost" else ""
             what = f"Savings: {quantity_label(key).lower()}"
             s = getattr(alt.difference, key)
-            yield ["savings", alt.name, year, key, what, "US dollars", "", *_stats(s)]
+            yield ["savings", alt.name, year, key, what, "US dollars", changes, *_stats(s)]
         what = "Chance the alternative saves money in year 1"
         chance = [repr(float(alt.probability_saves)), *rest]
-        yield ["savings", alt.name, first, "probability_saves", what, "share", "", *chance]
+        yield ["savings", alt.name, first, "probability_saves", what, "share", changes, *chance]
 
 
 def render_csv(

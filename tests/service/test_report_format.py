@@ -290,6 +290,7 @@ def test_csv_rows_and_documented_columns(comparison_report: Report) -> None:
     assert hold["label"] == "The hold"
     saves = [r for r in rows if r["section"] == "savings" and r["quantity"] == "total_cost"]
     assert [r["alternative"] for r in saves] == ["Decline all detainers", "Half"]
+    assert saves[0]["text"] == "sets share of detainers honored to 0% (baseline 100%)"
     for r in rows:
         for key in ("mean", "p50"):
             if r[key]:
