@@ -6,6 +6,13 @@ the honored people from multinomial counts over the year's release categories, a
 the sum of their extra days as one gamma draw. A trial therefore costs the same for
 1,000 or 10,000,000 bookings. ``benchmarks/reference.py`` simulates the same model person by
 person; the tests compare the two.
+
+Counts carry chance variation in both volume forms: bookings are thinned binomially, and
+detainers given directly (``detainers_per_year``, an expected count, never rounded) are a
+Poisson draw around it. Because the model is linear in its counts, the expected cost given
+a trial's inputs has a closed form (:func:`expected_volumes`); its spread over the trials,
+the result's ``parameter_range``, is what the uncertainty about the inputs alone gives,
+beside the full range that adds person-to-person chance.
 """
 
 from __future__ import annotations
