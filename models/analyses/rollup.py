@@ -265,7 +265,7 @@ class _Table:
         bad = []
         for column in row:
             if not isinstance(column, str) or (
-                column not in BY_NAME and column not in (*EXTRA_COLUMNS, "name")
+                column not in BY_NAME and column not in (*EXTRA_COLUMNS, *GROUPS)
             ):
                 bad.append(FieldError(("rows", i, str(column)), "is not a scenario field"))
             elif column in _REFUSED and row[column] not in (None, ""):
@@ -418,7 +418,8 @@ def rollup(
     rows : list of mappings, or str
         A CSV table (read by :func:`rows_from_csv`, its cells' errors reported with
         the rest), or one mapping per jurisdiction: column (a scenario field, dotted
-        for grouped ones such as ``offsets.scaap_eligible_share``; ``name``;
+        for grouped ones such as ``offsets.scaap_eligible_share``, or a group as an
+        object; ``name``;
         ``preset``; ``note``) to value. A
         missing, null or empty cell takes the base's value. A row that gives
         ``detainers_per_year`` drops the base's bookings fields and one that gives

@@ -74,6 +74,15 @@ def test_blank_cells_take_the_base_value() -> None:
     assert with_blank.total.annual_cost == explicit.total.annual_cost
 
 
+def test_a_group_may_be_a_dotted_column_or_an_object() -> None:
+    dotted = rollup(BASE, [{"detainers_per_year": 100, "offsets.scaap_eligible_share": 0.5}])
+    nested = rollup(BASE, [{"detainers_per_year": 100, "offsets": {"scaap_eligible_share": 0.5}}])
+    assert dotted.total.annual_cost == nested.total.annual_cost
+    with pytest.raises(ScenarioError) as exc:
+        rollup(BASE, [{"detainers_per_year": 100, "offsets": {"scaap_eligible_share": 2}}])
+    assert _pointers(exc) == ["/rows/0/offsets/scaap_eligible_share"]
+
+
 def test_a_row_volume_form_replaces_the_base_one() -> None:
     base = {**BASE, "detainers_per_year": 300}
     result = rollup(base, [{"bookings_per_year": 10_000, "detainer_rate": 0.01}, {}])
