@@ -105,6 +105,7 @@ bench: $(STAMP) system-deps
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_http.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_page.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_report.py --clock cpu
+	PYTHONPATH=. $(BIN)/python benchmarks/bench_rollup.py
 
 # requirements.lock anew: the newest versions pyproject.toml allows (the service and its
 # test tools resolved together, so that one set of pins serves both), in a fresh venv.
