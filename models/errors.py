@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["FieldError", "Path", "ScenarioError", "pointer"]
+__all__ = ["CalibrationError", "FieldError", "Path", "ScenarioError", "pointer"]
 
 Path = tuple[str | int, ...]
 
@@ -77,3 +77,9 @@ class ScenarioError(ValueError):
     def field(self) -> str:
         """The dotted name of the first offending field."""
         return self.errors[0].field
+
+
+class CalibrationError(ScenarioError):
+    """Booking records that cannot be calibrated from. Each problem names its row and
+    column (``("rows", 17, "BOOKING_DT")``: the 18th data row, the county's column name),
+    or the records as a whole (``("rows",)``)."""

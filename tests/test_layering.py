@@ -70,7 +70,7 @@ LAYERS: list[set[str]] = [
     {"models.overrides", "models.calendar", "models.distributions"},
     {"models.sampling"},
     {"models.scenario"},
-    {"models.results", "models.presets"},
+    {"models.results", "models.presets", "models.calibrate"},
     {"models.engine"},
     {"models.analyses.common"},
     {"models.analyses.shared"},
