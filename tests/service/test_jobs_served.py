@@ -5,17 +5,21 @@ process (results are deterministic by seed)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from benchmarks.load import free_port
 from models.analyses.rollup import rollup
 from service.jobs_store import JobStore
 
+from .test_served import COMMAND, served
 from .test_served import pytestmark as served_marks
-from .test_served import served
 
 pytestmark = served_marks
 
@@ -80,3 +84,54 @@ def test_jobs_need_nothing_but_the_data_dir(tmp_path: Path) -> None:
         done = _wait(base, job["id"], lambda j: j["state"] == "succeeded", 60)
         assert requests.get(f"{base}{done['result_url']}", timeout=60).json()["trials"] > 0
     assert (tmp_path / "detainer-cost-data" / "jobs.sqlite3").exists()
+
+
+def test_a_job_survives_its_server_being_killed(tmp_path: Path) -> None:
+    """SIGKILL (no chance to give the job back): the next start finds the job's heartbeat
+    stale and runs it again."""
+    data = tmp_path / "data"
+    settings = {"DETAINER_COST_DATA_DIR": str(data)}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _start(tmp_path, settings, port)
+    try:
+        submitted = requests.post(
+            f"{base}/v1/jobs", json={"kind": "rollup", "input": BODY}, timeout=60
+        )
+        job_id = submitted.json()["id"]
+        _wait(base, job_id, lambda j: j["state"] == "running" and j["progress"]["done"] > 0, 90)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    killed = JobStore(data / "jobs.sqlite3", ttl=60).get(job_id, "")
+    assert killed is not None
+    assert killed.state == "running"  # as the dead worker left it
+    with served(tmp_path, settings) as base:
+        done = _wait(base, job_id, lambda j: j["state"] in ("succeeded", "failed"), 240)
+        assert done["state"] == "succeeded", done
+        assert done["attempts"] == 2
+        result = requests.get(f"{base}{done['result_url']}", timeout=60).content
+    expected = rollup(
+        BODY["base"], BODY["rows"], shared=BODY["shared"], threshold=BODY["threshold"]
+    ).to_dict()
+    assert result == json.dumps(expected, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _start(tmp_path: Path, settings: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """`detainer-cost serve` on ``port`` in its own process group, once /livez answers."""
+    with (tmp_path / "killed.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [str(COMMAND), "serve", "--port", str(port), "--workers", "1"],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **settings},
+            cwd=tmp_path, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while True:
+        assert proc.poll() is None
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/livez", timeout=2).ok:
+                return proc
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
