@@ -5,6 +5,7 @@ test_jobs_served.py."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +207,29 @@ def test_without_keys_jobs_are_shared(make_app: Any, tmp_path: Path) -> None:
         job = client.post("/v1/jobs", json={"kind": "sensitivity", "input": SCENARIO}).get_json()
         assert client.get(f"/v1/jobs/{job['id']}").get_json()["kind"] == "sensitivity"
         assert client.get("/v1/jobs/nope").status_code == 404
+
+
+def test_delete_stops_a_running_job(jobs_app: Flask) -> None:
+    """The executor's heartbeat learns of the DELETE; the run stops at its next chunk."""
+    executor = Executor(job_store(jobs_app))
+    with jobs_app.test_client() as client:
+        body = {"kind": "simulation", "input": {**SCENARIO, "trials": 100_000, "horizon_years": 30}}
+        job = client.post("/v1/jobs", json=body, headers=_headers()).get_json()
+        executor.start()
+        try:
+            deadline = time.monotonic() + 60
+            state = job["state"]
+            while state != "running":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+                state = client.get(f"/v1/jobs/{job['id']}", headers=_headers()).get_json()["state"]
+            stopping = client.delete(f"/v1/jobs/{job['id']}", headers=_headers())
+            assert stopping.status_code == 202
+            assert stopping.get_json()["cancel_requested"] is True
+            while state == "running":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+                state = client.get(f"/v1/jobs/{job['id']}", headers=_headers()).get_json()["state"]
+            assert state == "cancelled"
+        finally:
+            executor.stop()
