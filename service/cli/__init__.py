@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from models.errors import ScenarioError
 
 from ..reports import FORMATS
-from . import engine_commands, rollup_command
+from . import calibrate_command, engine_commands, rollup_command
 
 __all__ = ["gunicorn_command", "main"]
 
@@ -95,6 +95,7 @@ def _add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     report.set_defaults(func=_report)
     rollup_command.add_rollup(sub)
+    calibrate_command.add_calibrate(sub)
     _add_serve(sub)
 
 
