@@ -631,17 +631,18 @@ class ExtraStay:
     resamples: int
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
+        """JSON-able form (a figure that cannot be computed, such as the regression's
+        without completed detainer stays, is null)."""
         return {
             "adjusted": self.adjusted,
             "adjusted_ci95": list(self.adjusted_ci),
             "unadjusted": self.unadjusted,
             "unadjusted_ci95": list(self.unadjusted_ci),
-            "regression": self.regression,
-            "regression_ci95": list(self.regression_ci),
-            "regression_ratio": self.regression_ratio,
-            "completed_only": self.completed_only,
-            "disagreement": self.disagreement,
+            "regression": _finite(self.regression),
+            "regression_ci95": [_finite(x) for x in self.regression_ci],
+            "regression_ratio": _finite(self.regression_ratio),
+            "completed_only": _finite(self.completed_only),
+            "disagreement": _finite(self.disagreement),
             "hold_days": self.hold_days,
             "extra_days_per_detainer": self.extra_days,
             "extra_days_per_detainer_ci95": list(self.extra_days_ci),
@@ -710,6 +711,10 @@ CENSORING = (
 )
 
 
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
 def _iso(seconds: float) -> str:
     return (_EPOCH + dt.timedelta(seconds=float(seconds))).isoformat(timespec="seconds")
 
@@ -737,6 +742,15 @@ class _Groups:
         counts = np.bincount(group, minlength=n_groups)
         self.bounds = np.concatenate([[0], np.cumsum(counts)])
         self.n_groups = n_groups
+
+    def restricted(self) -> list[int]:
+        """The groups whose longest stay is still in custody (their mean is restricted to
+        it: a lower bound of the mean)."""
+        return [
+            g
+            for g in range(self.n_groups)
+            if self.bounds[g + 1] > self.bounds[g] and not self.event[self.bounds[g + 1] - 1]
+        ]
 
     def means(self, weights: NDArray[np.float64] | None) -> NDArray[np.float64]:
         """Each group's restricted mean (NaN for a group without weight)."""
@@ -1166,6 +1180,36 @@ def _weekdays(bookings: Bookings, note: Any) -> Estimate:
     )
 
 
+def _effect_warnings(
+    adjusted: float,
+    regression: float,
+    rel: float,
+    extra: float,
+    extra_ci: tuple[float, float],
+    hold: float,
+) -> list[str]:
+    """What the reader of the extra stay must know: the two methods disagree, the
+    interval reaches 0, the difference is smaller than the hold (the extra stay is 0)."""
+    warnings = []
+    if math.isfinite(rel) and rel > 0.25:
+        warnings.append(
+            f"the regression's extra stay ({regression:.1f} days) and the within-class "
+            f"estimate ({adjusted:.1f}) differ by {rel:.0%}: the effect is probably not "
+            "proportional to the stay, or differs between classes"
+        )
+    if extra_ci[0] <= 0:
+        warnings.append(
+            f"the 95% interval of the extra stay reaches {extra_ci[0]:.1f} days: the records "
+            "cannot tell it from no extra stay"
+        )
+    if extra < 0:
+        warnings.append(
+            f"the stay difference ({adjusted:.1f} days) is smaller than the mean hold "
+            f"({hold:.2f} days); the scenario's extra stay is set to 0, not {extra:.1f}"
+        )
+    return warnings
+
+
 def _extra_stay(
     stay: NDArray[np.float64],
     event: NDArray[np.bool_],
@@ -1225,7 +1269,8 @@ def _extra_stay(
 
     diff_done = plain(event & detainer) - plain(event & ~detainer)
     ok = np.isfinite(diff_done)
-    completed_only = float(np.dot(mix[ok], diff_done[ok]) / mix[ok].sum())
+    done_mix = float(mix[ok].sum())
+    completed_only = float(np.dot(mix[ok], diff_done[ok])) / done_mix if done_mix else math.nan
 
     # Log-linear regression on completed stays: log stay ~ detainer + class dummies, by
     # least squares on the within-class deviations (Frisch-Waugh: the same coefficient
@@ -1242,11 +1287,13 @@ def _extra_stay(
     resid = float(rss[0]) if rss.size else float(np.sum((y_dev - slope * x_dev) ** 2))
     sxx = float(np.dot(x_dev, x_dev))
     se = math.sqrt(resid / dof / sxx) if sxx > 0 else math.inf
+    if sxx <= 0:
+        slope = math.nan  # no class has completed stays both with and without a detainer
     base = np.where(np.isfinite(means[:, 0]), means[:, 0], 0.0)
     at_base = float(np.dot(mix_share, base))
 
     def in_days(b: float) -> float:
-        return at_base * math.expm1(b)
+        return at_base * math.expm1(min(b, 700.0)) if math.isfinite(b) else math.nan
 
     regression = in_days(slope)
     regression_ci = (in_days(slope - 1.96 * se), in_days(slope + 1.96 * se))
@@ -1262,28 +1309,24 @@ def _extra_stay(
         "bookings are spread over them), assumes no shape for the effect (it may differ "
         f"from class to class) and counts the {n_cens:,} bookings still in custody as "
         "censored; the log-linear regression assumes one proportional effect in every "
-        f"class and uses completed stays only. The regression gives {regression:.1f} days "
-        f"({disagreement:+.1f} days, {rel:.0%} of the within-class estimate of "
-        f"{adjusted:.1f}); the unadjusted difference is {unadjusted:.1f} days."
+        "class and uses completed stays only. "
+        + (
+            f"The regression gives {regression:.1f} days ({disagreement:+.1f} days, {rel:.0%} "
+            f"of the within-class estimate of {adjusted:.1f}); "
+            if math.isfinite(regression)
+            else "The regression could not be fitted (no class has completed stays both with "
+            "and without a detainer); "
+        )
+        + f"the unadjusted difference is {unadjusted:.1f} days."
     )
-    warnings: list[str] = []
-    if rel > 0.25:
-        warnings.append(
-            f"the regression's extra stay ({regression:.1f} days) and the within-class "
-            f"estimate ({adjusted:.1f}) differ by {rel:.0%}: the effect is probably not "
-            "proportional to the stay, or differs between classes"
-        )
-    if extra_ci[0] <= 0:
-        warnings.append(
-            f"the 95% interval of the extra stay reaches {extra_ci[0]:.1f} days: the records "
-            "cannot tell it from no extra stay"
-        )
-    if extra < 0:
-        warnings.append(
-            f"the stay difference ({adjusted:.1f} days) is smaller than the mean hold "
-            f"({hold:.2f} days); the scenario's extra stay is set to 0, not {extra:.1f}"
-        )
-        extra = 0.0
+    warnings = [
+        f"the longest stay of class {classes[g // 2][0]} bookings "
+        f"{'with' if g % 2 else 'without'} a detainer is still in custody: their mean "
+        f"({means[g // 2, g % 2]:.1f} days) is restricted to it, a lower bound"
+        for g in within.restricted()
+    ]
+    warnings += _effect_warnings(adjusted, regression, rel, extra, extra_ci, hold)
+    extra = max(extra, 0.0)
     warnings.append(
         f"the mean hold taken off the stay difference is {hold:.2f} days: the share honored "
         f"({honor_share:.1%}) times the hold of the release dates ({rule}), the whole window "
@@ -1297,7 +1340,7 @@ def _extra_stay(
             unadjusted_ci=unadjusted_ci,
             regression=regression,
             regression_ci=regression_ci,
-            regression_ratio=math.exp(slope),
+            regression_ratio=math.exp(min(slope, 700.0)) if math.isfinite(slope) else math.nan,
             completed_only=completed_only,
             disagreement=disagreement,
             hold_days=hold,

@@ -483,3 +483,18 @@ def test_an_empty_file_and_a_file_without_bookings() -> None:
         read_csv(io.StringIO(""))
     with pytest.raises(CalibrationError, match="no usable booking"):
         read_csv(io.StringIO("booking_id,booked_at,released_at,detainer\n"))
+
+
+def test_no_released_detainer_booking_gives_lower_bounds_and_no_regression() -> None:
+    rows, truth = jail(41)
+    for r in rows:
+        if r["detainer"] == "Y":
+            r["released_at"] = ""
+    header, table = records_to_table(rows)
+    result = calibrate(read_bookings(header, table, extract_date=truth["end"]), rng=1, resamples=50)
+    out = result.to_dict()
+    json.dumps(out, allow_nan=False)  # every figure finite or null
+    assert out["extra_stay"]["regression"] is None
+    assert out["extra_stay"]["completed_only"] is None
+    assert "could not be fitted" in result.extra_stay.why
+    assert sum("a lower bound" in w for w in result.warnings) == 3  # one per class
