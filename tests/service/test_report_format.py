@@ -13,7 +13,6 @@ import io
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -318,9 +317,10 @@ def test_pdf_reads_well_and_pages_for_a_person(
 ) -> None:
     """The PDF's text follows the rules; its first page is the summary, the year table
     and the key figures; every page is rendered to PNG for a person to look at."""
-    pages = Path(tempfile.gettempdir()) / "detainer-cost-report-pages"
+    # build/screenshots/<name>/: tests/conftest.py names the folder at the end of the run
+    pages = ROOT / "build" / "screenshots" / "report-pdf"
     shutil.rmtree(pages, ignore_errors=True)
-    pages.mkdir()
+    pages.mkdir(parents=True)
     for name, report in (("scenario", scenario_report), ("comparison", comparison_report)):
         body = render(report, "pdf").body
         (pages / f"{name}.pdf").write_bytes(body)
