@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from models import simulate
     from models.presets import load_presets
 
-    from . import api, jobs, meta, rollups
+    from . import api, calibrations, jobs, meta, rollups
     from .config import load_settings
     from .errors import register_error_handlers
     from .http import register_hooks
@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(rollups.bp)
+    app.register_blueprint(calibrations.bp)
     app.register_blueprint(jobs.bp)
     app.wsgi_app = bound_body_reads(  # type: ignore[method-assign,assignment]
         app.wsgi_app,
