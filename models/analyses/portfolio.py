@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..calendar import year_hold_rule
 from ..distributions import is_number
 from ..engine import Cancel, build_result, cost_basis
 from ..errors import FieldError, ScenarioError
@@ -19,14 +20,21 @@ from .shared import SharedInputs, parse_shared, run_member, shared_errors
 
 __all__ = [
     "MAX_MEMBERS",
+    "MIXED",
     "UMRA_THRESHOLDS",
     "Member",
     "PortfolioResult",
+    "basis_errors",
     "parse_threshold",
     "portfolio",
+    "with_members_settings",
 ]
 
 MAX_MEMBERS = 50
+
+#: What a total's provenance (``hold_rule``, ``extra_stay_applies_to``) and a year's
+#: ``hold_rule`` say when its members differ: no one value describes the sum.
+MIXED = "mixed"
 
 #: UMRA intergovernmental mandate threshold by year, US dollars: $50M in 1996 dollars,
 #: adjusted for inflation (Congressional Budget Office; the values CBO published).
@@ -132,6 +140,16 @@ def portfolio(
     Returns
     -------
     PortfolioResult
+        Its ``total``'s provenance gives the members' ``hold_rule`` and
+        ``extra_stay_applies_to`` when they all share one, else ``"mixed"`` (each
+        member's own is in its result); each year's ``hold_rule`` likewise.
+
+    Raises
+    ------
+    ScenarioError
+        Naming every fault; ``members/i/daily_cost`` for a member whose costs are on
+        another basis than ``members[0]``'s (a sum of marginal and average costs has no
+        basis to label).
     """
     if (
         not isinstance(members, Sequence)
@@ -183,7 +201,7 @@ def portfolio(
         | ({"shared": list(names)} if names else {}),
     )
     used_seed = None if rng is not None else (seed if seed is not None else first.seed)
-    total = build_result(total_sc, summed, used_seed, runs[0][1])
+    total = with_members_settings(build_result(total_sc, summed, used_seed, runs[0][1]), parsed)
     total_mean = float(np.mean(summed["annual_cost"]))
     out = _member_results(parsed, runs, total_mean, cancel)
     return PortfolioResult(total, out, value, source, names)
@@ -229,21 +247,50 @@ def _mismatches(parsed: Sequence[Scenario]) -> list[FieldError]:
     """Members whose trials, horizon, start year or percentiles differ from the first's,
     or whose costs are on another basis (a sum of marginal and average costs has none)."""
     first = parsed[0]
-    basis = cost_basis(first.params)
     return [
         FieldError(("members", i, key), f"must equal members[0]'s {key}")
         for i, sc in enumerate(parsed[1:], start=1)
         for key in ("trials", "horizon_years", "start_year", "percentiles")
         if getattr(sc, key) != getattr(first, key)
-    ] + [
+    ] + basis_errors(list(enumerate(parsed)), "members")
+
+
+def basis_errors(members: Sequence[tuple[int, Scenario]], where: str) -> list[FieldError]:
+    """``(where, i, "daily_cost")`` for every member whose costs are on another basis
+    than the first one's (``cost_basis``: ``daily_cost`` given, marginal, or
+    ``daily_cost_average`` alone, average): a sum of the two has no basis to label."""
+    if not members:
+        return []
+    j, first = members[0]
+    basis = cost_basis(first.params)
+    give = "daily_cost (marginal)" if basis == "marginal" else "daily_cost_average only"
+    return [
         FieldError(
-            ("members", i, "daily_cost"),
-            f"members[0]'s costs are on the {basis} basis; give every member a "
-            + ("daily_cost (marginal)" if basis == "marginal" else "daily_cost_average only"),
+            (where, i, "daily_cost"),
+            f"{where}[{j}]'s costs are on the {basis} basis; give every {where[:-1]} a {give}",
         )
-        for i, sc in enumerate(parsed[1:], start=1)
+        for i, sc in members[1:]
         if cost_basis(sc.params) != basis
     ]
+
+
+def with_members_settings(total: SimulationResult, parsed: Sequence[Scenario]) -> SimulationResult:
+    """``total`` (built from ``parsed[0]``'s settings) with its provenance's
+    ``hold_rule`` and ``extra_stay_applies_to``, and each year's ``hold_rule``, set to
+    ``MIXED`` where the members differ, so the total never claims the first member's
+    setting for all of them."""
+    rules = {sc.hold_rule or "form_in_force" for sc in parsed}
+    applies = {sc.extra_stay_applies_to for sc in parsed}
+    provenance = replace(
+        total.provenance,
+        hold_rule=rules.pop() if len(rules) == 1 else MIXED,
+        extra_stay_applies_to=applies.pop() if len(applies) == 1 else MIXED,
+    )
+    years = []
+    for y in total.years:
+        used = {year_hold_rule(y.year, sc.hold_rule) for sc in parsed}
+        years.append(replace(y, hold_rule=used.pop() if len(used) == 1 else MIXED))
+    return replace(total, provenance=provenance, years=tuple(years))
 
 
 def _member_results(

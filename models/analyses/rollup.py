@@ -27,7 +27,7 @@ from ..presets import expand
 from ..results import SimulationResult, Summary, summarize
 from ..scenario import BY_NAME, GROUPS, VOLUME_FIELDS, Scenario, parse_scenario, parse_seed
 from .common import Budget, Progress, part, prefixed
-from .portfolio import parse_threshold
+from .portfolio import basis_errors, parse_threshold, with_members_settings
 from .shared import SharedInputs, parse_shared, run_member, shared_errors
 
 __all__ = [
@@ -256,6 +256,7 @@ class _Table:
         self.errors: list[FieldError] = []
         self.base_reported: set[tuple[Path, str]] = set()
         self.notes: list[str | None] = []
+        self.first: tuple[int, Scenario] | None = None  # the first row that parses
 
     def cells(self, i: int, row: object) -> dict[str, Any] | None:
         """The row's given cells, or None (with its errors noted) when it has bad columns."""
@@ -294,7 +295,8 @@ class _Table:
         return merge(expanded, common)
 
     def parse(self, i: int, row: object) -> Scenario | None:
-        """Row ``i`` as a scenario, or None with its errors noted."""
+        """Row ``i`` as a scenario, or None with its errors noted (a row whose costs
+        are on another basis than the first good row's is noted at its ``daily_cost``)."""
         cells = self.cells(i, row)
         self.notes.append(None if cells is None else cells.get("note"))
         if cells is None:
@@ -305,11 +307,14 @@ class _Table:
         fields = {c: v for c, v in cells.items() if c not in EXTRA_COLUMNS}
         try:
             merged = merge(start, _nested({**_volume_overrides(fields), **fields}), ("rows", i))
-            return parse_scenario(merged)
+            scenario = parse_scenario(merged)
         except ScenarioError as exc:
             located = (self._locate(e, i, fields) for e in exc.errors)
             self.errors += [e for e in located if e is not None]
             return None
+        self.first = self.first or (i, scenario)
+        self.errors += basis_errors([self.first, (i, scenario)], "rows")
+        return scenario
 
     def _locate(self, e: FieldError, i: int, fields: Mapping[str, Any]) -> FieldError | None:
         """Where an error of row ``i``'s scenario lies: a cell of the row, the base
@@ -368,7 +373,8 @@ def _parse_table(
     base: object, rows: object, seed: object
 ) -> tuple[int | None, list[Scenario], list[str | None]]:
     """The roll-up's seed, every row parsed and every row's note, or a ScenarioError
-    naming every fault of every row (one bad row never hides another's)."""
+    naming every fault of every row (one bad row never hides another's), a row whose
+    costs are on another basis than the first good row's among them."""
     errors: list[FieldError] = []
     if seed is not None:
         try:
@@ -443,12 +449,18 @@ def rollup(
     Returns
     -------
     RollupResult
+        Its ``total``'s provenance gives the rows' ``hold_rule`` and
+        ``extra_stay_applies_to`` when they all share one, else ``"mixed"``; each
+        year's ``hold_rule`` likewise (as a portfolio's).
 
     Raises
     ------
     ScenarioError
-        Naming every fault: ``/rows/17/daily_cost`` for a bad cell, ``/base/...`` for a
-        fault of the base (once), ``/shared/0``, ``/threshold``.
+        Naming every fault: ``/rows/17/daily_cost`` for a bad cell or for a row whose
+        costs are on another basis than the first good row's (``daily_cost`` given:
+        marginal; ``daily_cost_average`` alone: average; a sum of the two has no basis
+        to label), ``/base/...`` for a fault of the base (once), ``/shared/0``,
+        ``/threshold``.
     """
     errors: list[FieldError] = []
     value = source = None
@@ -526,7 +538,9 @@ def _run(
         del samples
     assert convergence is not None
     total_sc = _total_scenario(parsed, names, value)
-    return build_result(total_sc, total, seed, convergence), summaries
+    return with_members_settings(
+        build_result(total_sc, total, seed, convergence), parsed
+    ), summaries
 
 
 def _total_scenario(

@@ -251,3 +251,52 @@ def test_sharing_raises_the_probability_the_total_passes_a_threshold() -> None:
     assert p_shared is not None
     assert p_own == pytest.approx(0.16, abs=0.04)
     assert p_shared > p_own + 0.08
+
+
+def test_rows_on_another_cost_basis_are_each_named_at_their_daily_cost() -> None:
+    # daily_cost given: marginal; daily_cost_average alone: average. A sum of the two has
+    # no basis to label, so every row off the first good row's basis is named, in row
+    # order among the other faults (a bad row still does not hide them).
+    base = {k: v for k, v in BASE.items() if k != "daily_cost"}
+    rows: list[Any] = [
+        {"detainers_per_year": -1, "daily_cost_average": 100},
+        {"detainers_per_year": 10, "daily_cost": 90},
+        {"detainers_per_year": 10, "daily_cost_average": 150},
+        {"detainers_per_year": "many", "daily_cost_average": 150},
+        {"preset": "cook-county-2011"},
+        {"detainers_per_year": 10, "daily_cost": 80},
+    ]
+    with pytest.raises(ScenarioError) as exc:
+        rollup(base, rows)
+    assert _pointers(exc) == [
+        "/rows/0/detainers_per_year",
+        "/rows/2/daily_cost",
+        "/rows/3/detainers_per_year",
+        "/rows/4/daily_cost",
+    ]
+    reason = exc.value.errors[1].reason
+    assert reason.startswith("rows[1]'s costs are on the marginal basis")
+    assert rollup(base, [rows[2], rows[4]]).total.cost_basis == "average"
+
+
+def test_a_total_says_mixed_where_its_members_settings_differ() -> None:
+    rows = [
+        {"detainers_per_year": 50, "hold_rule": "business_hours"},
+        {"detainers_per_year": 60, "extra_stay_applies_to": "lodged"},
+    ]
+    base = {**BASE, "start_year": 2017, "trials": 50}
+    total = rollup(base, rows).total
+    assert total.provenance.hold_rule == "mixed"
+    assert total.provenance.extra_stay_applies_to == "mixed"
+    # 2017: business hours for row 0, business then clock hours for row 1 (the default).
+    assert [y.hold_rule for y in total.years] == ["mixed", "mixed"]
+    same = rollup({**base, "hold_rule": "clock_hours"}, [rows[0], {"detainers_per_year": 9}])
+    assert same.total.provenance.extra_stay_applies_to == "honored"
+    assert same.total.provenance.hold_rule == "mixed"
+    alike = rollup(base, [{"detainers_per_year": 5}, {"detainers_per_year": 9}]).total
+    assert alike.provenance.hold_rule == "form_in_force"
+    assert [y.hold_rule for y in alike.years] == ["business_hours_then_clock_hours", "clock_hours"]
+    members = [{**BASE, **r, "start_year": 2017, "trials": 50} for r in rows]
+    both = portfolio(members).total
+    assert (both.provenance.hold_rule, both.provenance.extra_stay_applies_to) == ("mixed",) * 2
+    assert [y.hold_rule for y in both.years] == ["mixed", "mixed"]

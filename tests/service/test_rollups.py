@@ -138,10 +138,25 @@ def test_the_example_table_by_upload_and_by_job(make_app: Any, tmp_path: Any) ->
             content_type="multipart/form-data",
         )
         assert upload.status_code == 200, upload.get_data(as_text=True)[:500]
-        assert len(upload.get_json()["jurisdictions"]) == 12
+        assert len(upload.get_json()["jurisdictions"]) == 11
         body = {"base": base, "rows": table, "threshold": {"umra_year": 2019}}
         job = client.post("/v1/jobs", json={"kind": "rollup", "input": body}).get_json()
         executor = Executor(job_store(app))
         assert executor.run_once()
         result = client.get(f"/v1/jobs/{job['id']}/result")
         assert result.get_data() == upload.get_data()
+
+
+def test_rollup_rows_on_another_cost_basis_are_a_422(client: FlaskClient) -> None:
+    rows = [*ROWS, {"name": "D", "preset": "cook-county-2011"}, {"preset": "colorado-2011"}]
+    response = client.post("/v1/rollups", json={"base": BASE, "rows": rows})
+    assert response.status_code == 422
+    assert _pointers(response) == ["/rows/3/daily_cost", "/rows/4/daily_cost"]
+    assert "marginal basis" in response.get_json()["errors"][0]["detail"]
+
+
+def test_rollup_total_says_mixed_settings(client: FlaskClient) -> None:
+    rows = [{**ROWS[0], "extra_stay_applies_to": "lodged"}, ROWS[2]]
+    response = client.post("/v1/rollups", json={"base": {**BASE, "trials": 50}, "rows": rows})
+    assert response.status_code == 200
+    assert response.get_json()["total"]["provenance"]["extra_stay_applies_to"] == "mixed"
