@@ -472,3 +472,16 @@ def test_ticks_of_absurd_sums_and_long_horizons_stay_readable() -> None:
         assert len(set(found)) == len(found), (where, found)
         assert not any(re.search(r"\de[+-]?\d", t) for t in found), (where, found)
     assert_reads_well(html_text(report))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "preset", sorted(p.stem for p in (ROOT / "models" / "preset_data").glob("*.json"))
+)
+def test_every_presets_report_reads_well(preset: str) -> None:
+    """A preset's description and notes (its source and each input's basis) reach the
+    report as a reader expects: no field names, backticks or e-notation."""
+    report, _ = build_report({"preset": preset, "trials": 100})
+    text = html_text(report)
+    assert_reads_well(text)
+    assert "Source: " in text
