@@ -726,7 +726,8 @@ def _ci(draws: NDArray[np.float64]) -> tuple[float, float]:
 
 class _Groups:
     """Rows sorted within groups by (time, release before censoring), for weighted
-    Kaplan-Meier restricted means of every group at once under any bootstrap weights."""
+    Kaplan-Meier restricted means of every group at once under any bootstrap weights
+    (given in this sorted order), in a fixed number of whole-array operations."""
 
     def __init__(
         self,
@@ -739,8 +740,11 @@ class _Groups:
         self.order = order
         self.time = time[order]
         self.event = event[order]
-        counts = np.bincount(group, minlength=n_groups)
-        self.bounds = np.concatenate([[0], np.cumsum(counts)])
+        self.counts = np.bincount(group, minlength=n_groups)
+        self.bounds = np.concatenate([[0], np.cumsum(self.counts)])
+        self.nonempty = self.counts > 0
+        self.starts = self.bounds[:-1][self.nonempty]
+        self.sizes = self.counts[self.nonempty]
         self.n_groups = n_groups
 
     def restricted(self) -> list[int]:
@@ -752,27 +756,107 @@ class _Groups:
             if self.bounds[g + 1] > self.bounds[g] and not self.event[self.bounds[g + 1] - 1]
         ]
 
-    def means(self, weights: NDArray[np.float64] | None) -> NDArray[np.float64]:
-        """Each group's restricted mean (NaN for a group without weight)."""
-        w = np.ones(self.time.size) if weights is None else weights[self.order]
+    def means(self, w: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """Each group's restricted mean under weights ``w`` (in sorted order; NaN for a
+        group without weight)."""
+        if w is None:
+            w = np.ones(self.time.size)
+        starts, sizes = self.starts, self.sizes
+        totals = np.add.reduceat(w, starts)
+        before = np.cumsum(w) - w  # weight of the rows before, across groups
+        at_risk = np.repeat(totals + before[starts], sizes) - before
+        hazard = np.where(self.event, w / np.maximum(at_risk, 1e-300), 0.0)
+        logs = np.log(np.maximum(1.0 - hazard, 1e-300))
+        log_before = np.cumsum(logs) - logs
+        surv_before = np.exp(log_before - np.repeat(log_before[starts], sizes))
+        # Restricted to the group's longest stay with weight (its own end when censored).
+        tau = np.maximum.reduceat(np.where(w > 0, self.time, -np.inf), starts)
+        tau = np.where(np.isfinite(tau), tau, 0.0)
+        clipped = np.minimum(self.time, np.repeat(tau, sizes))
+        step = np.diff(clipped, prepend=0.0)
+        step[starts] = clipped[starts]
+        area = np.add.reduceat(surv_before * step, starts)
         out = np.full(self.n_groups, np.nan)
-        for g in range(self.n_groups):
-            lo, hi = self.bounds[g], self.bounds[g + 1]
-            wg = w[lo:hi]
-            total = wg.sum()
-            if total <= 0:
-                continue
-            t = self.time[lo:hi]
-            at_risk = total - np.cumsum(wg) + wg
-            with np.errstate(divide="ignore", invalid="ignore"):
-                hazard = np.where(self.event[lo:hi] & (wg > 0), wg / at_risk, 0.0)
-            surv = np.cumprod(1.0 - hazard)
-            tau = t[np.flatnonzero(wg > 0)[-1]]
-            tc = np.minimum(t, tau)
-            step = np.diff(tc, prepend=0.0)
-            before = np.concatenate([[1.0], surv[:-1]])
-            out[g] = float(np.dot(before, step))
+        out[self.nonempty] = np.where(totals > 0, area, np.nan)
         return out
+
+
+#: Above this many bookings the bootstrap resamples cells of bookings (same class,
+#: detainer flag and censoring, stay within the same hour) instead of single bookings:
+#: the same resampling of bookings with stays rounded within the hour (each cell at its
+#: members' mean stay), about ten times fewer units; the interval is then centred on the
+#: exact estimate.
+EXACT_BOOTSTRAP_MAX = 200_000
+
+
+class _Stays:
+    """Units (bookings, or cells of bookings) ready for the within-class and the
+    unadjusted estimates under any weights (in the within-class sorted order)."""
+
+    def __init__(
+        self,
+        stay: NDArray[np.float64],
+        event: NDArray[np.bool_],
+        detainer: NDArray[np.bool_],
+        cls: NDArray[np.intp],
+        k: int,
+        size: NDArray[np.float64] | None = None,
+    ) -> None:
+        d = detainer.astype(np.intp)
+        self.k = k
+        self.within = _Groups(cls * 2 + d, stay, event, 2 * k)
+        self.overall = _Groups(d, stay, event, 2)
+        # Unit j of the within-class order is unit ``within.order[j]``; the overall order
+        # reads the same weights through ``to_overall``.
+        self.to_overall = np.argsort(self.within.order)[self.overall.order]
+        self.size = None if size is None else size[self.within.order]
+
+    def estimate(self, w: NDArray[np.float64] | None) -> tuple[float, float]:
+        """(within-class, unadjusted) differences of mean stays under weights ``w``."""
+        k = self.k
+        means = self.within.means(w).reshape(k, 2)
+        weight = self.within.counts.astype(np.float64) if w is None else _group_sums(self.within, w)
+        mix = weight.reshape(k, 2)[:, 1]
+        diff = means[:, 1] - means[:, 0]
+        ok = np.isfinite(diff) & (mix > 0)
+        adjusted = float(np.dot(mix[ok], diff[ok]) / mix[ok].sum())
+        m2 = self.overall.means(None if w is None else w[self.to_overall])
+        return adjusted, float(m2[1] - m2[0])
+
+
+def _cells(
+    stay: NDArray[np.float64],
+    event: NDArray[np.bool_],
+    detainer: NDArray[np.bool_],
+    cls: NDArray[np.intp],
+    k: int,
+) -> tuple[_Stays, NDArray[np.float64]]:
+    """Bookings grouped into cells (class, detainer, censoring, hour of stay), each at
+    its members' mean stay, weighted by its size; and the cells' shares of the bookings
+    (in the within-class sorted order, for a multinomial resample)."""
+    hour = np.floor(stay * 24.0).astype(np.int64)
+    span = int(hour.max()) + 1
+    key = ((cls.astype(np.int64) * 2 + detainer) * 2 + event) * span + hour
+    unique, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    mean_stay = np.bincount(inverse, weights=stay) / counts
+    code = unique // span
+    units = _Stays(
+        mean_stay,
+        (code % 2).astype(bool),
+        ((code // 2) % 2).astype(bool),
+        (code // 4).astype(np.intp),
+        k,
+        size=counts.astype(np.float64),
+    )
+    assert units.size is not None
+    return units, units.size / units.size.sum()
+
+
+def _group_sums(groups: _Groups, w: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each group's total weight (``w`` in the groups' sorted order)."""
+    out = np.zeros(groups.n_groups)
+    out[groups.nonempty] = np.add.reduceat(w, groups.starts)
+    return out
 
 
 def _pool(
@@ -1223,25 +1307,26 @@ def _extra_stay(
 ) -> tuple[ExtraStay, list[str]]:
     n = stay.size
     k = len(classes)
-    d = detainer.astype(np.intp)
-    within = _Groups(cls * 2 + d, stay, event, 2 * k)
-    overall = _Groups(d, stay, event, 2)
-
-    def estimate(weights: NDArray[np.float64] | None) -> tuple[float, float]:
-        means = within.means(weights).reshape(k, 2)
-        wd = detainer if weights is None else weights * detainer
-        mix = np.bincount(cls, weights=wd, minlength=k)
-        diff = means[:, 1] - means[:, 0]
-        ok = np.isfinite(diff) & (mix > 0)
-        adjusted = float(np.dot(mix[ok], diff[ok]) / mix[ok].sum())
-        m2 = overall.means(weights)
-        return adjusted, float(m2[1] - m2[0])
-
-    adjusted, unadjusted = estimate(None)
+    exact = _Stays(stay, event, detainer, cls, k)
+    within = exact.within
+    adjusted, unadjusted = exact.estimate(None)
+    if n <= EXACT_BOOTSTRAP_MAX:
+        units, sizes = exact, None
+    else:
+        units, sizes = _cells(stay, event, detainer, cls, k)
+    centre = np.asarray(units.estimate(units.size))
     draws = np.empty((resamples, 2))
     for b in range(resamples):
-        counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
-        draws[b] = estimate(counts)
+        if sizes is None:
+            # Resampling n bookings with replacement: how often each is drawn. The counts
+            # are exchangeable, so they are drawn straight in the sorted order.
+            counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+        else:
+            counts = rng.multinomial(n, sizes).astype(np.float64)
+        draws[b] = units.estimate(counts)
+    # The interval of the exact estimate: the bootstrap's spread around its own centre
+    # (the same estimate, or that of the cells when the bookings are many).
+    draws += np.array([adjusted, unadjusted]) - centre
     adjusted_ci, unadjusted_ci = _ci(draws[:, 0]), _ci(draws[:, 1])
 
     means = within.means(None).reshape(k, 2)

@@ -503,3 +503,32 @@ def test_no_released_detainer_booking_gives_lower_bounds_and_no_regression() -> 
             and "a lower bound" in w
             for w in result.warnings
         ), label
+
+
+def test_the_cell_bootstrap_of_large_extracts_matches_the_bookings_bootstrap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Above EXACT_BOOTSTRAP_MAX bookings the bootstrap resamples cells (stays within the
+    # same hour); forced here on a small jail, it must give the same estimate and an
+    # interval of the same width. Each width comes from 400 resamples, so the two differ by
+    # chance: the bootstrap's own Monte Carlo error of a 2.5% or 97.5% quantile. 20% is a
+    # loose bound on it (measured on this jail: 5% and 3%), and far below what rounding
+    # stays to whole days or dropping a group would change.
+    import models.calibrate as calibration
+
+    rows, truth = jail(43, per_year=3000)
+    header, table = records_to_table(rows)
+    bookings = read_bookings(header, table, extract_date=truth["end"])
+    exact = calibrate(bookings, rng=5, resamples=400).extra_stay
+    monkeypatch.setattr(calibration, "EXACT_BOOTSTRAP_MAX", 0)
+    cells = calibrate(bookings, rng=5, resamples=400).extra_stay
+    assert cells.adjusted == exact.adjusted
+    assert cells.unadjusted == exact.unadjusted
+    pairs = (
+        (cells.adjusted, cells.adjusted_ci, exact.adjusted_ci),
+        (cells.unadjusted, cells.unadjusted_ci, exact.unadjusted_ci),
+    )
+    for estimate_, by_cells, by_bookings in pairs:
+        assert by_cells[0] < estimate_ < by_cells[1]
+        width = by_bookings[1] - by_bookings[0]
+        assert by_cells[1] - by_cells[0] == pytest.approx(width, rel=0.2)
