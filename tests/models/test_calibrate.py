@@ -512,8 +512,7 @@ def test_the_cell_bootstrap_of_large_extracts_matches_the_bookings_bootstrap(
     # same hour); forced here on a small jail, it must give the same estimate and an
     # interval of the same width. Each width comes from 400 resamples, so the two differ by
     # chance: the bootstrap's own Monte Carlo error of a 2.5% or 97.5% quantile. 20% is a
-    # loose bound on it (measured on this jail: 5% and 3%), and far below what rounding
-    # stays to whole days or dropping a group would change.
+    # loose bound on it (measured on this jail: 5% and 3%).
     import models.calibrate as calibration
 
     rows, truth = jail(43, per_year=3000)
