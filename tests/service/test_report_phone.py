@@ -46,12 +46,26 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def test_report_fits_a_phone(chromium: Any) -> None:
-    baseline: dict[str, Any] = {**SCENARIO, "trials": 200}
-    report, _ = build_report({**COMPARISON, "baseline": baseline})
+BODIES: dict[str, Any] = {
+    "comparison": {**COMPARISON, "baseline": {**SCENARIO, "trials": 200}},
+    "preset": {"preset": "cook-county-2011", "trials": 100},
+    # an address with nowhere to break, in the description and in a note
+    "long-address": {
+        **SCENARIO,
+        "description": "Source: https://example.org/" + "a" * 150,
+        "daily_cost": {"dist": "uniform", "low": 55, "high": 105, "note": "b" * 150},
+        "trials": 100,
+    },
+}
+
+
+@pytest.mark.parametrize("which", sorted(BODIES))
+def test_report_fits_a_phone(chromium: Any, which: str) -> None:
+    report, _ = build_report(BODIES[which])
     html = render(report, "html").body.decode()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for name, viewport in (("phone", PHONE), ("desktop", {"width": 1280, "height": 900})):
+    for size, viewport in (("phone", PHONE), ("desktop", {"width": 1280, "height": 900})):
+        name = f"{which}-{size}"
         page = chromium.new_page(viewport=viewport)
         page.route("**/*", lambda route: route.abort())  # a report loads nothing
         page.set_content(html)
