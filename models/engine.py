@@ -856,7 +856,26 @@ def _provenance(sc: Scenario, seed: int | None, convergence: Convergence) -> Pro
         start_year=sc.start_year,
         hold_rule=sc.hold_rule or "form_in_force",
         extra_stay_applies_to=sc.extra_stay_applies_to,
+        description=_text(sc.canonical.get("description")),
+        input_notes=_input_notes(sc),
     )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _input_notes(sc: Scenario) -> dict[str, str]:
+    """Each input's ``note`` as the canonical scenario gives it, by dotted name (a
+    portfolio's total, whose canonical form lists its members, has none)."""
+    notes = {}
+    for name in sorted(sc.params):
+        node: object = sc.canonical
+        for part in name.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if isinstance(node, Mapping) and isinstance(note := node.get("note"), str):
+            notes[name] = note
+    return notes
 
 
 def lean_result(

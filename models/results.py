@@ -310,7 +310,15 @@ class Provenance:
     ``hold_rule`` is the scenario's: ``business_hours``, ``clock_hours``, or
     ``form_in_force`` (none given: each year's rule is in ``YearSummary.hold_rule``).
     ``extra_stay_applies_to`` is ``honored`` or ``lodged``: which detainers lengthened
-    the stay, and so what not honoring them saves.
+    the stay, and so what not honoring them saves. In a portfolio's or roll-up's total
+    either is ``mixed`` when the members differ.
+
+    ``description`` is the scenario's ``description`` as given (for a preset: what it
+    is, its source (title, author, year, URL where public), its published headline and
+    how its inputs were obtained), or None. ``input_notes`` holds each input's ``note``
+    as given, by dotted field name (for a preset: ``"<basis>: <note>"``, the basis being
+    published, derived or assumption); an input given without a note is absent. A
+    portfolio's or roll-up's total has neither (each member's own result carries them).
     """
 
     model_version: str
@@ -323,6 +331,8 @@ class Provenance:
     sampling: str
     hold_rule: str
     extra_stay_applies_to: str
+    description: str | None = None
+    input_notes: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -337,6 +347,8 @@ class Provenance:
             "sampling": self.sampling,
             "hold_rule": self.hold_rule,
             "extra_stay_applies_to": self.extra_stay_applies_to,
+            "description": self.description,
+            "input_notes": dict(self.input_notes),
         }
 
 

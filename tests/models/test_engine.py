@@ -13,6 +13,7 @@ from models import ScenarioError, sampling, simulate
 from models.analyses import compare, portfolio
 from models.calendar import hold_table
 from models.engine import CHUNK_TRIALS, COMPONENTS, gamma_sum, irwin_hall, sample_keys
+from models.presets import expand, get_preset, parse_expanded
 from models.results import LeanResult, Summary, summarize
 from models.scenario import parse_scenario
 
@@ -735,3 +736,35 @@ def test_a_portfolio_sums_costs_on_one_basis_only() -> None:
     assert "marginal basis" in info.value.errors[0].reason
     total = portfolio([average, average]).total
     assert total.cost_basis == "average"
+
+
+def test_a_preset_source_and_input_notes_reach_the_provenance() -> None:
+    preset = get_preset("cook-county-2011")
+    assert preset is not None
+    result = simulate(parse_expanded({"preset": "cook-county-2011", "trials": 20}))
+    provenance = result.provenance.to_dict()
+    # The preset's description (its source, headline and how its inputs were obtained)
+    # and each input's "<basis>: <note>", exactly as the preset gives them.
+    assert provenance["description"] == preset.scenario["description"]
+    assert "Source: " in provenance["description"]
+    assert provenance["input_notes"] == {
+        name: f"{entry['basis']}: {entry['note']}" for name, entry in preset.parameters.items()
+    }
+    # A user's own notes; an overridden input loses the preset's note.
+    own = simulate(
+        parse_expanded(
+            {
+                "preset": "cook-county-2011",
+                "honor_rate": {"dist": "fixed", "value": 0.8, "note": "our guess"},
+                "daily_cost_average": 120,
+                "trials": 20,
+            }
+        )
+    ).provenance
+    assert own.input_notes["honor_rate"] == "our guess"
+    assert "daily_cost_average" not in own.input_notes
+    bare = simulate({"detainers_per_year": 5, "daily_cost": 90, "trials": 20}).provenance
+    assert (bare.description, dict(bare.input_notes)) == (None, {})
+    # A total claims no member's notes.
+    total = portfolio([expand({"preset": "cook-county-2011", "trials": 20})] * 2).total.provenance
+    assert (total.description, dict(total.input_notes)) == (None, {})

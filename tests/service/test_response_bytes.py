@@ -38,7 +38,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
                 {"name": "half", "overrides": {"honor_rate": 0.5, "extra_days_per_detainer": 5}},
             ],
         },
-        "0c75a3abec0aa249b787f19803e89e118680508566270c71a3ada74e41bea6c8",
+        "15ee783d6c86b4103b78aaae843be7b43b5e689a90522405c300bdbb99722153",
     ),
     (
         "/v1/sensitivity",
@@ -52,7 +52,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
             "threshold": 2_000_000,
             "seed": 7,
         },
-        "a34f9d00c09606b0f622d07650fba66616409b966241c302b69758bba66afe06",
+        "29157fca582d847b124883736465d6a217c66214a9644aa207761be2c881dfb3",
     ),
 ]
 

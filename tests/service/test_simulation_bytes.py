@@ -52,7 +52,7 @@ FULL_SCENARIO: dict[str, Any] = {
 }
 
 PINNED_VERSIONS = ("2.4.6", "1.17.1")
-PINNED_SHA256 = "27adbdccb3f681453b2cd08eec732c60cb8a154538337f856bdd85b08a67b853"
+PINNED_SHA256 = "0aacf9fb3bfe29a277d0e187f4681140fd88fbffc7ce90f5eff7e455361580a4"
 
 
 @pytest.mark.skipif(
