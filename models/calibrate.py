@@ -784,8 +784,8 @@ class _Groups:
 #: Above this many bookings the bootstrap resamples cells of bookings (same class,
 #: detainer flag and censoring, stay within the same hour) instead of single bookings:
 #: the same resampling of bookings with stays rounded within the hour (each cell at its
-#: members' mean stay), about ten times fewer units; the interval is then centred on the
-#: exact estimate.
+#: members' mean stay), with far fewer units (21,304 for benchmarks/calibrate.py's million
+#: bookings); the interval is then centred on the exact estimate.
 EXACT_BOOTSTRAP_MAX = 200_000
 
 
