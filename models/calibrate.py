@@ -355,7 +355,11 @@ def read_bookings(
     names = {ours: mapping.get(ours, ours) for ours in COLUMNS}
     where = {h.strip(): j for j, h in enumerate(header)}
     missing = [
-        FieldError(("rows", names[c]), f"the column is missing ({c}; map it with {c}=COLUMN)")
+        FieldError(
+            ("rows", names[c]),
+            f"the column is missing ({c}); name the county's column for it with --map "
+            f'{c}=COLUMN, or "map": {{"{c}": "COLUMN"}} in a request',
+        )
         for c in REQUIRED_COLUMNS
         if names[c] not in where
     ]
@@ -1010,6 +1014,9 @@ def calibrate(
     warnings += outcome_warnings
     estimates.append(_weekdays(bookings, note))
 
+    for column, found in bookings.date_formats.items():
+        if len(found) > 1:
+            warnings.append(f"{column} mixes date formats ({', '.join(found)}); each was read")
     codes = bookings.charge_class
     labels = bookings.class_labels
     if codes is None:

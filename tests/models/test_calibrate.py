@@ -420,7 +420,7 @@ def test_a_missing_required_column_and_a_bad_mapping() -> None:
     with pytest.raises(CalibrationError) as info:
         read_csv(io.StringIO("booking_id,booked_at,detainer\n1,2024-01-01,Y\n"))
     assert [e.pointer for e in info.value.errors] == ["/rows/released_at"]
-    assert "map it with released_at=COLUMN" in info.value.errors[0].reason
+    assert "--map released_at=COLUMN" in info.value.errors[0].reason
     with pytest.raises(CalibrationError, match="is not a column the calibration reads"):
         parse_mapping(["surname=LAST_NAME"])
     with pytest.raises(CalibrationError, match="ours=THEIRS"):
@@ -531,3 +531,20 @@ def test_the_cell_bootstrap_of_large_extracts_matches_the_bookings_bootstrap(
         assert by_cells[0] < estimate_ < by_cells[1]
         width = by_bookings[1] - by_bookings[0]
         assert by_cells[1] - by_cells[0] == pytest.approx(width, rel=0.2)
+
+
+def test_a_column_mixing_date_formats_is_read_and_said_so() -> None:
+    rows, truth = jail(47, per_year=600)
+    for r in rows[::2]:
+        r["booked_at"] = dt.datetime.fromisoformat(r["booked_at"]).strftime("%m/%d/%Y %H:%M:%S")
+    header, table = records_to_table(rows)
+    mixed = calibrate(read_bookings(header, table, extract_date=truth["end"]), rng=1, resamples=50)
+    for r in rows[::2]:
+        r["booked_at"] = dt.datetime.strptime(r["booked_at"], "%m/%d/%Y %H:%M:%S").isoformat()
+    header, table = records_to_table(rows)
+    iso = calibrate(read_bookings(header, table, extract_date=truth["end"]), rng=1, resamples=50)
+    assert mixed.date_formats["booked_at"] == ("ISO 8601", "MM/DD/YYYY HH:MM[:SS]")
+    assert "booked_at mixes date formats (ISO 8601, MM/DD/YYYY HH:MM[:SS]); each was read" in (
+        mixed.warnings
+    )
+    assert mixed.extra_stay == iso.extra_stay  # the same instants, whichever way written

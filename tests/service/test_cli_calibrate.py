@@ -123,4 +123,5 @@ def test_a_missing_column_says_how_to_map_it(
     bookings = write_csv(tmp_path / "county.csv", county_rows())
     assert main(["calibrate", bookings]) == 2
     err = capsys.readouterr().err
-    assert "error: rows.booking_id: the column is missing (booking_id; map it with" in err
+    assert "error: rows.booking_id: the column is missing (booking_id); name the county's" in err
+    assert "--map booking_id=COLUMN" in err
