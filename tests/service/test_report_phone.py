@@ -5,7 +5,9 @@ person to look at, under a folder the test prints."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,3 +82,18 @@ def test_report_fits_a_phone(chromium: Any, which: str) -> None:
             assert cell["left"] >= 0, (name, cell)
             assert cell["right"] <= width + 0.5, (name, cell)
     print(f"\nReport screenshots for review: {Path(SHOTS)}")
+
+
+def test_a_long_address_stays_on_the_pdf_page(tmp_path: Path) -> None:
+    """In the PDF too, a word longer than a line wraps: every word of every page lies
+    inside the page (pdftotext -bbox)."""
+    report, _ = build_report(BODIES["long-address"])
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(render(report, "pdf").body)
+    box = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    width = float(re.findall(r'<page width="([\d.]+)"', box)[0])
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', box))
+    assert right <= width, (right, width)
+    assert sum(len(word) for word in re.findall(r">(b+)<", box)) == 150  # all of the note
