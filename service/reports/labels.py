@@ -148,10 +148,20 @@ def component_label(name: str) -> str:
 
 
 _TICKED = re.compile(r"`([^`]*)`")
-#: A field name with an underscore, written bare in free text (a preset's description).
+#: Names that free text (a field's meaning, a preset's description) may write bare.
+_OTHER_NAMES = {"cost_basis": "cost basis", "parameter_range": "range from the inputs alone"}
+#: A name with an underscore, written bare in free text.
 _BARE_FIELD = re.compile(
     r"(?<![\w.`])("
-    + "|".join(re.escape(n) for n in sorted(FIELD_LABELS, key=len, reverse=True) if "_" in n)
+    + "|".join(
+        re.escape(n)
+        for n in sorted(
+            {*FIELD_LABELS, *COMPONENT_LABELS, *QUANTITY_LABELS, *_OTHER_NAMES},
+            key=len,
+            reverse=True,
+        )
+        if "_" in n
+    )
     + r")(?![\w`])"
 )
 _SENTENCE_GAP = re.compile(r"([a-z0-9)%][.!?])([A-Z])")
@@ -163,8 +173,11 @@ def plain_text(text: str) -> str:
 
     def untick(m: re.Match[str]) -> str:
         name = m.group(1)
-        if name in FIELD_LABELS:
-            return FIELD_LABELS[name][:1].lower() + FIELD_LABELS[name][1:]
+        if name in _OTHER_NAMES:
+            return _OTHER_NAMES[name]
+        if name in FIELD_LABELS or name in COMPONENT_LABELS or name in QUANTITY_LABELS:
+            words = label(name)
+            return words[:1].lower() + words[1:]
         return name
 
     text = _TICKED.sub(untick, text)

@@ -118,6 +118,8 @@ def assert_reads_well(text: str) -> None:
     assert not re.search(r"\$\d{1,3}(,\d{3})+\.\d", text), "cents on $1,000 or more"
     for name in IDENTIFIERS:
         assert not re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text), name
+    snake = re.search(r".{30}\b[a-z0-9]+_[a-z0-9_]+\b.{10}", text, flags=re.S)
+    assert snake is None, snake.group(0) if snake else ""
 
 
 def test_formatting_rules() -> None:
