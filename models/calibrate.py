@@ -300,12 +300,13 @@ def read_csv(
         raise CalibrationError.single(("rows",), f"is not CSV: {exc}") from None
 
     def rows() -> Iterable[Sequence[str]]:
-        i = 0
+        read = 0  # rows yielded so far: the index of the row being read
         try:
-            for i, row in enumerate(reader):  # noqa: B007 (i is read after the loop)
+            for row in reader:
                 yield row
+                read += 1
         except csv.Error as exc:
-            raise CalibrationError.single(("rows", i + 1), f"is not CSV: {exc}") from None
+            raise CalibrationError.single(("rows", read), f"is not CSV: {exc}") from None
 
     return read_bookings(
         header, rows(), mapping=mapping, skip_bad_rows=skip_bad_rows, extract_date=extract_date

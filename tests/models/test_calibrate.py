@@ -548,3 +548,13 @@ def test_a_column_mixing_date_formats_is_read_and_said_so() -> None:
         mixed.warnings
     )
     assert mixed.extra_stay == iso.extra_stay  # the same instants, whichever way written
+
+
+def test_a_row_that_is_not_csv_is_named() -> None:
+    header = "booking_id,booked_at,released_at,detainer\n"
+    good = "1,2024-01-01 10:00,2024-01-02 10:00,Y\n"
+    for before in (0, 2):
+        text = header + good * before + "9,2024-01-01," + "9" * 200_000 + ",Y\n"
+        with pytest.raises(CalibrationError, match="is not CSV: field larger") as info:
+            read_csv(io.StringIO(text))
+        assert info.value.errors[0].pointer == f"/rows/{before}"
