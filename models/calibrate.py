@@ -281,6 +281,7 @@ def read_csv(
     mapping: Mapping[str, str] | None = None,
     skip_bad_rows: bool = False,
     extract_date: str | None = None,
+    max_rows: int | None = None,
 ) -> Bookings:
     """Read a CSV bookings extract (lines of text, header first) with :func:`read_bookings`.
 
@@ -309,7 +310,12 @@ def read_csv(
             raise CalibrationError.single(("rows", read), f"is not CSV: {exc}") from None
 
     return read_bookings(
-        header, rows(), mapping=mapping, skip_bad_rows=skip_bad_rows, extract_date=extract_date
+        header,
+        rows(),
+        mapping=mapping,
+        skip_bad_rows=skip_bad_rows,
+        extract_date=extract_date,
+        max_rows=max_rows,
     )
 
 
@@ -320,6 +326,7 @@ def read_bookings(
     mapping: Mapping[str, str] | None = None,
     skip_bad_rows: bool = False,
     extract_date: str | None = None,
+    max_rows: int | None = None,
 ) -> Bookings:
     """Check and keep the booking records' needed cells.
 
@@ -337,6 +344,8 @@ def read_bookings(
     extract_date : str, optional
         When the extract was taken (bookings still in custody are censored then); by
         default the latest booking or release time in the records.
+    max_rows : int, optional
+        Refuse records of more rows than this (a service's bound on one request).
 
     Returns
     -------
@@ -374,6 +383,10 @@ def read_bookings(
     index = {c: where[names[c]] for c in COLUMNS if names[c] in where}
     reader = _RowReader(index, names, skip_bad_rows)
     for i, row in enumerate(rows):
+        if max_rows is not None and i >= max_rows:
+            raise CalibrationError.single(
+                ("rows",), f"has more than {max_rows:,} rows, the most one request may hold"
+            )
         if not reader.read(i, row):
             break
     if reader.problems:

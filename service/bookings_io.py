@@ -34,9 +34,24 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_rows(data: bytes) -> tuple[list[str], Iterator[list[str]]]:
+def _xlsx_rows(data: bytes, max_unpacked: int | None) -> tuple[list[str], Iterator[list[str]]]:
     from openpyxl import load_workbook
 
+    if max_unpacked is not None:
+        # A small workbook can unpack to far more (a ZIP bomb): bound it before reading.
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise CalibrationError.single(
+                ("rows",), f"is not a readable XLSX workbook: {exc}"
+            ) from None
+        if unpacked > max_unpacked:
+            raise CalibrationError.single(
+                ("rows",),
+                f"the workbook unpacks to {unpacked:,} bytes, more than the {max_unpacked:,} "
+                "one request may; send it as CSV or use detainer-cost calibrate",
+            )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -66,9 +81,12 @@ def read_extract(
     mapping: Mapping[str, str] | None = None,
     skip_bad_rows: bool = False,
     extract_date: str | None = None,
+    max_rows: int | None = None,
+    max_unpacked: int | None = None,
 ) -> Bookings:
     """Read a bookings extract: XLSX bytes, CSV bytes (UTF-8, with or without a BOM), or
-    lines of CSV text.
+    lines of CSV text. ``max_rows`` bounds the rows and ``max_unpacked`` the bytes an
+    XLSX workbook unpacks to (a service's bounds on one request; none by default).
 
     Raises
     ------
@@ -79,10 +97,11 @@ def read_extract(
         "mapping": mapping,
         "skip_bad_rows": skip_bad_rows,
         "extract_date": extract_date,
+        "max_rows": max_rows,
     }
     if isinstance(source, bytes):
         if source.startswith(XLSX_MAGIC):
-            header, rows = _xlsx_rows(source)
+            header, rows = _xlsx_rows(source, max_unpacked)
             return read_bookings(header, rows, **options)
         try:
             text = source.decode("utf-8-sig")

@@ -7,10 +7,10 @@ optional ``map`` (a JSON object), ``skip_bad_rows`` (``true``/``false``),
 ``extract_date`` (text), ``seed`` and ``resamples`` (JSON integers) parts. Bodies are
 bounded by the service's body limit (``DETAINER_COST_MAX_BODY_BYTES``, 2 MiB by
 default: about 29,000 bookings of an 8-column CSV extract at 72 bytes a row,
-fewer with wider rows); larger extracts go through
-``detainer-cost calibrate``. Nothing of the upload is kept after the answer, and only
-the columns the calibration needs are read. The engine names every bad cell
-(``/rows/17/BOOKING_DT``: rows count from 0, the first after the header).
+fewer with wider rows), and to 100,000 bookings (an XLSX workbook to 64 MiB unpacked);
+larger extracts go through ``detainer-cost calibrate``. Nothing of the upload is kept
+after the answer, and only the columns the calibration needs are read. The engine names
+every bad cell (``/rows/17/BOOKING_DT``: rows count from 0, the first after the header).
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ __all__ = ["bp", "build_calibration", "calibration_schema"]
 
 bp = Blueprint("calibrations", __name__, url_prefix="/v1")
 bp.before_request(require_api_key)
+
+#: Most bookings one request may hold (a 2 MiB CSV holds fewer; an XLSX may hold more).
+MAX_ROWS = 100_000
+#: Most bytes an uploaded XLSX workbook may unpack to.
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024
 
 #: Parts of a multipart upload besides ``rows``, each JSON except ``extract_date``.
 FORM_PARTS = ("map", "skip_bad_rows", "seed", "resamples")
@@ -129,16 +134,17 @@ def build_calibration(body: dict[str, Any]) -> Calibration:
         "mapping": body.get("map"),
         "skip_bad_rows": body.get("skip_bad_rows", False),
         "extract_date": body.get("extract_date"),
+        "max_rows": MAX_ROWS,
     }
     rows = body["rows"]
     if isinstance(rows, bytes):
-        bookings = read_extract(rows, **options)
+        bookings = read_extract(rows, max_unpacked=MAX_XLSX_UNPACKED, **options)
         source = "uploaded booking records"
     elif isinstance(rows, str):
         bookings = read_extract(io.StringIO(rows, newline=""), **options)
         source = "booking records (CSV text)"
     else:
-        header, table = records_to_table(rows)
+        header, table = records_to_table(rows[: MAX_ROWS + 1])
         bookings = read_bookings(header, table, **options)
         source = "booking records (JSON rows)"
     return calibrate(

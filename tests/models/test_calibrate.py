@@ -558,3 +558,13 @@ def test_a_row_that_is_not_csv_is_named() -> None:
         with pytest.raises(CalibrationError, match="is not CSV: field larger") as info:
             read_csv(io.StringIO(text))
         assert info.value.errors[0].pointer == f"/rows/{before}"
+
+
+def test_more_rows_than_a_request_may_hold_are_refused() -> None:
+    text = "booking_id,booked_at,released_at,detainer\n" + "".join(
+        f"{i},2024-01-01 10:00,2024-01-02 10:00,Y\n" for i in range(3)
+    )
+    assert read_csv(io.StringIO(text), max_rows=3).booked.size == 3
+    with pytest.raises(CalibrationError, match="more than 2 rows") as info:
+        read_csv(io.StringIO(text), max_rows=2)
+    assert info.value.errors[0].pointer == "/rows"

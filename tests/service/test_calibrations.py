@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from models.calibrate import calibrate, records_to_table
 from models.calibrate import read_bookings as read
 from models.scenario import DEFAULT_SEED, parse_scenario
-from service import create_app
+from service import calibrations, create_app
 from tests.models.test_calibrate import jail
 
 from .conftest import ContractClient
@@ -115,7 +115,7 @@ def test_a_mapped_upload_with_bad_rows_names_them_or_skips_them(client: FlaskCli
     assert result["columns"]["booked_at"] == "BOOKING_DT"
 
 
-def test_an_xlsx_upload(client: FlaskClient) -> None:
+def _xlsx() -> io.BytesIO:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -128,6 +128,12 @@ def test_an_xlsx_upload(client: FlaskClient) -> None:
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
+    return buffer
+
+
+def test_an_xlsx_upload(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    buffer = _xlsx()
+    data = buffer.getvalue()
     response = client.post(
         "/v1/calibrations",
         data={"rows": (buffer, "bookings.xlsx"), "resamples": "50"},
@@ -135,6 +141,15 @@ def test_an_xlsx_upload(client: FlaskClient) -> None:
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.get_json()["counts"]["bookings"] == len(PUBLIC)
+    # A workbook that unpacks to more than a request may (a ZIP bomb) is refused unread.
+    monkeypatch.setattr(calibrations, "MAX_XLSX_UNPACKED", 10_000)
+    response = client.post(
+        "/v1/calibrations",
+        data={"rows": (io.BytesIO(data), "bookings.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "unpacks to" in response.get_json()["errors"][0]["detail"]
 
 
 def test_bad_bodies_are_422_naming_the_member(client: FlaskClient) -> None:
