@@ -1086,7 +1086,10 @@ def calibrate(
         f"date). The extra stay is {extra.used}: {extra.why} "
         "Every stay difference compares bookings with a lodged detainer against bookings "
         "without one, so it is stated for lodged detainers (extra_stay_applies_to: lodged). "
-        f"Release weekdays are those of bookings without a detainer. {CENSORING}"
+        f"Release weekdays are those of bookings without a detainer. {CENSORING} "
+        "bookings_per_year is the rate of the records' last year, not projected to a later "
+        "year; start_year is left to the user (by default this year, whose hold rule "
+        "applies)."
     )[:4000]
     counts = {
         "rows": bookings.rows_read,
