@@ -936,6 +936,27 @@ def _hold_days(released: NDArray[np.float64]) -> tuple[float, str]:
     return days, rule
 
 
+def _record_warnings(bookings: Bookings, start: float, end: float) -> list[str]:
+    """What the records themselves warn of: skipped rows, mixed date formats, a span of
+    under a year."""
+    warnings = []
+    if bookings.skipped:
+        warnings.append(
+            f"{len({s.row for s in bookings.skipped})} bad row(s) were skipped "
+            "(skip_bad_rows); each is listed"
+        )
+    for column, found in bookings.date_formats.items():
+        if len(found) > 1:
+            warnings.append(f"{column} mixes date formats ({', '.join(found)}); each was read")
+    span_days = (end - start) / DAY
+    if span_days < 365.25:
+        warnings.append(
+            f"the records span {span_days:.0f} days: bookings a year are annualized from "
+            "them, so the seasons they miss are not seen, and no trend is estimated"
+        )
+    return warnings
+
+
 def calibrate(
     bookings: Bookings,
     *,
@@ -989,13 +1010,9 @@ def calibrate(
             f"has {n - n_d} booking(s) without a detainer; comparing stays needs at least "
             f"{MIN_DETAINER_BOOKINGS}",
         )
-    warnings: list[str] = (
-        [f"{len(bookings.skipped)} bad row(s) were skipped (skip_bad_rows); each is listed"]
-        if bookings.skipped
-        else []
-    )
     start, end = float(bookings.booked.min()), bookings.extract_end
     first, last = _iso(start)[:10], _iso(end)[:10]
+    warnings = _record_warnings(bookings, start, end)
     where = f"{source}, bookings {first} to {last}"
 
     def note(method: str, count: int) -> str:
@@ -1028,9 +1045,6 @@ def calibrate(
     warnings += outcome_warnings
     estimates.append(_weekdays(bookings, note))
 
-    for column, found in bookings.date_formats.items():
-        if len(found) > 1:
-            warnings.append(f"{column} mixes date formats ({', '.join(found)}); each was read")
     codes = bookings.charge_class
     labels = bookings.class_labels
     if codes is None:

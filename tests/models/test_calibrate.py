@@ -568,3 +568,11 @@ def test_more_rows_than_a_request_may_hold_are_refused() -> None:
     with pytest.raises(CalibrationError, match="more than 2 rows") as info:
         read_csv(io.StringIO(text), max_rows=2)
     assert info.value.errors[0].pointer == "/rows"
+
+
+def test_records_of_under_a_year_are_annualized_and_said_so() -> None:
+    result, truth = run(53, per_year=3000, years=0.5)
+    assert "bookings_growth" not in result.scenario
+    volume = estimate(result, "bookings_per_year")
+    assert volume.low <= truth["per_year"] <= volume.high
+    assert any("are annualized" in w for w in result.warnings)
