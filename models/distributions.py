@@ -82,6 +82,10 @@ class Distribution:
     spec: float | Mapping[str, Any]
     _frozen: Any = field(repr=False, compare=False, default=None)
     _values: tuple[float, ...] = field(repr=False, compare=False, default=())
+    # The support as the spec states it (``low``/``high``), when it states one: scipy's
+    # ``loc + scale * x`` can round a hair past a stated edge, which would wrongly fail a
+    # field's range check and could draw a share a hair below 0.
+    _bounds: tuple[float, float] | None = field(repr=False, compare=False, default=None)
 
     @property
     def is_fixed(self) -> bool:
@@ -106,7 +110,14 @@ class Distribution:
             return np.full(size, self._values[0])
         if self.kind == "empirical":
             return rng.choice(np.asarray(self._values), size=size, replace=True)
-        return np.asarray(self._frozen.rvs(size=size, random_state=rng), dtype=np.float64)
+        return self._clip(
+            np.asarray(self._frozen.rvs(size=size, random_state=rng), dtype=np.float64)
+        )
+
+    def _clip(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self._bounds is None:
+            return values
+        return np.clip(values, *self._bounds)
 
     def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
         """Inverse CDF at probabilities ``q`` (for quantiles and stratified sampling)."""
@@ -116,7 +127,7 @@ class Distribution:
         if self.kind == "empirical":
             values = np.asarray(self._values)
             return np.asarray(np.quantile(values, q, method="inverted_cdf"), dtype=np.float64)
-        return np.asarray(self._frozen.ppf(q), dtype=np.float64)
+        return self._clip(np.asarray(self._frozen.ppf(q), dtype=np.float64))
 
     def mean(self) -> float:
         """The distribution's mean."""
@@ -141,6 +152,8 @@ class Distribution:
         """Smallest and largest values a draw can take."""
         if self.kind in ("fixed", "empirical"):
             return (min(self._values), max(self._values))
+        if self._bounds is not None:
+            return self._bounds
         low, high = self._frozen.support()
         return (float(low), float(high))
 
@@ -277,8 +290,14 @@ def _ordered(spec: Mapping[str, Any], path: Path, keys: tuple[str, ...]) -> list
     return values
 
 
-def _make(kind: str, spec: Mapping[str, Any], frozen: Any, path: Path) -> Distribution:
-    dist = Distribution(kind, dict(spec), frozen)
+def _make(
+    kind: str,
+    spec: Mapping[str, Any],
+    frozen: Any,
+    path: Path,
+    bounds: tuple[float, float] | None = None,
+) -> Distribution:
+    dist = Distribution(kind, dict(spec), frozen, _bounds=bounds)
     mean = dist.mean()
     if not math.isfinite(mean):
         raise ScenarioError.single(path, "parameters give a distribution without a finite mean")
@@ -292,13 +311,14 @@ def _fixed(spec: Mapping[str, Any], path: Path) -> Distribution:
 
 def _uniform(spec: Mapping[str, Any], path: Path) -> Distribution:
     low, high = _ordered(spec, path, ("low", "high"))
-    return _make("uniform", spec, stats.uniform(loc=low, scale=high - low), path)
+    return _make("uniform", spec, stats.uniform(loc=low, scale=high - low), path, (low, high))
 
 
 def _triangular(spec: Mapping[str, Any], path: Path) -> Distribution:
     low, mode, high = _ordered(spec, path, ("low", "mode", "high"))
     c = (mode - low) / (high - low)
-    return _make("triangular", spec, stats.triang(c, loc=low, scale=high - low), path)
+    frozen = stats.triang(c, loc=low, scale=high - low)
+    return _make("triangular", spec, frozen, path, (low, high))
 
 
 def _pert(spec: Mapping[str, Any], path: Path) -> Distribution:
@@ -307,7 +327,7 @@ def _pert(spec: Mapping[str, Any], path: Path) -> Distribution:
     width = high - low
     a = 1.0 + lam * (mode - low) / width
     b = 1.0 + lam * (high - mode) / width
-    return _make("pert", spec, stats.beta(a, b, loc=low, scale=width), path)
+    return _make("pert", spec, stats.beta(a, b, loc=low, scale=width), path, (low, high))
 
 
 def _normal(spec: Mapping[str, Any], path: Path) -> Distribution:
@@ -322,7 +342,8 @@ def _normal(spec: Mapping[str, Any], path: Path) -> Distribution:
     a, b = (low - mean) / sd, (high - mean) / sd
     if stats.norm.cdf(b) - stats.norm.cdf(a) < 1e-6:
         raise ScenarioError.single(path, "the truncation keeps almost none of the distribution")
-    return _make("normal", spec, stats.truncnorm(a, b, loc=mean, scale=sd), path)
+    frozen = stats.truncnorm(a, b, loc=mean, scale=sd)
+    return _make("normal", spec, frozen, path, (low, high))
 
 
 def _lognormal(spec: Mapping[str, Any], path: Path) -> Distribution:

@@ -196,3 +196,34 @@ def test_a_dist_that_is_not_a_family_name_is_named(kind: object) -> None:
     with pytest.raises(ScenarioError) as info:
         parse_distribution({"dist": kind}, ("daily_cost",))
     assert [e.field for e in info.value.errors] == ["daily_cost.dist"]
+
+
+def test_a_normal_truncated_at_a_field_edge_stays_within_it() -> None:
+    """scipy gives truncnorm(a, b, loc=0.03, scale=0.1) with a = (-0.9 - 0.03) / 0.1 a
+    support starting at -0.9000000000000001; the stated edge is the support, and neither
+    draws nor quantiles pass it (bookings_growth's range starts at -0.9)."""
+    from models.scenario import parse_scenario
+
+    spec = {"dist": "normal", "mean": 0.03, "sd": 0.1, "low": -0.9, "high": 0.5}
+    dist = parse_distribution(spec, ("bookings_growth",))
+    assert dist.support() == (-0.9, 0.5)
+    draws = dist.sample(10_000, rng=np.random.default_rng(1))
+    quantiles = dist.ppf(np.array([0.0, 1e-300, 1.0]))
+    assert draws.min() >= -0.9
+    assert quantiles.min() >= -0.9
+    assert quantiles.max() <= 0.5
+    parse_scenario({"detainers_per_year": 10, "daily_cost": 100, "bookings_growth": spec})
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "uniform", "low": 0.1, "high": 0.7},
+        {"dist": "triangular", "low": 0.1, "mode": 0.2, "high": 0.7},
+        {"dist": "pert", "low": 0.1, "mode": 0.2, "high": 0.7},
+    ],
+)
+def test_bounded_families_report_their_stated_support(spec: dict[str, object]) -> None:
+    dist = parse_distribution(spec, ("honor_rate",))
+    assert dist.support() == (0.1, 0.7)
+    assert dist.ppf(np.array([0.0, 1.0])).tolist() == [0.1, 0.7]
