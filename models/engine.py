@@ -49,14 +49,17 @@ __all__ = [
     "COMPONENTS",
     "DETAINER_DAYS_KEYS",
     "EXPECTED_KEYS",
+    "OFFSETS",
     "PER_TRIAL_KEYS",
     "Cancel",
     "YearVolumes",
     "__version__",
     "account",
+    "beds_occupied",
     "build_result",
     "cost_basis",
     "daily_cost",
+    "days_of_year",
     "draw_inputs",
     "expected_volumes",
     "run",
@@ -364,6 +367,23 @@ def _second_basis(names: Collection[str]) -> bool:
     return "daily_cost" in names and "daily_cost_average" in names
 
 
+def days_of_year(year: int) -> int:
+    """Days in calendar year ``year`` (365 or 366): what the capacity premium turns an
+    average daily population into bed-days with, and bed-days back into beds."""
+    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+
+
+def beds_occupied(bed_days: Array, year: int) -> Array:
+    """Average daily beds occupied (average daily population) of ``bed_days`` over
+    calendar year ``year``: the inverse of the capacity premium's ADP times days."""
+    return np.asarray(bed_days / days_of_year(year), dtype=np.float64)
+
+
+#: The offsets among ``COMPONENTS`` (negative: reimbursements), whose sum is a year's
+#: ``offsets`` and the rest its gross cost.
+OFFSETS = ("scaap_reimbursement", "other_reimbursement")
+
+
 def _bed_day_costs(
     scenario: Scenario,
     inputs: Mapping[str, Array],
@@ -419,8 +439,7 @@ def account(
         Net cost on the fully loaded basis, when both daily costs are given.
     """
     inflation = (1.0 + inputs["cost_inflation"]) ** year_index
-    year = scenario.start_year + year_index
-    days_in_year = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    days_in_year = days_of_year(scenario.start_year + year_index)
     costs = _bed_day_costs(
         scenario, inputs, v, daily_cost(inputs) * inflation, inflation, days_in_year
     )
@@ -547,6 +566,7 @@ def _simulate_years(
             total_avg += net_avg
             present_avg += net_avg * discount
         out[f"year:{y}:net_cost"] = net
+        out[f"year:{y}:offsets"] = np.sum([components[k] for k in OFFSETS], axis=0)
         out[f"year:{y}:bed_days"] = v.hold_days + v.extra_days
         out[f"year:{y}:detainers"] = v.detainers
         out[f"year:{y}:honored"] = v.honored
@@ -772,7 +792,8 @@ def sample_keys(scenario: Scenario, *, person_level: bool = True) -> tuple[str, 
         Drawn inputs (``input:NAME``), year-1 quantities and components, horizon
         totals, the average basis when both daily costs are given, detainer-days when
         ``detainer_days_per_detainer`` is given, and each
-        year's ``year:K:net_cost``, ``bed_days``, ``detainers``, ``honored``, then the
+        year's ``year:K:net_cost``, ``bed_days``, ``detainers``, ``honored``,
+        ``offsets`` (the sum of ``OFFSETS``, negative), then the
         expected costs given the inputs (``EXPECTED_KEYS``). With
         ``person_level=False``, the drawn inputs and the expected costs only.
     """
@@ -786,7 +807,7 @@ def sample_keys(scenario: Scenario, *, person_level: bool = True) -> tuple[str, 
     if "detainer_days_per_detainer" in scenario.params:
         keys += list(DETAINER_DAYS_KEYS)
     for y in range(scenario.horizon_years):
-        keys += [f"year:{y}:{q}" for q in _YEAR_QUANTITIES]
+        keys += [f"year:{y}:{q}" for q in (*_YEAR_QUANTITIES, "offsets")]
     return (*keys, *EXPECTED_KEYS)
 
 
@@ -919,7 +940,21 @@ def build_result(
         return summarize(values, pct, percentile_ci=percentile_ci)
 
     annual = samples["annual_cost"]
-    days = (dt.date(sc.start_year + 1, 1, 1) - dt.date(sc.start_year, 1, 1)).days
+    first_beds = derived(beds_occupied(samples["bed_days"], sc.start_year))
+
+    def year(y: int) -> YearSummary:
+        net, offsets = samples[f"year:{y}:net_cost"], samples[f"year:{y}:offsets"]
+        return YearSummary(
+            year=sc.start_year + y,
+            hold_rule=year_hold_rule(sc.start_year + y, sc.hold_rule),
+            gross_cost=derived(net - offsets),
+            offsets=s(f"year:{y}:offsets"),
+            beds_occupied=first_beds
+            if y == 0 and s(f"year:{y}:bed_days") is s("bed_days")
+            else derived(beds_occupied(samples[f"year:{y}:bed_days"], sc.start_year + y)),
+            **{q: s(f"year:{y}:{q}") for q in _YEAR_QUANTITIES},
+        )
+
     mean_honored = float(np.mean(samples["honored"]))
     detainer_days = {k: s(k) if k in samples else None for k in DETAINER_DAYS_KEYS}
     average_basis = None
@@ -945,21 +980,14 @@ def build_result(
         average_basis=average_basis,
         detainer_bed_days=detainer_days["detainer_bed_days"],
         detainer_days_cost=detainer_days["detainer_days_cost"],
-        years=tuple(
-            YearSummary(
-                year=sc.start_year + y,
-                hold_rule=year_hold_rule(sc.start_year + y, sc.hold_rule),
-                **{q: s(f"year:{y}:{q}") for q in _YEAR_QUANTITIES},
-            )
-            for y in range(sc.horizon_years)
-        ),
+        years=tuple(year(y) for y in range(sc.horizon_years)),
         exceedance=tuple(Exceedance(t, float(np.mean(annual > t))) for t in sc.thresholds),
         per_capita_cost=None if sc.population is None else derived(annual / sc.population),
         budget_share=None if sc.annual_budget is None else derived(annual / sc.annual_budget),
         cost_per_honored_detainer=None
         if mean_honored == 0
         else float(np.mean(annual)) / mean_honored,
-        average_beds_occupied=derived(samples["bed_days"] / days),
+        average_beds_occupied=first_beds,
         provenance=_provenance(sc, seed, convergence),
         convergence=convergence,
         samples=samples,

@@ -265,7 +265,14 @@ class YearSummary:
     Attributes
     ----------
     year : int
+    gross_cost : Summary
+        The year's cost before offsets: ``net_cost`` less ``offsets``.
+    offsets : Summary
+        The year's offsets (SCAAP and other reimbursement), negative as in
+        ``SimulationResult.components``, so ``gross_cost + offsets = net_cost``.
     net_cost, bed_days, detainers, honored : Summary
+    beds_occupied : Summary
+        Average daily beds occupied: the year's detainer-caused bed-days over its days.
     hold_rule : str
         The hold rule the year's holds followed: ``business_hours``, ``clock_hours``, or
         ``business_hours_then_clock_hours`` (2017 under the default, release dates
@@ -278,14 +285,20 @@ class YearSummary:
     detainers: Summary
     honored: Summary
     hold_rule: str
+    gross_cost: Summary
+    offsets: Summary
+    beds_occupied: Summary
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {
             "year": self.year,
             "hold_rule": self.hold_rule,
+            "gross_cost": self.gross_cost.to_dict(),
+            "offsets": self.offsets.to_dict(),
             "net_cost": self.net_cost.to_dict(),
             "bed_days": self.bed_days.to_dict(),
+            "beds_occupied": self.beds_occupied.to_dict(),
             "detainers": self.detainers.to_dict(),
             "honored": self.honored.to_dict(),
         }

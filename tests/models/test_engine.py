@@ -60,6 +60,36 @@ def _year(detainers: int, inflation: float, days: int, daily: float) -> float:
     return extra + premium + admin + transport - scaap - 5000
 
 
+def test_each_year_gives_gross_cost_offsets_and_beds_occupied_by_hand() -> None:
+    result = simulate(FIXED)
+    # Year by year (detainers 1000, 1100, 1210; inflation 1, 1.03, 1.03**2; 365, 365, 366
+    # days): gross = extra stay + overflow premium + admin + transport, e.g. 2026:
+    # 2,000,000 + 16,350 * (200 - 100) + 10,000 + 50,000; offsets = -(0.5 * 0.2 *
+    # (extra stay + premium) + 5,000 other reimbursement); beds = 20 * detainers / days.
+    gross = [3_695_000.00, 4_224_030.00, 4_823_487.94]
+    offsets = [-368_500.00, -420_605.00, -479_646.66]
+    beds = [20_000 / 365, 22_000 / 365, 24_200 / 366]
+    assert [y.gross_cost.mean for y in result.years] == pytest.approx(gross, abs=0.005)
+    assert [y.offsets.mean for y in result.years] == pytest.approx(offsets, abs=0.005)
+    assert [y.beds_occupied.mean for y in result.years] == pytest.approx(beds, rel=1e-12)
+    for y in result.years:
+        assert y.gross_cost.mean + y.offsets.mean == pytest.approx(y.net_cost.mean, abs=0.005)
+        for fixed in (y.gross_cost, y.offsets, y.beds_occupied):
+            assert fixed.min == fixed.max
+    # Year 1's offsets are the result's offset components; its beds the year-1 figure.
+    year1 = (
+        result.components["scaap_reimbursement"].mean
+        + result.components["other_reimbursement"].mean
+    )
+    assert result.years[0].offsets.mean == pytest.approx(year1, abs=0.005)
+    assert result.years[0].beds_occupied == result.average_beds_occupied
+    as_dict = result.to_dict()["years"][2]
+    assert as_dict["gross_cost"]["mean"] == pytest.approx(gross[2], abs=0.005)
+    assert as_dict["beds_occupied"]["mean"] == pytest.approx(beds[2], rel=1e-12)
+    lean = simulate(FIXED, summaries=["year:1:offsets"])
+    assert lean.summaries["year:1:offsets"] == result.years[1].offsets
+
+
 def test_all_fixed_scenario_equals_hand_computation_to_the_cent() -> None:
     result = simulate(FIXED)
     # 2026 and 2027 have 365 days, 2028 has 366; detainers 1000, 1100, 1210.

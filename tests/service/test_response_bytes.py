@@ -38,7 +38,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
                 {"name": "half", "overrides": {"honor_rate": 0.5, "extra_days_per_detainer": 5}},
             ],
         },
-        "15ee783d6c86b4103b78aaae843be7b43b5e689a90522405c300bdbb99722153",
+        "4b147e512536c7cfe837825f2b7e6d6542d21336df305f16998246a4910f05cb",
     ),
     (
         "/v1/sensitivity",
@@ -52,7 +52,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
             "threshold": 2_000_000,
             "seed": 7,
         },
-        "29157fca582d847b124883736465d6a217c66214a9644aa207761be2c881dfb3",
+        "6258b3b4adbce39e07597f9676993f1d92814139a27d4116044f119911bd1cb1",
     ),
 ]
 

@@ -52,7 +52,7 @@ FULL_SCENARIO: dict[str, Any] = {
 }
 
 PINNED_VERSIONS = ("2.4.6", "1.17.1")
-PINNED_SHA256 = "0aacf9fb3bfe29a277d0e187f4681140fd88fbffc7ce90f5eff7e455361580a4"
+PINNED_SHA256 = "ff8a22f1759cb545ce6ff6883034126d74c72304d6a332a19dac54a3ceee09ed"
 
 
 @pytest.mark.skipif(
