@@ -262,7 +262,9 @@ def get_preset(preset_id: str) -> Preset | None:
 
 def expand(data: object, path: Path = ()) -> object:
     """A scenario that names ``preset``: the preset's scenario with the others fields of
-    ``data`` applied over it (groups merge key by key; ``null`` removes a field).
+    ``data`` applied over it (groups merge key by key; ``null`` removes a field; an input
+    ``data`` gives, a distribution included, replaces the preset's whole, so the preset's
+    basis and note never ride on a value the user gave: see :func:`models.overrides.merge`).
     Anything else is returned unchanged.
 
     Raises

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from models import ScenarioError, parse_scenario, simulate
+from models.overrides import merge
 from models.presets import (
     BASES,
     INTERNAL_PHRASES,
@@ -125,6 +126,54 @@ def test_an_overridden_input_loses_the_presets_note() -> None:
     sc = parse_expanded({"preset": "colorado-2011", "daily_cost_average": 60})
     assert sc.canonical["daily_cost_average"] == 60
     assert sc.canonical["ice_pickup_rate"]["note"].startswith("published: ")
+
+
+def test_a_users_distribution_replaces_the_presets_input_whole() -> None:
+    # The preset's honor_rate is {"dist": "fixed", "value": 1, "note": "published: ...
+    # 1 by construction"}: none of it may ride on what the user gave.
+    assert "by construction" in PRESETS["cook-county-2011"].scenario["honor_rate"]["note"]
+    given = {"dist": "uniform", "low": 0.5, "high": 0.9}
+    sc = parse_expanded({"preset": "cook-county-2011", "honor_rate": given})
+    assert sc.canonical["honor_rate"] == given
+    fixed = parse_expanded(
+        {"preset": "cook-county-2011", "honor_rate": {"dist": "fixed", "value": 0.7}}
+    )
+    assert fixed.canonical["honor_rate"] == {"dist": "fixed", "value": 0.7}
+    # Half a distribution is not completed from the preset's: refused, naming the field.
+    with pytest.raises(ScenarioError) as info:
+        parse_expanded({"preset": "cook-county-2011", "honor_rate": {"value": 0.7}})
+    assert info.value.field == "honor_rate.dist"
+    result = simulate(
+        parse_expanded(
+            {
+                "preset": "cook-county-2011",
+                "honor_rate": {"dist": "fixed", "value": 0.7},
+                "trials": 20,
+            }
+        )
+    )
+    assert "honor_rate" not in result.provenance.input_notes
+    assert "detainers_per_year" in result.provenance.input_notes
+
+
+def test_groups_still_merge_key_by_key_but_their_inputs_replace_whole() -> None:
+    base = {
+        "offsets": {
+            "scaap_eligible_share": {"dist": "fixed", "value": 0.5, "note": "published: x"},
+            "other_reimbursement": 1000,
+        }
+    }
+    share = {"dist": "uniform", "low": 0.2, "high": 0.4}
+    out = merge(base, {"offsets": {"scaap_eligible_share": share}})
+    assert out == {"offsets": {"scaap_eligible_share": share, "other_reimbursement": 1000}}
+    assert merge(base, {"offsets": {"other_reimbursement": None}}) == {
+        "offsets": {"scaap_eligible_share": base["offsets"]["scaap_eligible_share"]}
+    }
+    # A comparison's alternative works the same way: its input replaces the baseline's.
+    assert merge(
+        {"daily_cost": {"dist": "pert", "low": 1, "mode": 2, "high": 3}},
+        {"daily_cost": {"dist": "fixed", "value": 2}},
+    ) == {"daily_cost": {"dist": "fixed", "value": 2}}
 
 
 @pytest.mark.parametrize("preset", PRESETS.values(), ids=lambda p: p.id)
