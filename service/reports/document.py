@@ -195,13 +195,22 @@ class Column:
     text: bool = False
 
 
+_YEAR_ORDER = ("gross_cost", "offsets", "net_cost", "bed_days", "beds_occupied")
+
+
 def year_columns(years: tuple[YearSummary, ...]) -> list[Column]:
-    """The columns the engine's year summaries hold (net cost first), whatever they are:
-    a quantity the engine adds to :class:`YearSummary` appears without a change here."""
+    """The columns the engine's year summaries hold, whatever they are: a quantity the
+    engine adds to :class:`YearSummary` appears without a change here. The ones a budget
+    table reads in order (cost, offsets, net, bed-days, beds) come first, then the rest
+    in the engine's order."""
     if not years:
         return []
     cols = []
-    for f in dataclasses.fields(years[0]):
+    fields = sorted(
+        dataclasses.fields(years[0]),
+        key=lambda f: _YEAR_ORDER.index(f.name) if f.name in _YEAR_ORDER else len(_YEAR_ORDER),
+    )
+    for f in fields:
         if f.name == "year":
             continue
         value = getattr(years[0], f.name)

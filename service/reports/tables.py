@@ -434,6 +434,7 @@ _YEAR_UNITS = {
     "detainers": "detainers",
     "honored": "detainers",
     "average_beds_occupied": "beds",
+    "beds_occupied": "beds",
 }
 
 

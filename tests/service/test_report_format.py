@@ -487,3 +487,15 @@ def test_every_presets_report_reads_well(preset: str) -> None:
     text = html_text(report)
     assert_reads_well(text)
     assert "Source: " in text
+
+
+def test_the_year_table_reads_cost_offsets_net_bed_days_beds(scenario_report: Report) -> None:
+    """Issue 14's year table: cost, offsets, net, bed-days and beds occupied, in that
+    order, each year, with beds in beds (not a bare count)."""
+    rows = list(csv.reader(io.StringIO(rendered(scenario_report, "csv").decode())))
+    header = rows[0]
+    first_year = [r for r in rows[1:] if r[1] == "year" and r[3] == rows[1][3]]
+    quantities = [r[header.index("quantity")] for r in first_year]
+    assert quantities[:5] == ["gross_cost", "offsets", "net_cost", "bed_days", "beds_occupied"]
+    units = {r[header.index("quantity")]: r[header.index("unit")] for r in first_year}
+    assert units["beds_occupied"] == "beds"
