@@ -499,3 +499,22 @@ def test_the_year_table_reads_cost_offsets_net_bed_days_beds(scenario_report: Re
     assert quantities[:5] == ["gross_cost", "offsets", "net_cost", "bed_days", "beds_occupied"]
     units = {r[header.index("quantity")]: r[header.index("unit")] for r in first_year}
     assert units["beds_occupied"] == "beds"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+@pytest.mark.parametrize("which", ["scenario", "comparison"])
+def test_every_word_of_the_pdf_lies_within_the_margins(
+    which: str, scenario_report: Report, comparison_report: Report, tmp_path: Path
+) -> None:
+    """Nothing clipped: no word runs into the page's 15 mm side margins (the year table
+    once ran off the page when it gained gross cost, offsets and beds columns)."""
+    report = scenario_report if which == "scenario" else comparison_report
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(rendered(report, "pdf"))
+    box = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    width = float(re.findall(r'<page width="([\d.]+)"', box)[0])
+    margin = 15 / 25.4 * 72  # @page margin: 15 mm at the sides, in points
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', box))
+    assert right <= width - margin + 0.5, (right, width - margin)
