@@ -109,6 +109,7 @@ let keptSpecs = {};          // distributions of a family the boxes cannot show,
 let lastScenario = null;     // the scenario of the last run (for the report downloads)
 let lastComparison = null;   // the body of the last comparison (for its report)
 let altCounter = 0;
+let calibrated = null;       // the basis of each input the last calibration filled, by field
 
 // ---------------------------------------------------------------- small helpers
 
@@ -135,10 +136,11 @@ function s(tag, attrs, ...children) {
 }
 
 function headers(extra) {
-  const out = Object.assign({"Content-Type": "application/json"}, extra || {});
+  return Object.assign({"Content-Type": "application/json"}, keyHeader(), extra || {});
+}
+function keyHeader() {
   const key = $("api-key").value.trim();
-  if (key) out["X-API-Key"] = key;
-  return out;
+  return key ? {"X-API-Key": key} : {};
 }
 function status(text) { $("status").textContent = text; }
 
@@ -755,6 +757,7 @@ async function loadPresets() {
 
 async function choosePreset() {
   const id = $("preset").value;
+  calibrated = null;
   const info = $("preset-info");
   if (!id) {
     presetData = null;
@@ -791,14 +794,249 @@ function showPresetInfo(p) {
 
 function showBasis() {
   for (const el of document.querySelectorAll(".basis")) { el.hidden = true; el.textContent = ""; }
-  if (!presetData || !presetData.parameters) return;
-  for (const [name, entry] of Object.entries(presetData.parameters)) {
+  const entries = presetData && presetData.parameters ? presetData.parameters : calibrated;
+  if (!entries) return;
+  for (const [name, entry] of Object.entries(entries)) {
     const el = fieldEl(name);
     if (!el) continue;
     const box = el.querySelector(".basis");
     box.replaceChildren(h("span", {class: "badge badge-" + (entry.basis || "none"), text: entry.basis || "basis"}), " ", entry.note || "");
     box.hidden = false;
   }
+}
+
+// ---------------------------------------------------------------- calibrating from records
+
+// The columns POST /v1/calibrations reads, in plain words; a county's file may name them
+// otherwise (the column boxes give its names: the request's "map").
+const CALIBRATION_COLUMNS = [
+  {name: "booking_id", label: "Booking id", required: true},
+  {name: "booked_at", label: "Booked at (date and time)", required: true},
+  {name: "released_at", label: "Released at (blank: still in custody)", required: true},
+  {name: "detainer", label: "Detainer lodged (yes/no)", required: true},
+  {name: "detainer_outcome", label: "Detainer outcome (honored, declined, cancelled, picked up)"},
+  {name: "released_to_ice", label: "Released to ICE (yes/no)"},
+  {name: "charge_class", label: "Charge class (to compare like with like)"},
+];
+
+function buildCalibrationColumns() {
+  const box = $("calibrate-columns");
+  box.replaceChildren();
+  for (const c of CALIBRATION_COLUMNS) {
+    const id = "calibrate-col-" + c.name;
+    box.append(h("div", {class: "field", "data-column": c.name},
+      h("label", {for: id}, c.label, h("span", {class: "unit", text: ` (${c.name}, ${c.required ? "required" : "optional"})`})),
+      h("input", {type: "text", id, list: "calibrate-file-columns", autocomplete: "off", spellcheck: "false",
+        placeholder: c.name, "data-column": c.name, "aria-describedby": "calibrate-map-help"})));
+  }
+}
+
+// The header of a CSV file (its first line), for the column boxes' suggestions; an XLSX
+// workbook is read by the service only.
+async function csvHeader(file) {
+  if (!/\.csv$/i.test(file.name) && file.type !== "text/csv") return [];
+  const line = (await file.slice(0, 65536).text()).replace(/^\uFEFF/, "").split(/\r?\n/)[0] || "";
+  const out = [];
+  let cell = ""; let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") { out.push(cell.trim()); cell = ""; } else cell += ch;
+  }
+  out.push(cell.trim());
+  return out.filter(Boolean);
+}
+
+// A file chosen: its columns offered in the boxes, which open when one we need is not there.
+async function calibrationFileChosen() {
+  clearCalibrationError();
+  const file = $("calibrate-file").files[0];
+  const list = $("calibrate-file-columns");
+  list.replaceChildren();
+  const help = $("calibrate-map-help");
+  help.textContent = "Give your file's column for each of ours that it names differently; leave the others blank.";
+  if (!file) return;
+  let columns = [];
+  try { columns = await csvHeader(file); } catch (err) { columns = []; }
+  for (const c of columns) list.append(h("option", {value: c}));
+  if (!columns.length) return;
+  const missing = CALIBRATION_COLUMNS.filter((c) => c.required && !columns.includes(c.name) && !$("calibrate-col-" + c.name).value.trim());
+  help.textContent = `Your file's columns: ${columns.join(", ")}. ` + (missing.length
+    ? `It has no ${missing.map((c) => c.name).join(", ")}: give its column for ${missing.length > 1 ? "each" : "it"}; leave the others blank if the names match.`
+    : "Give your file's column for each of ours that it names differently; leave the others blank.");
+  if (missing.length) $("calibrate-map").open = true;
+}
+
+function clearCalibrationError() {
+  const box = $("calibrate-error");
+  box.hidden = true;
+  box.replaceChildren();
+  for (const el of document.querySelectorAll("#calibrate [aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+// The problem's errors as places in the file: "/rows/5/OUT_DT" is line 7 (the header is
+// line 1, the first booking line 2), column OUT_DT; "/rows/booking_id" a column missing.
+function calibrationProblems(problem) {
+  const items = problem.errors && problem.errors.length ? problem.errors : [{pointer: "", detail: problem.detail || problem.title || "the service could not read the file"}];
+  return items.map((e) => {
+    const parts = (e.pointer || "").split("/").slice(1).map((x) => x.replaceAll("~1", "/").replaceAll("~0", "~"));
+    let where = null; let input = null;
+    if (parts[0] === "rows" && /^\d+$/.test(parts[1] || "")) {
+      where = `Line ${Number(parts[1]) + 2}` + (parts.length > 2 ? `, column ${parts.slice(2).join("/")}` : "");
+    } else if (parts[0] === "rows" && parts.length === 2) {
+      where = `Column ${parts[1]}`;
+      input = $("calibrate-col-" + parts[1]);
+    } else if (parts[0] === "map") {
+      where = `Column given for ${parts[1] || "a column"}`;
+      input = $("calibrate-col-" + (parts[1] || ""));
+    } else if (parts[0] === "extract_date") {
+      where = "Date the extract was taken";
+      input = $("calibrate-extract-date");
+    } else if (parts[0] === "rows") where = "The file";
+    else if (parts.length) where = parts.join(" ");
+    return {where, detail: String(e.detail || ""), pointer: e.pointer || "", input};
+  });
+}
+
+// A message as a sentence (after "Line 7, column X: " it stays in lower case).
+function sentence(text, lower) { const t = String(text).trim(); const u = lower ? t : capital(t); return /[.!?)]$/.test(u) ? u : u + "."; }
+
+// Errors beside the upload control, announced (role=alert) and focused.
+function calibrationError(items, title) {
+  const box = $("calibrate-error");
+  const shown = items.slice(0, 50);
+  const rows = items.some((e) => /^\/rows\/\d+/.test(e.pointer));
+  box.replaceChildren(...[
+    h("p", {class: "upload-error-title", text: title}),
+    h("ul", {}, shown.map((e) => h("li", {}, e.where ? h("strong", {text: e.where + ": "}) : null, sentence(e.detail, Boolean(e.where)),
+      e.pointer ? h("span", {class: "muted small"}, " (", h("code", {text: e.pointer}), ")") : null))),
+    items.length > shown.length ? h("p", {text: `And ${items.length - shown.length} more.`}) : null,
+    rows && !$("calibrate-skip").checked ? h("p", {text: "Correct these rows in the file, or tick \u201cSkip bad rows\u201d to calibrate from the others (each row skipped is listed)."}) : null,
+  ].filter(Boolean));
+  box.hidden = false;
+  $("calibrate-file").setAttribute("aria-invalid", "true");
+  for (const e of items) {
+    if (!e.input) continue;
+    e.input.setAttribute("aria-invalid", "true");
+    const details = e.input.closest("details");
+    if (details) details.open = true;
+  }
+  box.focus();
+}
+
+async function calibrateFromRecords() {
+  clearCalibrationError();
+  const file = $("calibrate-file").files[0];
+  if (!file) {
+    calibrationError([{where: null, detail: "choose the bookings extract (a CSV or XLSX file) first", pointer: "", input: null}], "Nothing to calibrate yet:");
+    status("Choose a bookings extract to calibrate from.");
+    return;
+  }
+  const form = new FormData();
+  form.append("rows", file, file.name);
+  const map = {};
+  for (const c of CALIBRATION_COLUMNS) {
+    const v = $("calibrate-col-" + c.name).value.trim();
+    if (v) map[c.name] = v;
+  }
+  if (Object.keys(map).length) form.append("map", JSON.stringify(map));
+  if ($("calibrate-skip").checked) form.append("skip_bad_rows", "true");
+  const date = $("calibrate-extract-date").value.trim();
+  if (date) form.append("extract_date", date);
+  status(`Calibrating from ${file.name}...`);
+  $("calibrate-run").disabled = true;
+  try {
+    let response;
+    try { response = await fetch("/v1/calibrations", {method: "POST", headers: keyHeader(), body: form}); }
+    catch (err) {
+      calibrationError([{where: null, detail: `the service could not be reached, or the file read (${err.message})`, pointer: "", input: null}], `${file.name} could not be sent:`);
+      status(`${file.name} could not be sent.`);
+      return;
+    }
+    const data = await response.json().catch(() => ({title: `The service answered ${response.status}.`}));
+    if (!response.ok) {
+      const items = calibrationProblems(data);
+      calibrationError(items, `${file.name} could not be calibrated (${items.length} problem${items.length > 1 ? "s" : ""}):`);
+      status(`${file.name} could not be calibrated: the reasons are beside the upload.`);
+      return;
+    }
+    applyCalibration(data, file.name);
+  } finally { $("calibrate-run").disabled = false; }
+}
+
+// Each fitted input's basis: its note (records, dates, method, n), or the estimate's method.
+function calibrationBasis(data) {
+  const out = {};
+  const noteOf = (spec) => (spec && typeof spec === "object" && !Array.isArray(spec) && typeof spec.note === "string" ? spec.note : null);
+  for (const e of data.estimates || []) {
+    out[e.field] = {basis: "calibrated", note: (noteOf(valueAt(data.scenario, e.field)) || `${e.method}; n = ${e.n}`).replace(/^calibrated:\s*/, "")};
+  }
+  for (const [name, spec] of Object.entries(data.scenario || {})) {
+    if (!out[name] && noteOf(spec)) out[name] = {basis: "calibrated", note: noteOf(spec).replace(/^calibrated:\s*/, "")};
+  }
+  return out;
+}
+
+// The result: the form filled (the calibration's basis beside each input) and a summary.
+function applyCalibration(data, filename) {
+  const scenario = data.scenario || {};
+  $("preset").value = "";
+  presetData = null;
+  $("preset-info").hidden = true;
+  fillScenario(scenario);
+  calibrated = calibrationBasis(data);
+  showBasis();
+  if (lastScenario) $("stale").hidden = false;
+  renderCalibration(data, filename);
+  const box = $("calibration");
+  box.hidden = false;
+  box.focus();
+  const needsCost = !("daily_cost" in scenario) && !("daily_cost_average" in scenario);
+  status(`Calibrated from ${filename}: ${count(data.counts.rows)} records read; the form is filled from them.` + (needsCost ? " Add the cost of a bed-day to run it." : ""));
+}
+
+function renderCalibration(data, filename) {
+  const c = data.counts;
+  const es = data.extra_stay;
+  const days = (v) => (typeof v === "number" ? v.toLocaleString("en-US", {minimumFractionDigits: 1, maximumFractionDigits: 1}) : "n/a");
+  const interval = (pair) => (pair && typeof pair[0] === "number" && typeof pair[1] === "number" ? `${days(pair[0])} to ${days(pair[1])}` : "none");
+  const [from, to] = data.date_range.map((d) => String(d).slice(0, 10));
+  const box = $("calibration");
+  const facts = [
+    ["Records read", count(c.rows)],
+    ["Rows skipped", count(c.skipped_rows)],
+    ["Bookings used", count(c.bookings)],
+    ["With a detainer", count(c.detainer_bookings)],
+    ["Still in custody (censored)", count(c.censored)],
+  ];
+  const estimates = table("The stay a detainer adds, in days per detainer booking (95% intervals)", ["Method", "Days", "95% interval"], [
+    [`${capital(es.used)} (used)`, days(es.adjusted), interval(es.adjusted_ci95)],
+    ["Unadjusted: all detainer bookings against all others", days(es.unadjusted), interval(es.unadjusted_ci95)],
+    ["Log-linear regression on the detainer flag and the charge classes", days(es.regression), interval(es.regression_ci95)],
+    [`Entered in the form as the extra days per detainer: the first, less the mean hold of ${es.hold_days.toFixed(2)} days (the model adds the hold itself)`, days(es.extra_days_per_detainer), interval(es.extra_days_per_detainer_ci95)],
+  ]);
+  const warnings = data.warnings || [];
+  const skipped = data.skipped_rows || [];
+  const columns = Object.entries(data.columns || {}).map(([ours, theirs]) => (ours === theirs ? ours : `${ours} from ${theirs}`));
+  const formats = Object.entries(data.date_formats || {}).map(([col, f]) => `${col}: ${f.join(" and ")}`);
+  const needsCost = !("daily_cost" in data.scenario) && !("daily_cost_average" in data.scenario);
+  box.replaceChildren(...[
+    h("h3", {id: "calibration-title", text: `Calibrated from ${filename}`}),
+    h("p", {text: `Bookings from ${from} to ${to}. The form below is filled from them: each fitted input shows how it was estimated, as its basis.`}),
+    h("dl", {class: "facts", id: "calibration-counts"}, facts.map(([k, v]) => h("div", {}, h("dt", {text: k}), h("dd", {text: v})))),
+    h("p", {class: "key", id: "calibration-extra"}, `A detainer adds ${days(es.adjusted)} days to a stay (95% interval ${interval(es.adjusted_ci95)} days), by ${es.used}.`),
+    h("p", {class: "small", text: `Why: ${sentence(es.why)}`}),
+    estimates,
+    h("h4", {text: `Warnings (${warnings.length})`}),
+    warnings.length ? h("ul", {id: "calibration-warnings"}, warnings.map((w) => h("li", {text: sentence(w)}))) : h("p", {text: "None."}),
+    skipped.length ? h("details", {class: "advanced", id: "calibration-skipped", open: skipped.length <= 10},
+      h("summary", {}, `Rows skipped (${skipped.length})`),
+      h("ul", {}, skipped.map((r) => h("li", {}, h("strong", {text: `Line ${r.line}, column ${r.column}: `}), sentence(r.reason, true))))) : null,
+    h("p", {class: "small"}, `Columns read: ${columns.join("; ")}. Date formats found: ${formats.join("; ") || "none"}. ${sentence(data.censoring)}`),
+    needsCost ? h("p", {class: "note"}, "The records say nothing of costs: give the ", h("a", {href: "#field-daily_cost-shape", text: "cost of a bed-day"}), " (and any other costs and offsets you know) before running.") : null,
+  ].filter(Boolean));
 }
 
 // ---------------------------------------------------------------- numbers in results
@@ -1385,6 +1623,7 @@ async function loadScenarioFile(event) {
     const scenario = data.scenario && typeof data.scenario === "object" ? data.scenario : data.baseline && typeof data.baseline === "object" ? data.baseline : data;
     $("preset").value = "";
     presetData = null;
+    calibrated = null;
     $("preset-info").hidden = true;
     fillScenario(scenario);
     showBasis();
@@ -1452,7 +1691,7 @@ async function start() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("scenario-form").addEventListener("submit", run);
-  const stale = (event) => { if (lastScenario && event.target.id !== "share-link" && event.target.id !== "api-key") $("stale").hidden = false; };
+  const stale = (event) => { if (lastScenario && event.target.id !== "share-link" && event.target.id !== "api-key" && !event.target.closest("#calibrate")) $("stale").hidden = false; };
   $("scenario-form").addEventListener("input", stale);
   $("scenario-form").addEventListener("change", stale);
   $("preset").addEventListener("change", choosePreset);
@@ -1465,6 +1704,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("load-json").addEventListener("change", loadScenarioFile);
   $("load-json-button").addEventListener("click", () => $("load-json").click());
   $("share").addEventListener("click", share);
+  buildCalibrationColumns();
+  $("calibrate-file").addEventListener("change", calibrationFileChosen);
+  $("calibrate-run").addEventListener("click", calibrateFromRecords);
   $("add-alternative-button").addEventListener("click", () => {
     const t = ALTERNATIVE_TEMPLATES.find((x) => x.id === $("add-alternative").value);
     const card = addAlternative(t, t.overrides);

@@ -1,8 +1,9 @@
 """The scenario page at / in a real headless Chromium (Debian's package, driven by
 Playwright), used as an analyst would: type numbers as people write them, enter a range,
 run, read the result, compare policies, see what drives the cost, download the scenario
-and a report, share a link and open it, on a desktop and at a phone's 390 px, with the
-keyboard alone, checked by axe-core for accessibility.
+and a report, share a link and open it, calibrate the form from a bookings extract (and
+see a bad one's rows named), on a desktop and at a phone's 390 px, with the keyboard
+alone, checked by axe-core for accessibility.
 
 Every state is saved as a PNG under ``build/screenshots/page/`` (the path is printed at
 the end of the run) for a person to look at.
@@ -18,6 +19,8 @@ no browser can be installed the tests are skipped with the reason printed."""
 from __future__ import annotations
 
 import base64
+import csv
+import datetime as dt
 import json
 import os
 import re
@@ -27,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -454,3 +458,170 @@ def test_page_with_api_keys(serve: Any, browser: Any) -> None:
     expect(page.locator("#key-sentence")).to_contain_text("My county", timeout=RUN)
     # The only failure is the keyless first load the page answers with its message.
     assert page.errors == [f"401 {base}/v1/parameters"]
+
+
+# The county's own column names, ours -> theirs, for the calibration's column boxes.
+COUNTY_COLUMNS = {
+    "booking_id": "BOOK_NO",
+    "booked_at": "IN_DT",
+    "released_at": "OUT_DT",
+    "detainer": "IMM_HOLD",
+    "charge_class": "SEVERITY",
+}
+
+
+def _bookings_csv(path: Path, *, n: int = 400, seed: int = 15) -> list[list[str]]:
+    """A small jail's extract in its own column names and US dates: detainer bookings
+    (20%) stay 15 days longer and are more often felonies (which stay longer anyway),
+    and the bookings released after the extract date (day 380) are still in custody. A
+    name column the calibration must never need nor echo. Returns the rows written."""
+    rng = np.random.default_rng(seed)
+    start = dt.datetime(2024, 1, 1)
+    booked = rng.uniform(0, 365, n)
+    detainer = rng.uniform(size=n) < 0.2
+    felony = rng.uniform(size=n) < np.where(detainer, 0.7, 0.3)
+    released = booked + rng.gamma(1.0, np.where(felony, 20.0, 5.0)) + np.where(detainer, 15, 0)
+
+    def when(day: float) -> str:
+        return (start + dt.timedelta(days=float(day))).strftime("%m/%d/%Y %H:%M")
+
+    rows = [["BOOK_NO", "IN_DT", "OUT_DT", "IMM_HOLD", "SEVERITY", "INMATE_NAME"]]
+    for i in range(n):
+        rows.append(
+            [
+                f"J{i:04d}",
+                when(booked[i]),
+                when(released[i]) if released[i] <= 380 else "",
+                "Y" if detainer[i] else "N",
+                "felony" if felony[i] else "misdemeanor",
+                "Jane Q. Doe",
+            ]
+        )
+    _write_csv(path, rows)
+    return rows
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _map_columns(page: Any) -> None:
+    for ours, theirs in COUNTY_COLUMNS.items():
+        page.locator(f"#calibrate-col-{ours}").fill(theirs)
+
+
+def test_calibrate_from_records_fills_the_form(serve: Any, browser: Any, tmp_path: Path) -> None:
+    base = serve()
+    good = tmp_path / "county-bookings.csv"
+    rows = _bookings_csv(good)
+    # What the service answers for this file, to hold the page's summary and form to.
+    with good.open("rb") as f:
+        answer = requests.post(
+            f"{base}/v1/calibrations",
+            files={"rows": ("county-bookings.csv", f, "text/csv")},
+            data={"map": json.dumps(COUNTY_COLUMNS)},
+            timeout=RUN / 1000,
+        )
+    assert answer.status_code == 200, answer.text[:500]
+    expected = answer.json()
+    assert expected["counts"]["censored"] > 0
+    assert expected["warnings"]
+
+    page = _page(browser, DESKTOP)
+    page.goto(base + "/")
+    expect(page.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
+    page.locator("#calibrate > summary").click()
+    page.locator("#calibrate-file").set_input_files(str(good))
+    # The file's header is read: the boxes offer its columns and open, as it lacks ours.
+    expect(page.locator("#calibrate-map")).to_have_attribute("open", "")
+    expect(page.locator("#calibrate-map-help")).to_contain_text("It has no booking_id")
+    expect(page.locator("#calibrate-file-columns option")).to_have_count(len(rows[0]))
+    _map_columns(page)
+    page.locator("#calibrate-run").click()
+    summary = page.locator("#calibration")
+    expect(summary).to_be_focused(timeout=RUN)
+    expect(page.locator("#calibration-title")).to_have_text("Calibrated from county-bookings.csv")
+    counts = page.locator("#calibration-counts")
+    expect(counts.locator("div").filter(has_text="Records read")).to_contain_text("400")
+    expect(counts.locator("div").filter(has_text="Still in custody")).to_contain_text(
+        str(expected["counts"]["censored"])
+    )
+    stay = expected["extra_stay"]
+    low, high = stay["adjusted_ci95"]
+    expect(page.locator("#calibration-extra")).to_have_text(
+        f"A detainer adds {stay['adjusted']:.1f} days to a stay (95% interval {low:.1f} to "
+        f"{high:.1f} days), by {stay['used']}."
+    )
+    expect(page.locator("#calibration-warnings li")).to_have_count(len(expected["warnings"]))
+    expect(page.locator("#status")).to_contain_text("400 records read")
+    # The form holds the calibrated scenario, each fitted input with its note as basis.
+    scenario = expected["scenario"]
+    expect(page.locator("#volume-bookings")).to_be_checked()
+    expect(page.locator("#field-name")).to_have_value(scenario["name"])
+    expect(page.locator("#field-bookings_per_year-kept")).to_contain_text("gamma")
+    extra = page.locator("#field-extra_days_per_detainer-basis")
+    expect(extra.locator(".badge")).to_have_text("calibrated")
+    expect(extra).to_contain_text("within-charge-class difference of Kaplan-Meier mean stays")
+    expect(page.locator("#field-detainer_rate-basis")).to_contain_text("Jeffreys prior")
+    expect(page.locator("#field-release_weekday_weights-basis")).to_contain_text("weekday")
+    assert "Jane Q. Doe" not in page.locator("body").inner_text()
+    assert _axe(page) == []
+    _shot(page, "desktop-7-calibrated")
+    _shot(page, "desktop-8-calibration-summary", "#setup")
+    # As the form states it, the scenario is the service's, notes and all; with a cost
+    # of a bed-day added, it runs.
+    stated = page.evaluate("readScenario()")
+    assert stated["errors"] == []
+    assert {k: v for k, v in stated["scenario"].items() if k != "description"} == {
+        k: v for k, v in scenario.items() if k != "description"
+    }
+    page.locator("#field-daily_cost").fill("$90")
+    page.locator("#group-run summary").click()
+    page.locator("#field-trials").fill("2,000")
+    page.locator("#run").click()
+    expect(page.locator("#key-sentence")).to_contain_text(scenario["name"], timeout=RUN)
+    assert page.errors == []
+
+    # A bad file on a phone: each bad cell named by line and column beside the upload,
+    # announced and focused; then calibrated without its bad rows, each one listed.
+    bad = tmp_path / "bad-bookings.csv"
+    broken = [list(r) for r in rows]
+    broken[6][2] = "01/01/2020 00:00"  # row 5 (line 7): released before booked
+    broken[10][3] = "maybe"  # row 9 (line 11): not a flag
+    _write_csv(bad, broken)
+    phone = _page(browser, PHONE)
+    phone.goto(base + "/")
+    expect(phone.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
+    phone.locator("#calibrate > summary").click()
+    phone.locator("#calibrate-file").set_input_files(str(bad))
+    _map_columns(phone)
+    phone.locator("#calibrate-run").click()
+    error = phone.locator("#calibrate-error")
+    expect(error).to_be_focused(timeout=RUN)
+    expect(error).to_have_attribute("role", "alert")
+    expect(error.locator("li")).to_have_count(2)
+    expect(error.locator("li").nth(0)).to_contain_text("Line 7, column OUT_DT:")
+    expect(error.locator("li").nth(0)).to_contain_text("/rows/5/OUT_DT")
+    expect(error.locator("li").nth(1)).to_contain_text("Line 11, column IMM_HOLD:")
+    expect(error).to_contain_text("Skip bad rows")
+    expect(phone.locator("#calibrate-file")).to_have_attribute("aria-invalid", "true")
+    expect(phone.locator("#calibration")).to_be_hidden()
+    _no_horizontal_scroll(phone)
+    assert _axe(phone) == []
+    _shot(phone, "phone-5-calibration-error", "#setup")
+    phone.locator("#calibrate-skip").check()
+    phone.locator("#calibrate-run").click()
+    expect(phone.locator("#calibration")).to_be_focused(timeout=RUN)
+    expect(error).to_be_hidden()
+    skipped = phone.locator("#calibration-skipped li")
+    expect(skipped).to_have_count(2)
+    expect(skipped.nth(0)).to_contain_text("Line 7, column OUT_DT")
+    counts = phone.locator("#calibration-counts")
+    expect(counts.locator("div").filter(has_text="Rows skipped")).to_contain_text("2")
+    expect(counts.locator("div").filter(has_text="Bookings used")).to_contain_text("398")
+    _no_horizontal_scroll(phone)
+    assert _axe(phone) == []
+    _shot(phone, "phone-6-calibrated")
+    _shot(phone, "phone-7-calibration-summary", "#setup")
+    assert phone.errors == [f"422 {base}/v1/calibrations"]
