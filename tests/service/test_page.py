@@ -595,9 +595,18 @@ def test_calibrate_from_records_fills_the_form(serve: Any, browser: Any, tmp_pat
     expect(phone.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
     phone.locator("#calibrate > summary").click()
     phone.locator("#calibrate-file").set_input_files(str(bad))
-    _map_columns(phone)
+    # Sent without the column boxes: each missing column is named, its box marked.
     phone.locator("#calibrate-run").click()
     error = phone.locator("#calibrate-error")
+    expect(error).to_be_focused(timeout=RUN)
+    expect(error.locator("li")).to_have_count(4)
+    expect(error.locator("li").nth(0)).to_contain_text("Column booking_id: the column is missing")
+    expect(phone.locator("#calibrate-col-booking_id")).to_have_attribute("aria-invalid", "true")
+    _map_columns(phone)
+    phone.locator("#calibrate-run").click()
+    expect(phone.locator("#calibrate-col-booking_id")).not_to_have_attribute(
+        "aria-invalid", "true", timeout=RUN
+    )
     expect(error).to_be_focused(timeout=RUN)
     expect(error).to_have_attribute("role", "alert")
     expect(error.locator("li")).to_have_count(2)
@@ -624,4 +633,4 @@ def test_calibrate_from_records_fills_the_form(serve: Any, browser: Any, tmp_pat
     assert _axe(phone) == []
     _shot(phone, "phone-6-calibrated")
     _shot(phone, "phone-7-calibration-summary", "#setup")
-    assert phone.errors == [f"422 {base}/v1/calibrations"]
+    assert phone.errors == [f"422 {base}/v1/calibrations"] * 2
