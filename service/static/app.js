@@ -1022,9 +1022,18 @@ function renderCalibration(data, filename) {
   const columns = Object.entries(data.columns || {}).map(([ours, theirs]) => (ours === theirs ? ours : `${ours} from ${theirs}`));
   const formats = Object.entries(data.date_formats || {}).map(([col, f]) => `${col}: ${f.join(" and ")}`);
   const needsCost = !("daily_cost" in data.scenario) && !("daily_cost_average" in data.scenario);
+  // Some sit under "More inputs (advanced)": each is named, and where it is.
+  const filled = (data.estimates || []).filter((e) => byName.has(e.field)).map((e) => {
+    const p = byName.get(e.field);
+    const el = fieldEl(e.field);
+    const group = el && el.closest("fieldset.group");
+    const where = group ? group.querySelector("legend").textContent.replace(/^\d+\.\s*/, "") : "";
+    return labelOf(p).toLowerCase() + (el && el.closest("details") ? ` (under \u201cMore inputs\u201d in ${where})` : "");
+  });
   box.replaceChildren(...[
     h("h3", {id: "calibration-title", text: `Calibrated from ${filename}`}),
     h("p", {text: `Bookings from ${from} to ${to}. The form below is filled from them: each fitted input shows how it was estimated, as its basis.`}),
+    filled.length ? h("p", {id: "calibration-filled", text: `Inputs fitted: ${filled.join("; ")}.`}) : null,
     h("dl", {class: "facts", id: "calibration-counts"}, facts.map(([k, v]) => h("div", {}, h("dt", {text: k}), h("dd", {text: v})))),
     h("p", {class: "key", id: "calibration-extra"}, `A detainer adds ${days(es.adjusted)} days to a stay (95% interval ${interval(es.adjusted_ci95)} days), by ${es.used}.`),
     h("p", {class: "small", text: `Why: ${sentence(es.why)}`}),

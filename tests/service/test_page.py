@@ -554,6 +554,9 @@ def test_calibrate_from_records_fills_the_form(serve: Any, browser: Any, tmp_pat
         f"{high:.1f} days), by {stay['used']}."
     )
     expect(page.locator("#calibration-warnings li")).to_have_count(len(expected["warnings"]))
+    fitted = page.locator("#calibration-filled")
+    expect(fitted).to_contain_text("extra days of stay per honored detainer")
+    expect(fitted).to_contain_text("yearly growth of bookings (under “More inputs” in")
     expect(page.locator("#status")).to_contain_text("400 records read")
     # The form holds the calibrated scenario, each fitted input with its note as basis.
     scenario = expected["scenario"]
