@@ -44,12 +44,14 @@ __all__ = [
     "MIN_DETAINER_BOOKINGS",
     "OUTCOMES",
     "REQUIRED_COLUMNS",
+    "STAY_BANDS_DAYS",
     "Bookings",
     "Calibration",
     "ClassRow",
     "Estimate",
     "ExtraStay",
     "SkippedRow",
+    "StayHistogram",
     "calibrate",
     "parse_mapping",
     "read_bookings",
@@ -78,6 +80,9 @@ MIN_CLASS_BOOKINGS = 10
 MAX_STAY_DAYS = 36_500.0
 #: Bootstrap resamples by default.
 RESAMPLES = 400
+#: Left edges (days) of the bands of the stay histograms: 6 hours, a day, two days, four,
+#: a week, two weeks, 30, 60, 90, 180 and 365 days (the last band is open-ended).
+STAY_BANDS_DAYS = (0.0, 0.25, 1.0, 2.0, 4.0, 7.0, 14.0, 30.0, 60.0, 90.0, 180.0, 365.0)
 #: Floor of a stay in the regression's logarithm: one hour.
 LOG_FLOOR_DAYS = 1.0 / 24.0
 #: Mean calendar days of a 48-hour hold: 2.0 under clock hours (form I-247A); about
@@ -672,6 +677,57 @@ class ExtraStay:
 
 
 @dataclass(frozen=True)
+class StayHistogram:
+    """Counts of bookings by length of stay, in the bands of :data:`STAY_BANDS_DAYS`, for
+    each group (with a detainer or without) and each ending (released, or still in custody
+    at the extract date, counted at the time in custody so far: a lower bound of its stay).
+
+    Attributes
+    ----------
+    edges : tuple of float
+        Left edges of the bands, in days; band ``i`` is ``[edges[i], edges[i + 1])``, the
+        last ``[edges[-1], infinity)``.
+    detainer_released, detainer_in_custody, other_released, other_in_custody : tuple of int
+        Bookings in each band (one count per edge).
+    """
+
+    edges: tuple[float, ...]
+    detainer_released: tuple[int, ...]
+    detainer_in_custody: tuple[int, ...]
+    other_released: tuple[int, ...]
+    other_in_custody: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "edges_days": list(self.edges),
+            "detainer": {
+                "released": list(self.detainer_released),
+                "in_custody": list(self.detainer_in_custody),
+            },
+            "other": {
+                "released": list(self.other_released),
+                "in_custody": list(self.other_in_custody),
+            },
+        }
+
+
+def _stay_histogram(
+    stay: NDArray[np.float64], censored: NDArray[np.bool_], detainer: NDArray[np.bool_]
+) -> StayHistogram:
+    """The bookings' stays (days) counted in the bands of :data:`STAY_BANDS_DAYS`."""
+    edges = np.asarray(STAY_BANDS_DAYS)
+    band = np.searchsorted(edges, stay, side="right") - 1
+    code = (detainer.astype(np.intp) * 2 + censored) * edges.size + band
+    counts = np.bincount(code, minlength=4 * edges.size).reshape(2, 2, edges.size)
+
+    def ints(group: int, ending: int) -> tuple[int, ...]:
+        return tuple(int(c) for c in counts[group, ending])
+
+    return StayHistogram(STAY_BANDS_DAYS, ints(1, 0), ints(1, 1), ints(0, 0), ints(0, 1))
+
+
+@dataclass(frozen=True)
 class Calibration:
     """A calibration: the scenario, every estimate, the counts and every warning.
 
@@ -683,8 +739,9 @@ class Calibration:
     estimates : tuple of Estimate
     extra_stay : ExtraStay
     counts : dict
-        ``rows``, ``bookings``, ``detainer_bookings``, ``censored`` (still in custody, by
-        group), ``skipped_rows``, ``ignored_columns``.
+        ``rows``, ``bookings``, ``detainer_bookings``, ``other_bookings`` (without a
+        detainer), ``censored`` (still in custody, by group), ``skipped_rows``,
+        ``ignored_columns``.
     date_range : tuple of str
         First booking and extract date (ISO 8601).
     date_formats : dict
@@ -692,6 +749,8 @@ class Calibration:
     censoring : str
         The method, in words.
     skipped : tuple of SkippedRow
+    stays : StayHistogram
+        The stays of each group, in bands (for the report's histograms).
     warnings : tuple of str
     """
 
@@ -704,6 +763,7 @@ class Calibration:
     columns: Mapping[str, str]
     censoring: str
     skipped: tuple[SkippedRow, ...]
+    stays: StayHistogram
     warnings: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -718,6 +778,7 @@ class Calibration:
             "columns": dict(self.columns),
             "censoring": self.censoring,
             "skipped_rows": [s.to_dict() for s in self.skipped],
+            "stays": self.stays.to_dict(),
             "warnings": list(self.warnings),
         }
 
@@ -1109,6 +1170,7 @@ def calibrate(
         "rows": bookings.rows_read,
         "bookings": n,
         "detainer_bookings": n_d,
+        "other_bookings": n - n_d,
         "censored": int(censored.sum()),
         "censored_detainer": int((censored & detainer).sum()),
         "censored_other": int((censored & ~detainer).sum()),
@@ -1131,6 +1193,7 @@ def calibrate(
         columns=dict(bookings.columns),
         censoring=CENSORING,
         skipped=bookings.skipped,
+        stays=_stay_histogram(stay, censored, detainer),
         warnings=tuple(warnings),
     )
 

@@ -14,6 +14,7 @@ from scipy import stats
 
 from models.calibrate import (
     MIN_DETAINER_BOOKINGS,
+    STAY_BANDS_DAYS,
     Calibration,
     calibrate,
     parse_mapping,
@@ -576,3 +577,30 @@ def test_records_of_under_a_year_are_annualized_and_said_so() -> None:
     volume = estimate(result, "bookings_per_year")
     assert volume.low <= truth["per_year"] <= volume.high
     assert any("are annualized" in w for w in result.warnings)
+
+
+def test_the_stays_of_each_group_are_counted_in_bands() -> None:
+    rows, truth = jail(37, per_year=600)
+    header, table = records_to_table(rows)
+    result = calibrate(read_bookings(header, table, extract_date=truth["end"]), rng=1, resamples=50)
+    stays, counts = result.stays, result.counts
+    assert stays.edges == STAY_BANDS_DAYS
+    assert (
+        sum(stays.detainer_released) + sum(stays.detainer_in_custody) == counts["detainer_bookings"]
+    )
+    assert sum(stays.other_released) + sum(stays.other_in_custody) == counts["other_bookings"]
+    assert sum(stays.detainer_in_custody) == counts["censored_detainer"]
+    assert sum(stays.other_in_custody) == counts["censored_other"]
+    # Each released booking in the band of its own stay (counted here from the rows).
+    end = dt.datetime.fromisoformat(truth["end"])
+    expected = np.zeros((2, 2, len(STAY_BANDS_DAYS)), dtype=int)
+    for r in rows:
+        released = dt.datetime.fromisoformat(r["released_at"]) if r["released_at"] else end
+        stay = (released - dt.datetime.fromisoformat(r["booked_at"])).total_seconds() / 86_400
+        band = int(np.searchsorted(STAY_BANDS_DAYS, stay, side="right")) - 1
+        expected[int(r["detainer"] == "Y"), int(not r["released_at"]), band] += 1
+    assert stays.detainer_released == tuple(expected[1, 0])
+    assert stays.detainer_in_custody == tuple(expected[1, 1])
+    assert stays.other_released == tuple(expected[0, 0])
+    assert stays.other_in_custody == tuple(expected[0, 1])
+    assert result.to_dict()["stays"]["detainer"]["released"] == list(expected[1, 0])
