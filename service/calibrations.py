@@ -8,7 +8,9 @@ optional ``map`` (a JSON object), ``skip_bad_rows`` (``true``/``false``),
 bounded by the service's body limit (``DETAINER_COST_MAX_BODY_BYTES``, 2 MiB by
 default: about 29,000 bookings of an 8-column CSV extract at 72 bytes a row,
 fewer with wider rows), and to 100,000 bookings (an XLSX workbook to 64 MiB unpacked);
-larger extracts go through ``detainer-cost calibrate``. Nothing of the upload is kept
+larger extracts go through ``detainer-cost calibrate``. The answer is the calibration
+as JSON, or its report as HTML or PDF (``?format=json|html|pdf``, else the Accept
+header; JSON by default). Nothing of the upload is kept
 after the answer, and only the columns the calibration needs are read. The engine names
 every bad cell (``/rows/17/BOOKING_DT``: rows count from 0, the first after the header).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -26,8 +29,14 @@ from models.calibrate import RESAMPLES, Calibration, calibrate, read_bookings, r
 from models.scenario import DEFAULT_SEED
 
 from .bookings_io import read_extract
-from .http import json_body, json_response, require_api_key
-from .problems import InvalidBody, PointerError, UnsupportedMediaType
+from .http import json_body, json_response, report_filename, require_api_key
+from .problems import (
+    BadRequest,
+    InvalidBody,
+    NotAcceptable,
+    PointerError,
+    UnsupportedMediaType,
+)
 from .runner import Runner
 from .schemas import JsonKind, load_body
 
@@ -40,6 +49,9 @@ bp.before_request(require_api_key)
 MAX_ROWS = 100_000
 #: Most bytes an uploaded XLSX workbook may unpack to.
 MAX_XLSX_UNPACKED = 64 * 1024 * 1024
+
+#: What the answer may be: the calibration as JSON, or its report (HTML or PDF).
+ANSWER_TYPES = {"application/json": "json", "text/html": "html", "application/pdf": "pdf"}
 
 #: Parts of a multipart upload besides ``rows``, each JSON except ``extract_date``.
 FORM_PARTS = ("map", "skip_bad_rows", "seed", "resamples")
@@ -155,12 +167,52 @@ def build_calibration(body: dict[str, Any]) -> Calibration:
     )
 
 
+def answer_format() -> str:
+    """``json``, ``html`` or ``pdf``: from ``?format=``, else from Accept (JSON when it
+    names none of them in particular: no Accept, or ``*/*``)."""
+    query = request.args.get("format")
+    if query is not None:
+        if query not in ANSWER_TYPES.values():
+            raise BadRequest(
+                "query parameter format must be one of: json, html, pdf",
+                "urn:detainer-cost:problem:bad-parameter",
+                "Bad parameter",
+            )
+        return query
+    accept = request.accept_mimetypes
+    if not accept or accept.best == "*/*":
+        return "json"
+    best = accept.best_match(list(ANSWER_TYPES))
+    if best is None:
+        raise NotAcceptable(
+            "this resource can answer application/json (the calibration), text/html or "
+            "application/pdf (its report)"
+        )
+    return ANSWER_TYPES[best]
+
+
+def _report(result: Calibration, fmt: str, check: Callable[[], None]) -> Response:
+    from .reports.calibration import render_calibration
+
+    rendered = render_calibration(result, fmt, check=check)
+    response = Response(rendered.body, mimetype=rendered.media_type)
+    disposition = "inline" if fmt == "html" else "attachment"
+    filename = report_filename("calibration", rendered.extension)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
 @bp.post("/calibrations")
 def create_calibration() -> Response:
-    """A scenario fitted to booking records, with every estimate and warning."""
+    """A scenario fitted to booking records, with every estimate and warning, as JSON or
+    as its report (HTML or PDF)."""
+    fmt = answer_format()
     runner: Runner = current_app.extensions["detainer_cost.runner"]
     with runner.admit() as deadline:
         result = build_calibration(_body())
-        response = json_response(result.to_dict())
+        if fmt == "json":
+            response = json_response(result.to_dict())
+        else:
+            response = _report(result, fmt, deadline.check)
         deadline.check()
         return response

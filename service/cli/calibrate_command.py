@@ -1,13 +1,15 @@
 """``detainer-cost calibrate BOOKINGS.csv [--map ours=THEIRS ...] [--skip-bad-rows]
-[--out scenario.json]``: a scenario calibrated from a jail's booking records (issue 15).
+[--out scenario.json] [--report calibration.pdf [--report-format html|pdf]]``: a scenario
+calibrated from a jail's booking records (issue 15), and its report.
 
 It imports the engine and the extract reader (openpyxl, for XLSX), nothing of the web
-service or the report renderers."""
+service; the report renderer (matplotlib, WeasyPrint) only when a report is asked for."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -98,7 +100,49 @@ def _read(args: argparse.Namespace, mapping: dict[str, str]) -> Any:
         return read_extract(fh, **options)
 
 
+#: A report file's extension -> its format.
+REPORT_EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def report_format(path: str | None, given: str | None) -> str | None:
+    """The report's format: ``--report-format``, else the extension of ``--report``'s
+    file; None without a report.
+
+    Raises
+    ------
+    ValueError
+        With the message for the user: a format without a file, or a file whose
+        extension names no format.
+    """
+    if path is None:
+        if given is not None:
+            raise ValueError("--report-format needs --report FILE")
+        return None
+    if given is not None:
+        return given
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in REPORT_EXTENSIONS:
+        raise ValueError(
+            f"--report {path}: name a .html or .pdf file, or give --report-format html|pdf"
+        )
+    return REPORT_EXTENSIONS[suffix]
+
+
+def _write_report(result: Calibration, path: str, fmt: str) -> None:
+    from ..reports.calibration import render_calibration
+
+    rendered = render_calibration(result, fmt)
+    with open(path, "wb") as fh:
+        fh.write(rendered.body)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def _calibrate(args: argparse.Namespace) -> int:
+    try:
+        fmt = report_format(args.report, args.report_format)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         mapping = parse_mapping(args.map or [])
         bookings = _read(args, mapping)
@@ -116,11 +160,17 @@ def _calibrate(args: argparse.Namespace) -> int:
         for error in exc.errors:
             print(problem_line(error), file=sys.stderr)
         return EXIT_USAGE
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
-            json.dump(result.scenario, fh, indent=2, allow_nan=False)
-            fh.write("\n")
-        print(f"wrote {args.out}", file=sys.stderr)
+    try:
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                json.dump(result.scenario, fh, indent=2, allow_nan=False)
+                fh.write("\n")
+            print(f"wrote {args.out}", file=sys.stderr)
+        if args.report is not None and fmt is not None:
+            _write_report(result, args.report, fmt)
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     else:
@@ -156,6 +206,17 @@ def add_calibrate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "default: the latest time in the records",
     )
     cmd.add_argument("--out", help="write the calibrated scenario (JSON) to this file")
+    cmd.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the calibration report (counts, stay histograms, the per-class table, the "
+        "extra stay's estimates, every warning) to FILE, HTML or PDF by its extension",
+    )
+    cmd.add_argument(
+        "--report-format",
+        choices=("html", "pdf"),
+        help="the report's format, whatever FILE's extension (default: from it)",
+    )
     cmd.add_argument("--seed", type=int, help=f"the bootstrap's seed (default {DEFAULT_SEED})")
     cmd.add_argument("--resamples", type=int, default=400, help="bootstrap resamples (50-10000)")
     cmd.add_argument("--format", choices=("json", "table"), default="table")

@@ -35,7 +35,7 @@ from models.results import Summary, YearSummary
 from .formatting import money_short
 from .labels import component_label, label
 
-__all__ = ["components", "distribution", "fan", "savings", "tornado"]
+__all__ = ["components", "distribution", "fan", "savings", "stay_histogram", "tornado"]
 
 RC: Any = {
     "svg.hashsalt": "detainer-cost",
@@ -234,3 +234,36 @@ def savings(alternatives: Sequence[Alternative]) -> str:
         ax.set_ylabel("trials")
         ax.legend(frameon=False, fontsize=8)
         return _svg(fig, "savings")
+
+
+def stay_histogram(
+    bands: Sequence[str], groups: Sequence[tuple[str, Sequence[int], Sequence[int]]]
+) -> str:
+    """Bookings by length of stay, one panel per group (its own scale: the groups differ
+    in size), released and still in custody stacked in each band.
+
+    ``bands`` are the bands' short labels; each group is (title, released counts,
+    in-custody counts), one count per band.
+    """
+    with _style():
+        fig = _figure(height=1.45 * len(groups) + 0.7)
+        axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+        x = np.arange(len(bands))
+        for ax, (title, released, in_custody) in zip(axes, groups, strict=True):
+            ax.bar(x, released, color=LIGHT, edgecolor=DARK, linewidth=0.6, label="released")
+            ax.bar(
+                x,
+                in_custody,
+                bottom=released,
+                color=MID,
+                edgecolor=DARK,
+                linewidth=0.6,
+                label="still in custody (time so far)",
+            )
+            ax.set_title(title, fontsize=9, loc="left")
+            ax.set_ylabel("bookings")
+            ax.yaxis.get_major_locator().set_params(integer=True)
+        axes[0].legend(frameon=False, fontsize=8)
+        axes[-1].set_xticks(x, list(bands), rotation=30, ha="right", rotation_mode="anchor")
+        axes[-1].set_xlabel("length of stay (h: hours, d: days)")
+        return _svg(fig, "stays")
