@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import html as html_lib
 import io
+import math
 import re
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from models.calibrate import Calibration, calibrate, read_csv
+from models.calibrate import Calibration, calibrate, read_bookings, read_csv, records_to_table
 from service import create_app
 from service.cli import main
 from service.reports import formatting as fmt
@@ -157,6 +158,24 @@ def test_html_report_says_what_the_calibration_holds(result: Calibration) -> Non
     assert "With a detainer" in page
     assert "Without a detainer" in page
     assert_reports(visible(page), result)
+
+
+def test_what_could_not_be_computed_says_so() -> None:
+    rows, truth = jail(41, per_year=600)
+    for r in rows:
+        if r["detainer"] == "Y":
+            r["released_at"] = ""  # no completed detainer stay: no regression
+    header, table = records_to_table(rows)
+    result = calibrate(read_bookings(header, table, extract_date=truth["end"]), rng=1, resamples=50)
+    assert math.isnan(result.extra_stay.regression)
+    text = visible(render_calibration(result, "html").body.decode())
+    assert "the log-linear regression gives no estimate." in text
+    assert "Log-linear regression not computed not computed" in text
+    assert "Completed stays only not computed not computed" in text
+    assert "The regression could not be fitted, so the two cannot be compared." in text
+    assert "nan" not in text.lower().split()
+    for warning in result.warnings:
+        assert plain_text(warning) in text, warning
 
 
 def test_a_report_is_html_or_pdf() -> None:
