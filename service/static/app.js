@@ -110,6 +110,7 @@ let lastScenario = null;     // the scenario of the last run (for the report dow
 let lastComparison = null;   // the body of the last comparison (for its report)
 let altCounter = 0;
 let calibrated = null;       // the basis of each input the last calibration filled, by field
+let lastCalibration = null;  // the upload of the last calibration (for its report)
 
 // ---------------------------------------------------------------- small helpers
 
@@ -962,8 +963,29 @@ async function calibrateFromRecords() {
       status(`${file.name} could not be calibrated: the reasons are beside the upload.`);
       return;
     }
+    lastCalibration = {form, name: file.name};
     applyCalibration(data, file.name);
   } finally { $("calibrate-run").disabled = false; }
+}
+
+// The calibration's report: the same upload sent again for it (the service keeps
+// nothing of the records), so the same numbers.
+async function downloadCalibrationReport(event) {
+  const format = event.currentTarget.dataset.format;
+  if (!lastCalibration) return;
+  status(`Preparing the calibration report (${format.toUpperCase()})...`);
+  let response;
+  try { response = await fetch("/v1/calibrations?format=" + format, {method: "POST", headers: keyHeader(), body: lastCalibration.form}); }
+  catch (err) { status(`The report could not be prepared (${err.message}).`); return; }
+  if (!response.ok) {
+    const data = await response.json().catch(() => ({title: `The service answered ${response.status}.`}));
+    const items = calibrationProblems(data);
+    calibrationError(items, `The report of ${lastCalibration.name} could not be prepared:`);
+    status("The report could not be prepared: the reasons are beside the upload.");
+    return;
+  }
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  saveBlob(await response.blob(), match ? match[1] : "calibration." + format);
 }
 
 // Each fitted input's basis: its note (records, dates, method, n), or the estimate's method.
@@ -1044,6 +1066,8 @@ function renderCalibration(data, filename) {
       h("summary", {}, `Rows skipped (${skipped.length})`),
       h("ul", {}, skipped.map((r) => h("li", {}, h("strong", {text: `Line ${r.line}, column ${r.column}: `}), sentence(r.reason, true))))) : null,
     h("p", {class: "small"}, `Columns read: ${columns.join("; ")}. Date formats found: ${formats.join("; ") || "none"}. ${sentence(data.censoring)}`),
+    h("div", {class: "downloads"}, h("span", {text: "Download the calibration report:"}),
+      ["pdf", "html"].map((f) => h("button", {type: "button", class: "calibration-report", "data-format": f, onclick: downloadCalibrationReport}, f.toUpperCase()))),
     needsCost ? h("p", {class: "note"}, "The records say nothing of costs: give the ", h("a", {href: "#field-daily_cost-shape", text: "cost of a bed-day"}), " (and any other costs and offsets you know) before running.") : null,
   ].filter(Boolean));
 }

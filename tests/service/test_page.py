@@ -569,6 +569,16 @@ def test_calibrate_from_records_fills_the_form(serve: Any, browser: Any, tmp_pat
     expect(page.locator("#field-detainer_rate-basis")).to_contain_text("Jeffreys prior")
     expect(page.locator("#field-release_weekday_weights-basis")).to_contain_text("weekday")
     assert "Jane Q. Doe" not in page.locator("body").inner_text()
+    # The calibration's report: the same upload sent again, the same numbers.
+    with page.expect_download(timeout=RUN) as info:
+        page.locator("#calibration button[data-format=html]").click()
+    report = Path(info.value.path()).read_text()
+    assert info.value.suggested_filename.endswith(".html")
+    assert f"{stay['adjusted']:.1f}" in report
+    assert "Jane Q. Doe" not in report
+    with page.expect_download(timeout=RUN) as info:
+        page.locator("#calibration button[data-format=pdf]").click()
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
     assert _axe(page) == []
     _shot(page, "desktop-7-calibrated")
     _shot(page, "desktop-8-calibration-summary", "#setup")
