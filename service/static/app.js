@@ -988,6 +988,19 @@ async function downloadCalibrationReport(event) {
   saveBlob(await response.blob(), match ? match[1] : "calibration." + format);
 }
 
+// The notes a scenario's inputs carry (a calibration's, kept in a saved file or a link)
+// as their basis; null when none does.
+function notesBasis(scenario) {
+  const out = {};
+  for (const p of parameters) {
+    const spec = valueAt(scenario, p.name);
+    if (!spec || typeof spec !== "object" || Array.isArray(spec) || typeof spec.note !== "string") continue;
+    const calibratedNote = /^calibrated:\s*/.test(spec.note);
+    out[p.name] = {basis: calibratedNote ? "calibrated" : "note", note: spec.note.replace(/^calibrated:\s*/, "")};
+  }
+  return Object.keys(out).length ? out : null;
+}
+
 // Each fitted input's basis: its note (records, dates, method, n), or the estimate's method.
 function calibrationBasis(data) {
   const out = {};
@@ -1656,7 +1669,7 @@ async function loadScenarioFile(event) {
     const scenario = data.scenario && typeof data.scenario === "object" ? data.scenario : data.baseline && typeof data.baseline === "object" ? data.baseline : data;
     $("preset").value = "";
     presetData = null;
-    calibrated = null;
+    calibrated = notesBasis(scenario);
     $("preset-info").hidden = true;
     fillScenario(scenario);
     showBasis();
@@ -1678,6 +1691,7 @@ async function restoreFromHash() {
     if (response.ok) { presetData = await response.json(); showPresetInfo(presetData); }
   }
   fillScenario(state.scenario || {});
+  if (!presetData) calibrated = notesBasis(state.scenario || {});
   showBasis();
   if (Array.isArray(state.alternatives)) fillAlternatives(state.alternatives);
   const ran = state.ran || {};

@@ -589,6 +589,9 @@ def test_calibrate_from_records_fills_the_form(serve: Any, browser: Any, tmp_pat
     assert {k: v for k, v in stated["scenario"].items() if k != "description"} == {
         k: v for k, v in scenario.items() if k != "description"
     }
+    with page.expect_download(timeout=RUN) as saved:
+        page.locator("#save-json").click()
+    calibrated = Path(saved.value.path()).read_text()
     page.locator("#field-daily_cost").fill("$90")
     page.locator("#group-run summary").click()
     page.locator("#field-trials").fill("2,000")
@@ -606,6 +609,13 @@ def test_calibrate_from_records_fills_the_form(serve: Any, browser: Any, tmp_pat
     phone = _page(browser, PHONE)
     phone.goto(base + "/")
     expect(phone.locator("#field-daily_cost-low")).to_be_visible(timeout=LOAD)
+    # The calibrated scenario, saved and loaded again, still shows each input's basis.
+    saved_path = tmp_path / "calibrated.json"
+    saved_path.write_text(calibrated)
+    phone.locator("#load-json").set_input_files(str(saved_path))
+    basis = phone.locator("#field-extra_days_per_detainer-basis")
+    expect(basis.locator(".badge")).to_have_text("calibrated")
+    expect(basis).to_contain_text("within-charge-class difference of Kaplan-Meier mean stays")
     phone.locator("#calibrate > summary").click()
     phone.locator("#calibrate-file").set_input_files(str(bad))
     # Sent without the column boxes: each missing column is named, its box marked.
