@@ -959,7 +959,9 @@ async function calibrateFromRecords() {
     const data = await response.json().catch(() => ({title: `The service answered ${response.status}.`}));
     if (!response.ok) {
       const items = calibrationProblems(data);
-      calibrationError(items, `${file.name} could not be calibrated (${items.length} problem${items.length > 1 ? "s" : ""}):`);
+      const title = `${file.name} could not be calibrated (${items.length} problem${items.length > 1 ? "s" : ""}):`;
+      if (response.status === 413) items.push({where: null, detail: "a larger extract calibrates on the command line (detainer-cost calibrate), which has no size limit", pointer: "", input: null});
+      calibrationError(items, title);
       status(`${file.name} could not be calibrated: the reasons are beside the upload.`);
       return;
     }
