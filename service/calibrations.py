@@ -29,11 +29,9 @@ from models.calibrate import RESAMPLES, Calibration, calibrate, read_bookings, r
 from models.scenario import DEFAULT_SEED
 
 from .bookings_io import read_extract
-from .http import json_body, json_response, report_filename, require_api_key
+from .http import json_body, json_response, negotiate, report_filename, require_api_key
 from .problems import (
-    BadRequest,
     InvalidBody,
-    NotAcceptable,
     PointerError,
     UnsupportedMediaType,
 )
@@ -170,25 +168,13 @@ def build_calibration(body: dict[str, Any]) -> Calibration:
 def answer_format() -> str:
     """``json``, ``html`` or ``pdf``: from ``?format=``, else from Accept (JSON when it
     names none of them in particular: no Accept, or ``*/*``)."""
-    query = request.args.get("format")
-    if query is not None:
-        if query not in ANSWER_TYPES.values():
-            raise BadRequest(
-                "query parameter format must be one of: json, html, pdf",
-                "urn:detainer-cost:problem:bad-parameter",
-                "Bad parameter",
-            )
-        return query
-    accept = request.accept_mimetypes
-    if not accept or accept.best == "*/*":
-        return "json"
-    best = accept.best_match(list(ANSWER_TYPES))
-    if best is None:
-        raise NotAcceptable(
-            "this resource can answer application/json (the calibration), text/html or "
-            "application/pdf (its report)"
-        )
-    return ANSWER_TYPES[best]
+    return negotiate(
+        request.args.get("format"),
+        request.accept_mimetypes,
+        ANSWER_TYPES,
+        "json",
+        "application/json (the calibration), text/html or application/pdf (its report)",
+    )
 
 
 def _report(result: Calibration, fmt: str, check: Callable[[], None]) -> Response:

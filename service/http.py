@@ -114,24 +114,38 @@ REPORT_TYPES = {
 }
 
 
-def report_format(query: str | None, accept: MIMEAccept) -> str:
-    """The report format from ``?format=`` or else from ``Accept`` (HTML by default)."""
+def negotiate(
+    query: str | None, accept: MIMEAccept, types: dict[str, str], default: str, offer: str
+) -> str:
+    """A format named by ``?format=`` (one of ``types``' values), else the best of
+    ``types`` (media type -> format) the ``Accept`` header admits; ``default`` when it
+    names none in particular (no Accept, or ``*/*``). ``offer`` says in words what the
+    resource can answer, for the 406."""
     if query is not None:
-        if query not in REPORT_TYPES.values():
+        if query not in types.values():
             raise BadRequest(
-                "query parameter format must be one of: html, pdf, xlsx, csv",
+                f"query parameter format must be one of: {', '.join(types.values())}",
                 "urn:detainer-cost:problem:bad-parameter",
                 "Bad parameter",
             )
         return query
     if not accept or accept.best == "*/*":
-        return "html"
-    best = accept.best_match(list(REPORT_TYPES))
+        return default
+    best = accept.best_match(list(types))
     if best is None:
-        raise NotAcceptable(
-            "this resource can answer text/html, application/pdf, text/csv or the XLSX type"
-        )
-    return REPORT_TYPES[best]
+        raise NotAcceptable(f"this resource can answer {offer}")
+    return types[best]
+
+
+def report_format(query: str | None, accept: MIMEAccept) -> str:
+    """The report format from ``?format=`` or else from ``Accept`` (HTML by default)."""
+    return negotiate(
+        query,
+        accept,
+        REPORT_TYPES,
+        "html",
+        "text/html, application/pdf, text/csv or the XLSX type",
+    )
 
 
 def flag(value: str | None, name: str) -> bool:
