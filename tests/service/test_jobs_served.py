@@ -30,7 +30,9 @@ BODY: dict[str, Any] = {
         "daily_cost": 90,
         "trials": 20000,
     },
-    "rows": [{"name": f"County {i}", "detainers_per_year": 100 + i} for i in range(60)],
+    # 200 rows: several seconds of work, so the server stops mid-job (with 60 rows the
+    # faster engine once finished the job between the first progress and the SIGTERM).
+    "rows": [{"name": f"County {i}", "detainers_per_year": 100 + i} for i in range(200)],
     "shared": ["extra_days_per_detainer"],
     "threshold": {"umra_year": 2019},
 }
