@@ -161,11 +161,15 @@ _STORE_LOCK = threading.Lock()
 
 
 def job_store(app: Flask) -> JobStore:
-    """The app's job store, opened on first use."""
+    """The app's job store, opened on first use: the database at ``DATABASE_URL`` (or
+    ``DETAINER_COST_DATABASE_URL``, e.g. PostgreSQL that several replicas share), else
+    the SQLite file under the data directory."""
     with _STORE_LOCK:
         store: JobStore | None = app.extensions.get("detainer_cost.jobs")
         if store is None:
-            store = JobStore(_data_dir(app) / DATA_FILE, float(app.config.get("JOB_TTL", 604800)))
+            url = app.config.get("DATABASE_URL") or os.environ.get("DETAINER_COST_DATABASE_URL")
+            location = url or _data_dir(app) / DATA_FILE
+            store = JobStore(location, float(app.config.get("JOB_TTL", 604800)))
             app.extensions["detainer_cost.jobs"] = store
         return store
 

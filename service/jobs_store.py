@@ -1,22 +1,31 @@
-"""The job store: jobs and their results in one SQLite database (standard library
-``sqlite3``, WAL mode) that every worker process of every server on the machine shares.
+"""The job store: jobs and their results in one database, through SQLAlchemy Core.
+
+Two databases run the same schema:
+
+- **SQLite** (the embedded default): a file under ``DETAINER_COST_DATA_DIR`` in WAL mode
+  that every worker process of every server on the machine shares. Write transactions
+  begin ``IMMEDIATE``, so there is one writer at a time.
+- **PostgreSQL** (``DETAINER_COST_DATABASE_URL``, e.g.
+  ``postgresql+psycopg://user:password@host/db``): one database that several service
+  replicas share. A worker claims a job with ``SELECT ... FOR UPDATE SKIP LOCKED`` inside
+  the ``UPDATE ... RETURNING`` that marks it running, so two replicas never take the
+  same job and neither waits for the other's lock.
 
 A job is a row: who owns it, what to run (kind, input, report format), its state
 (``queued``, ``running``, ``succeeded``, ``failed``, ``cancelled``), its progress, and
 when done its result (bytes and media type) or its error (a problem document). Workers
-claim queued jobs one at a time in a write transaction, so no two run the same job. A
-running job carries its worker's id and a heartbeat; a job whose heartbeat is older
-than ``STALE_SECONDS`` (its worker died) is queued again, and after ``MAX_ATTEMPTS``
-starts it fails. Results are deterministic by seed, so a job run again gives the same
-bytes. Finished jobs (with their results) are deleted ``ttl`` seconds after they finish;
-queued and running jobs never expire.
+claim queued jobs one at a time, oldest first, in one statement that only changes a row
+still queued, so no two run the same job. A running job carries its worker's id and a
+heartbeat; a job whose heartbeat is older than ``STALE_SECONDS`` (its worker died) is
+queued again, and after ``MAX_ATTEMPTS`` starts it fails. Results are deterministic by
+seed, so a job run again gives the same bytes. Finished jobs (with their results) are
+deleted ``ttl`` seconds after they finish; queued and running jobs never expire.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 import time
 import uuid
@@ -26,11 +35,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Double,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    RowMapping,
+    Table,
+    Text,
+    and_,
+    case,
+    create_engine,
+    delete,
+    event,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+
 __all__ = [
     "FINISHED",
     "MAX_ATTEMPTS",
     "STALE_SECONDS",
     "STATES",
+    "Claimed",
     "Job",
     "JobStore",
 ]
@@ -42,37 +78,60 @@ STALE_SECONDS = 15.0
 #: Starts of one job before it is failed (a job that kills its worker is not retried
 #: for ever).
 MAX_ATTEMPTS = 3
+#: The key of the PostgreSQL advisory lock under which a replica creates the schema (two
+#: replicas starting at once would otherwise race to create the same table).
+_SCHEMA_LOCK = 0x6A6F6273  # "jobs"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    input TEXT NOT NULL,
-    format TEXT,
-    samples INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,
-    done INTEGER NOT NULL DEFAULT 0,
-    total INTEGER NOT NULL DEFAULT 0,
-    result BLOB,
-    media_type TEXT,
-    error TEXT,
-    created REAL NOT NULL,
-    started REAL,
-    finished REAL,
-    expires REAL,
-    worker TEXT,
-    heartbeat REAL,
-    cancel_requested INTEGER NOT NULL DEFAULT 0,
-    attempts INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, created);
-"""
-
-_STATUS_COLUMNS = (
-    "id, owner, kind, format, samples, state, done, total, media_type, error, created, "
-    "started, finished, expires, cancel_requested, attempts"
+METADATA = MetaData()
+#: The one table. Times are seconds since the epoch; ``input`` and ``error`` are JSON.
+#: The SQLite form is the one the store wrote before SQLAlchemy (``CREATE TABLE IF NOT
+#: EXISTS`` with these columns), so an existing data directory keeps its jobs.
+JOBS = Table(
+    "jobs",
+    METADATA,
+    Column("id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("input", Text, nullable=False),
+    Column("format", Text),
+    Column("samples", Boolean, nullable=False, server_default=text("false")),
+    Column("state", Text, nullable=False),
+    Column("done", Integer, nullable=False, server_default=text("0")),
+    Column("total", Integer, nullable=False, server_default=text("0")),
+    Column("result", LargeBinary),
+    Column("media_type", Text),
+    Column("error", Text),
+    Column("created", Double, nullable=False),
+    Column("started", Double),
+    Column("finished", Double),
+    Column("expires", Double),
+    Column("worker", Text),
+    Column("heartbeat", Double),
+    Column("cancel_requested", Boolean, nullable=False, server_default=text("false")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Index("jobs_queue", "state", "created"),
 )
+_STATUS = [
+    JOBS.c[name]
+    for name in (
+        "id",
+        "owner",
+        "kind",
+        "format",
+        "samples",
+        "state",
+        "done",
+        "total",
+        "media_type",
+        "error",
+        "created",
+        "started",
+        "finished",
+        "expires",
+        "cancel_requested",
+        "attempts",
+    )
+]
 
 
 @dataclass(frozen=True)
@@ -97,7 +156,7 @@ class Job:
     attempts: int
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Job:
+    def from_row(cls, row: RowMapping) -> Job:
         """A job from its status columns."""
         error = json.loads(row["error"]) if row["error"] else None
         return cls(
@@ -131,152 +190,225 @@ class Claimed:
     samples: bool
 
 
+def database_url(location: str | os.PathLike[str]) -> str:
+    """The SQLAlchemy URL of ``location``: a URL as it is (``postgresql+psycopg://...``,
+    ``sqlite:///...``), a path as the SQLite file there."""
+    if isinstance(location, str) and "://" in location:
+        return location
+    return f"sqlite:///{Path(location)}"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """An engine on a SQLite file, in WAL mode, whose write transactions (execution
+    option ``immediate``) begin IMMEDIATE: one writer at a time, the others waiting up to
+    30 s for it (SQLAlchemy's documented recipe for the driver's transactions)."""
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30.0})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver begins nothing by itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
 class JobStore:
-    """Jobs in the SQLite database ``path``.
+    """Jobs in the database at ``location``.
 
     Parameters
     ----------
-    path : str or Path
-        The database file; its directory is created if missing.
+    location : str or Path
+        A SQLAlchemy URL (``postgresql+psycopg://user:password@host:5432/db``,
+        ``sqlite:///path``), or the path of a SQLite file (its directory is created if
+        missing).
     ttl : float
         Seconds a finished job and its result are kept.
     """
 
-    def __init__(self, path: str | os.PathLike[str], ttl: float) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, location: str | os.PathLike[str], ttl: float) -> None:
+        self.url = database_url(location)
         self.ttl = ttl
-        self._local = threading.local()
-        self._connection().executescript(_SCHEMA)  # commits by itself
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._pid = 0
+        with self._write() as db:
+            if db.dialect.name == "postgresql":
+                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            METADATA.create_all(db)
 
-    def _connection(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+    @property
+    def dialect(self) -> str:
+        """The database's kind: ``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @property
+    def engine(self) -> Engine:
+        """This process's engine (a forked process opens its own connections)."""
+        with self._lock:
+            if self._engine is None or self._pid != os.getpid():
+                if self._engine is not None:
+                    self._engine.dispose(close=False)  # the parent's connections stay its own
+                if self.url.startswith("sqlite"):
+                    self._engine = _sqlite_engine(self.url)
+                else:
+                    self._engine = create_engine(self.url, pool_pre_ping=True)
+                self._pid = os.getpid()
+            return self._engine
+
+    def close(self) -> None:
+        """Close the database connections (the store opens them again when used)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE: one writer at a time)."""
-        db = self._connection()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction, committed at the end (rolled back on an exception)."""
+        with self.engine.connect() as db:
+            db.execution_options(immediate=True)
+            with db.begin():
+                yield db
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as db:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def submit(
         self, owner: str, kind: str, body: Any, fmt: str | None, samples: bool, total: int
     ) -> Job:
-        """Queue a job; it is on disk when this returns."""
+        """Queue a job; it is in the database (committed) when this returns."""
         job_id = uuid.uuid4().hex
-        with self._connect() as db:
+        with self._write() as db:
             db.execute(
-                "INSERT INTO jobs (id, owner, kind, input, format, samples, state, total, "
-                "created) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-                (job_id, owner, kind, json.dumps(body), fmt, int(samples), total, time.time()),
+                insert(JOBS).values(
+                    id=job_id,
+                    owner=owner,
+                    kind=kind,
+                    input=json.dumps(body),
+                    format=fmt,
+                    samples=samples,
+                    state="queued",
+                    total=total,
+                    created=time.time(),
+                )
             )
         job = self.get(job_id, owner)
         assert job is not None
         return job
 
+    def _visible(self, job_id: str, owner: str) -> Any:
+        """Job ``job_id`` of ``owner``, unexpired."""
+        return and_(
+            JOBS.c.id == job_id,
+            JOBS.c.owner == owner,
+            or_(JOBS.c.expires.is_(None), JOBS.c.expires > time.time()),
+        )
+
     def get(self, job_id: str, owner: str) -> Job | None:
         """The job ``job_id`` if ``owner`` owns it and it has not expired."""
-        row = (
-            self._connection()
-            .execute(
-                f"SELECT {_STATUS_COLUMNS} FROM jobs WHERE id = ? AND owner = ? "
-                "AND (expires IS NULL OR expires > ?)",
-                (job_id, owner, time.time()),
-            )
-            .fetchone()
-        )
-        return None if row is None else Job.from_row(row)
+        with self._read() as db:
+            row = db.execute(select(*_STATUS).where(self._visible(job_id, owner))).first()
+        return None if row is None else Job.from_row(row._mapping)
 
     def result(self, job_id: str, owner: str) -> tuple[bytes, str] | None:
         """The result bytes and media type of a succeeded job ``owner`` owns."""
-        row = (
-            self._connection()
-            .execute(
-                "SELECT result, media_type FROM jobs WHERE id = ? AND owner = ? "
-                "AND state = 'succeeded' AND (expires IS NULL OR expires > ?)",
-                (job_id, owner, time.time()),
-            )
-            .fetchone()
+        query = select(JOBS.c.result, JOBS.c.media_type).where(
+            self._visible(job_id, owner), JOBS.c.state == "succeeded"
         )
-        return None if row is None else (bytes(row["result"]), row["media_type"])
+        with self._read() as db:
+            row = db.execute(query).first()
+        return None if row is None else (bytes(row.result), row.media_type)
 
     def cancel(self, job_id: str, owner: str) -> Job | None:
-        """Cancel a queued job at once, ask a running one to stop, delete a finished one
-        (with its result). Returns the job as it now is (None once deleted or unknown)."""
+        """Cancel a queued job at once, ask a running one to stop. Returns the job as it
+        now is (None when unknown)."""
         now = time.time()
-        with self._connect() as db:
+        mine = and_(JOBS.c.id == job_id, JOBS.c.owner == owner)
+        with self._write() as db:
             db.execute(
-                "UPDATE jobs SET state = 'cancelled', finished = ?, expires = ? "
-                "WHERE id = ? AND owner = ? AND state = 'queued'",
-                (now, now + self.ttl, job_id, owner),
+                update(JOBS)
+                .where(mine, JOBS.c.state == "queued")
+                .values(state="cancelled", finished=now, expires=now + self.ttl)
             )
             db.execute(
-                "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND owner = ? "
-                "AND state = 'running'",
-                (job_id, owner),
+                update(JOBS).where(mine, JOBS.c.state == "running").values(cancel_requested=True)
             )
         return self.get(job_id, owner)
 
     def delete(self, job_id: str, owner: str) -> bool:
         """Delete a finished job ``owner`` owns; whether one was deleted."""
-        with self._connect() as db:
-            cursor = db.execute(
-                "DELETE FROM jobs WHERE id = ? AND owner = ? AND state IN "
-                "('succeeded', 'failed', 'cancelled')",
-                (job_id, owner),
+        with self._write() as db:
+            deleted = db.execute(
+                delete(JOBS).where(
+                    JOBS.c.id == job_id, JOBS.c.owner == owner, JOBS.c.state.in_(FINISHED)
+                )
             )
-            return cursor.rowcount > 0
+            return deleted.rowcount > 0
 
     # --- the workers' side ----------------------------------------------------------
 
     def claim(self, worker: str) -> Claimed | None:
-        """Take the oldest queued job for ``worker`` (None when there is none)."""
+        """Take the oldest queued job for ``worker`` (None when there is none).
+
+        One statement: the oldest queued row, locked and skipped by other claimers on
+        PostgreSQL (``FOR UPDATE SKIP LOCKED``; SQLite has one writer at a time), becomes
+        this worker's, and only while it is still queued.
+        """
         now = time.time()
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT id, kind, input, format, samples FROM jobs WHERE state = 'queued' "
-                "ORDER BY created LIMIT 1"
-            ).fetchone()
-            if row is None:
-                return None
-            db.execute(
-                "UPDATE jobs SET state = 'running', worker = ?, heartbeat = ?, started = ?, "
-                "done = 0, attempts = attempts + 1 WHERE id = ?",
-                (worker, now, now, row["id"]),
-            )
-        return Claimed(
-            row["id"], row["kind"], json.loads(row["input"]), row["format"], bool(row["samples"])
+        queued = JOBS.alias("queued")  # not correlated with the UPDATE's table
+        oldest = (
+            select(queued.c.id)
+            .where(queued.c.state == "queued")
+            .order_by(queued.c.created, queued.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
         )
+        statement = (
+            update(JOBS)
+            .where(JOBS.c.id == oldest, JOBS.c.state == "queued")
+            .values(
+                state="running",
+                worker=worker,
+                heartbeat=now,
+                started=now,
+                done=0,
+                attempts=JOBS.c.attempts + 1,
+            )
+            .returning(JOBS.c.id, JOBS.c.kind, JOBS.c.input, JOBS.c.format, JOBS.c.samples)
+        )
+        with self._write() as db:
+            row = db.execute(statement).first()
+        if row is None:
+            return None
+        return Claimed(row.id, row.kind, json.loads(row.input), row.format, bool(row.samples))
+
+    def _running(self, job_id: str, worker: str) -> Any:
+        return and_(JOBS.c.id == job_id, JOBS.c.worker == worker, JOBS.c.state == "running")
 
     def heartbeat(self, job_id: str, worker: str, done: int, total: int) -> bool:
         """Record progress; whether the job is still this worker's and not asked to stop."""
-        with self._connect() as db:
-            db.execute(
-                "UPDATE jobs SET heartbeat = ?, done = ?, total = ? WHERE id = ? AND worker = ? "
-                "AND state = 'running'",
-                (time.time(), done, total, job_id, worker),
-            )
+        with self._write() as db:
             row = db.execute(
-                "SELECT cancel_requested, state, worker FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
-        return (
-            row is not None
-            and row["state"] == "running"
-            and row["worker"] == worker
-            and not row["cancel_requested"]
-        )
+                update(JOBS)
+                .where(self._running(job_id, worker))
+                .values(heartbeat=time.time(), done=done, total=total)
+                .returning(JOBS.c.cancel_requested)
+            ).first()
+        return row is not None and not row.cancel_requested
 
     def finish(
         self,
@@ -290,32 +422,34 @@ class JobStore:
     ) -> None:
         """Record the end of a job this worker ran."""
         now = time.time()
-        with self._connect() as db:
+        with self._write() as db:
             db.execute(
-                "UPDATE jobs SET state = ?, result = ?, media_type = ?, error = ?, "
-                "finished = ?, expires = ?, done = CASE WHEN ? = 'succeeded' THEN total "
-                "ELSE done END, worker = NULL WHERE id = ? AND worker = ? AND state = 'running'",
-                (
-                    state,
-                    result,
-                    media_type,
-                    None if error is None else json.dumps(error),
-                    now,
-                    now + self.ttl,
-                    state,
-                    job_id,
-                    worker,
-                ),
+                update(JOBS)
+                .where(self._running(job_id, worker))
+                .values(
+                    state=state,
+                    result=result,
+                    media_type=media_type,
+                    error=None if error is None else json.dumps(error),
+                    finished=now,
+                    expires=now + self.ttl,
+                    done=JOBS.c.total if state == "succeeded" else JOBS.c.done,
+                    worker=None,
+                )
             )
 
     def requeue(self, job_id: str, worker: str) -> None:
         """Give back a job this worker will not finish (it is stopping)."""
-        with self._connect() as db:
+        with self._write() as db:
             db.execute(
-                "UPDATE jobs SET state = 'queued', worker = NULL, heartbeat = NULL, "
-                "attempts = MAX(attempts - 1, 0) WHERE id = ? AND worker = ? "
-                "AND state = 'running'",
-                (job_id, worker),
+                update(JOBS)
+                .where(self._running(job_id, worker))
+                .values(
+                    state="queued",
+                    worker=None,
+                    heartbeat=None,
+                    attempts=case((JOBS.c.attempts > 0, JOBS.c.attempts - 1), else_=0),
+                )
             )
 
     def recover(self, stale: float = STALE_SECONDS) -> int:
@@ -323,30 +457,27 @@ class JobStore:
         ``MAX_ATTEMPTS`` times), and delete expired finished ones. Returns how many were
         queued again."""
         now = time.time()
-        with self._connect() as db:
+        dead = and_(JOBS.c.state == "running", JOBS.c.heartbeat < now - stale)
+        crashed = {
+            "type": "urn:detainer-cost:problem:job-crashed",
+            "title": "Job failed",
+            "status": 500,
+            "detail": f"the job stopped its worker {MAX_ATTEMPTS} times",
+        }
+        with self._write() as db:
             db.execute(
-                "UPDATE jobs SET state = 'failed', worker = NULL, finished = ?, expires = ?, "
-                "error = ? WHERE state = 'running' AND heartbeat < ? AND attempts >= ?",
-                (
-                    now,
-                    now + self.ttl,
-                    json.dumps(
-                        {
-                            "type": "urn:detainer-cost:problem:job-crashed",
-                            "title": "Job failed",
-                            "status": 500,
-                            "detail": f"the job stopped its worker {MAX_ATTEMPTS} times",
-                        }
-                    ),
-                    now - stale,
-                    MAX_ATTEMPTS,
-                ),
+                update(JOBS)
+                .where(dead, JOBS.c.attempts >= MAX_ATTEMPTS)
+                .values(
+                    state="failed",
+                    worker=None,
+                    finished=now,
+                    expires=now + self.ttl,
+                    error=json.dumps(crashed),
+                )
             )
-            cursor = db.execute(
-                "UPDATE jobs SET state = 'queued', worker = NULL, heartbeat = NULL "
-                "WHERE state = 'running' AND heartbeat < ?",
-                (now - stale,),
-            )
-            requeued = cursor.rowcount
-            db.execute("DELETE FROM jobs WHERE expires IS NOT NULL AND expires <= ?", (now,))
+            requeued = db.execute(
+                update(JOBS).where(dead).values(state="queued", worker=None, heartbeat=None)
+            ).rowcount
+            db.execute(delete(JOBS).where(JOBS.c.expires.is_not(None), JOBS.c.expires <= now))
         return requeued
