@@ -280,3 +280,29 @@ def test_model_doc_lists_the_umra_thresholds_the_code_knows() -> None:
     assert rows
     in_code = {int(year): float(amount) * 1e6 for year, amount, known in rows if known == "yes"}
     assert in_code == UMRA_THRESHOLDS
+
+
+def test_the_spec_accepts_exactly_the_umra_years_the_code_knows() -> None:
+    """Every ``umra_year`` enum in the OpenAPI skeleton lists the years of
+    ``UMRA_THRESHOLDS``, so the contract and the model accept the same years."""
+    import yaml
+
+    from models.analyses import UMRA_THRESHOLDS
+
+    spec = yaml.safe_load((ROOT / "service" / "openapi.skeleton.yaml").read_text())
+    enums: list[list[int]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            umra = node.get("umra_year")
+            if isinstance(umra, dict) and "enum" in umra:
+                enums.append(umra["enum"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    assert enums
+    assert all(enum == sorted(UMRA_THRESHOLDS) for enum in enums)
