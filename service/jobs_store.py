@@ -29,6 +29,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -242,6 +243,7 @@ class JobStore:
         self._lock = threading.Lock()
         self._engine: Engine | None = None
         self._pid = 0
+        self._closer: Any = None  # weakref.finalize: disposes of the engine
         with self._write() as db:
             if db.dialect.name == "postgresql":
                 db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
@@ -258,19 +260,22 @@ class JobStore:
         with self._lock:
             if self._engine is None or self._pid != os.getpid():
                 if self._engine is not None:
+                    self._closer.detach()
                     self._engine.dispose(close=False)  # the parent's connections stay its own
                 if self.url.startswith("sqlite"):
                     self._engine = _sqlite_engine(self.url)
                 else:
                     self._engine = create_engine(self.url, pool_pre_ping=True)
                 self._pid = os.getpid()
+                # A store dropped (an app's, a test's) closes its pooled connections.
+                self._closer = weakref.finalize(self, self._engine.dispose)
             return self._engine
 
     def close(self) -> None:
         """Close the database connections (the store opens them again when used)."""
         with self._lock:
             if self._engine is not None:
-                self._engine.dispose()
+                self._closer()
                 self._engine = None
 
     @contextmanager

@@ -19,6 +19,8 @@ from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotF
 
 from service import create_app
 
+from .postgres import PostgresServer
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
 SPEC = yaml.safe_load(SPEC_PATH.read_text())
@@ -63,6 +65,14 @@ class ContractClient(FlaskClient):
         response = super().open(*args, **kwargs)
         check_against_spec(response)
         return response
+
+
+@pytest.fixture(scope="session")
+def postgresql() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session (tests/service/postgres.py): initdb, start,
+    and stop at the end. ``postgresql.database()`` gives a fresh database's URL."""
+    with PostgresServer() as server:
+        yield server
 
 
 @pytest.fixture
