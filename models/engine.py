@@ -45,11 +45,13 @@ from .results import (
 from .scenario import BY_NAME, LATE_UNCERTAIN, UNCERTAIN, Scenario, VolumeForm, parse_scenario
 
 __all__ = [
+    "ALL_COMPONENTS",
     "CHUNK_TRIALS",
     "COMPONENTS",
     "DETAINER_DAYS_KEYS",
     "EXPECTED_KEYS",
     "OFFSETS",
+    "OPTIONAL_COMPONENTS",
     "PER_TRIAL_KEYS",
     "Cancel",
     "YearVolumes",
@@ -62,6 +64,7 @@ __all__ = [
     "days_of_year",
     "draw_inputs",
     "expected_volumes",
+    "result_components",
     "run",
     "run_trials",
     "sample_keys",
@@ -349,6 +352,24 @@ COMPONENTS = (
     "other_reimbursement",
 )
 
+#: Components of the instruments of issue 13, zero unless their inputs are given:
+#: ``federal_payment`` (``payment_per_honored_detainer``, an offset). Every run's
+#: samples carry them; a result lists them after ``COMPONENTS`` when they are not zero
+#: in every trial (:func:`result_components`), so results without them keep their shape.
+OPTIONAL_COMPONENTS = ("federal_payment",)
+ALL_COMPONENTS = COMPONENTS + OPTIONAL_COMPONENTS
+
+
+def result_components(samples: Mapping[str, Array]) -> tuple[str, ...]:
+    """The components a result of ``samples`` lists: every one of ``COMPONENTS``, then
+    each of ``OPTIONAL_COMPONENTS`` whose ``component:NAME`` is not zero in every trial."""
+    extra = [
+        k
+        for k in OPTIONAL_COMPONENTS
+        if f"component:{k}" in samples and np.any(samples[f"component:{k}"] != 0)
+    ]
+    return (*COMPONENTS, *extra)
+
 
 def daily_cost(inputs: Mapping[str, Array]) -> Array:
     """The daily cost of the result's basis: ``daily_cost`` (marginal) when given, else
@@ -381,7 +402,7 @@ def beds_occupied(bed_days: Array, year: int) -> Array:
 
 #: The offsets among ``COMPONENTS`` (negative: reimbursements), whose sum is a year's
 #: ``offsets`` and the rest its gross cost.
-OFFSETS = ("scaap_reimbursement", "other_reimbursement")
+OFFSETS = ("scaap_reimbursement", "other_reimbursement", "federal_payment")
 
 
 def _bed_day_costs(
@@ -416,6 +437,18 @@ def _bed_day_costs(
     return costs
 
 
+def _instrument_costs(
+    inputs: Mapping[str, Array], v: YearVolumes, inflation: Array
+) -> dict[str, Array]:
+    """The ``OPTIONAL_COMPONENTS`` of one year (zero when their inputs are absent): the
+    federal payment per honored detainer (negative, nominal)."""
+    zero = np.zeros_like(v.honored)
+    payment = inputs.get("payment_per_honored_detainer")
+    return {
+        "federal_payment": zero if payment is None else 0.0 - v.honored * payment,
+    }
+
+
 def account(
     scenario: Scenario, inputs: Mapping[str, Array], v: YearVolumes, year_index: int
 ) -> tuple[dict[str, Array], Array | None]:
@@ -433,7 +466,7 @@ def account(
     Returns
     -------
     components : dict of str to ndarray
-        Every entry of ``COMPONENTS`` (offsets negative) at ``daily_cost`` (marginal), or
+        Every entry of ``ALL_COMPONENTS`` (offsets negative) at ``daily_cost`` (marginal), or
         at ``daily_cost_average`` when it is the only daily cost given.
     net_average : ndarray or None
         Net cost on the fully loaded basis, when both daily costs are given.
@@ -452,13 +485,14 @@ def account(
     )
     other = inputs.get("offsets.other_reimbursement")
     costs["other_reimbursement"] = 0.0 - other if other is not None else np.zeros_like(v.honored)
-    components = {name: np.asarray(costs[name], dtype=np.float64) for name in COMPONENTS}
+    costs.update(_instrument_costs(inputs, v, inflation))
+    components = {name: np.asarray(costs[name], dtype=np.float64) for name in ALL_COMPONENTS}
     if not _second_basis(inputs):
         return components, None
     average = _bed_day_costs(
         scenario, inputs, v, inputs["daily_cost_average"] * inflation, inflation, days_in_year
     )
-    rest = ("admin", "transport", "liability", "other_reimbursement")
+    rest = ("admin", "transport", "liability", "other_reimbursement", *OPTIONAL_COMPONENTS)
     net_average = sum(average.values()) + sum(components[k] for k in rest)
     return components, np.asarray(net_average, dtype=np.float64)
 
@@ -801,7 +835,7 @@ def sample_keys(scenario: Scenario, *, person_level: bool = True) -> tuple[str, 
     keys = [f"input:{n}" for n in UNCERTAIN if n in drawn]
     if not person_level:
         return (*keys, *EXPECTED_KEYS)
-    keys += [k for k in PER_TRIAL_KEYS] + [f"component:{c}" for c in COMPONENTS]
+    keys += [k for k in PER_TRIAL_KEYS] + [f"component:{c}" for c in ALL_COMPONENTS]
     if _second_basis(scenario.params):
         keys += [f"average:{k}" for k in ("annual_cost", "total_cost", "present_value")]
     if "detainer_days_per_detainer" in scenario.params:
@@ -974,7 +1008,7 @@ def build_result(
         detainers=s("detainers"),
         honored=s("honored"),
         transfers=s("transfers"),
-        components={k: s(f"component:{k}") for k in COMPONENTS},
+        components={k: s(f"component:{k}") for k in result_components(samples)},
         cost_basis=cost_basis(sc.params),
         parameter_range={k.split(":")[1]: s(k) for k in EXPECTED_KEYS},
         average_basis=average_basis,

@@ -257,6 +257,19 @@ FIELDS: tuple[FieldSpec, ...] = (
         0.0,
         unit="US dollars per transfer",
     ),
+    _money(
+        "payment_per_honored_detainer",
+        "Federal payment to the jail per honored detainer, an offset (nominal: "
+        "`cost_inflation` does not grow it). Under the Basic Ordering Agreements ICE has "
+        "signed with sheriffs since January 2018 (17 Florida sheriffs first, 29 by the "
+        "end of 2018) ICE pays a fixed $50 for each person held and turned over, for up "
+        "to 48 hours (SPLC, 'Fighting Basic Ordering Agreements', "
+        "splcenter.org/basicorderingagreements; Gainesville Sun, 2019, on Alachua County's "
+        "agreement): paid on transfers, so give $50 x `ice_pickup_rate` per honored "
+        "detainer. Absent: no payment (0).",
+        default_text="0 (no payment)",
+        unit="US dollars per honored detainer",
+    ),
     FieldSpec(
         "liability.claims_per_1000_honored",
         "uncertain",
@@ -334,7 +347,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "uncertain",
         "share a year",
         "Annual growth of every dollar figure after the first year "
-        "(other_reimbursement stays nominal).",
+        "(other_reimbursement and payment_per_honored_detainer stay nominal).",
         0.0,
         low=-0.9,
         high=1.0,
@@ -438,7 +451,10 @@ BY_NAME = {f.name: f for f in FIELDS}
 #: Uncertain inputs added after the order of the input streams was fixed: they draw
 #: from streams spawned after every other (``models.engine.draw_inputs``), so adding
 #: them changed no other input's draws.
-LATE_UNCERTAIN = ("detainer_days_per_detainer",)
+LATE_UNCERTAIN = (
+    "detainer_days_per_detainer",
+    "payment_per_honored_detainer",
+)
 UNCERTAIN = (
     tuple(f.name for f in FIELDS if f.kind == "uncertain" and f.name not in LATE_UNCERTAIN)
     + LATE_UNCERTAIN

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import COMPONENTS, EXPECTED_KEYS, PER_TRIAL_KEYS, Cancel, build_result
+from ..engine import EXPECTED_KEYS, PER_TRIAL_KEYS, Cancel, build_result, result_components
 from ..errors import FieldError, Path, ScenarioError
 from ..inputs import text_problem
 from ..overrides import merge
@@ -140,7 +140,7 @@ def _paired(
         summaries={k: summarize(diffs[k], percentiles) for k in PER_TRIAL_KEYS},
         components={
             k: summarize(base[f"component:{k}"] - alt[f"component:{k}"], percentiles)
-            for k in COMPONENTS
+            for k in dict.fromkeys((*result_components(base), *result_components(alt)))
         },
         parameter_range={
             k.split(":")[1]: summarize(base[k] - alt[k], percentiles) for k in EXPECTED_KEYS

@@ -49,6 +49,7 @@ FIELD_LABELS: dict[str, str] = {
     "admin_cost_per_detainer": "Processing cost per detainer",
     "ice_pickup_rate": "Share of holds ending in ICE pickup",
     "transport_cost_per_transfer": "Transport cost per transfer to ICE",
+    "payment_per_honored_detainer": "Federal payment per honored detainer",
     "liability.claims_per_1000_honored": "Liability claims per 1,000 honored detainers",
     "liability.cost_per_claim": "Cost per liability claim",
     "offsets.scaap_eligible_share": "Share of costs eligible for SCAAP",
@@ -82,6 +83,7 @@ COMPONENT_LABELS: dict[str, str] = {
     "liability": "Liability claims",
     "scaap_reimbursement": "SCAAP reimbursement",
     "other_reimbursement": "Other reimbursement",
+    "federal_payment": "Federal payments per hold",
 }
 
 QUANTITY_LABELS: dict[str, str] = {

@@ -58,7 +58,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
 
 #: Bodies that do not depend on numpy or scipy.
 STATIC_PINS: list[tuple[str, str]] = [
-    ("/v1/parameters", "a8f676b630127b28ee7fb9331d1b66dc105eb101c4918f497b46e796e4d8986a"),
+    ("/v1/parameters", "935cef4dbdfdefb797dd54528c546d15e5ae89149e1114ff4ae4571d949e943e"),
     ("/v1/presets", "781fe048754a898b355f68f5294208ad9e7a37a07407ac8436d9e55f4b6aab8a"),
     (
         "/v1/presets/cook-county-2011",
