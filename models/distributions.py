@@ -156,6 +156,13 @@ class Distribution:
         """True when the quantity has no uncertainty."""
         return self.kind == "fixed"
 
+    @property
+    def value(self) -> float:
+        """The value of a ``fixed`` distribution (ValueError for any other)."""
+        if self.kind != "fixed":
+            raise ValueError(f"a {self.kind} distribution has no single value")
+        return self._values[0]
+
     def sample(self, size: int, *, rng: np.random.Generator) -> NDArray[np.float64]:
         """Draw ``size`` independent values.
 

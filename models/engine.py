@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -32,8 +32,10 @@ from . import sampling
 from .calendar import HoldTable, hold_table, year_hold_rule
 from .errors import ScenarioError
 from .results import (
+    ChunkedSamples,
     Convergence,
     Exceedance,
+    HalfWidths,
     LeanResult,
     Provenance,
     SimulationResult,
@@ -555,6 +557,19 @@ def expected_volumes(
     )
 
 
+def total_of(arrays: Iterable[Array]) -> Array:
+    """Their sum, added one by one from 0: ``numpy.sum(list(arrays), axis=0)`` to the
+    bit (the same order, and 0.0 first, so -0.0 + -0.0 is 0.0 as there) without
+    stacking them into one array first (a tenth of the parameter-level path: issue 10)."""
+    arrays = iter(arrays)
+    first = next(arrays)
+    out = np.zeros(np.shape(first))
+    out += first
+    for array in arrays:
+        out += array
+    return out
+
+
 def _expected_costs(scenario: Scenario, inputs: Mapping[str, Array]) -> dict[str, Array]:
     """Per trial, the expected year-1 net cost and horizon total given the drawn inputs
     (``expected:annual_cost``, ``expected:total_cost``): :func:`account` of
@@ -568,7 +583,7 @@ def _expected_costs(scenario: Scenario, inputs: Mapping[str, Array]) -> dict[str
     out: dict[str, Array] = {}
     for y in range(scenario.horizon_years):
         components, _ = account(scenario, inputs, expected_volumes(scenario, inputs, y), y)
-        net = np.sum(list(components.values()), axis=0)
+        net = total_of(components.values())
         total += net
         if y == 0:
             out["expected:annual_cost"] = net
@@ -592,7 +607,7 @@ def _simulate_years(
     for y, year_rng in enumerate(year_rngs):
         v = volumes(scenario, inputs, y, rng=year_rng)
         components, net_avg = account(scenario, inputs, v, y)
-        net = np.sum(list(components.values()), axis=0)
+        net = total_of(components.values())
         discount = (1.0 + scenario.discount_rate) ** -y
         total += net
         present += net * discount
@@ -669,7 +684,7 @@ def run(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     person_level: bool = True,
-) -> tuple[dict[str, Array], Convergence]:
+) -> tuple[Mapping[str, Array], Convergence]:
     """All trials of ``scenario``, ``chunk`` at a time, each chunk on its own stream.
 
     With ``precision``, stops after the first chunk at which the relative half-widths of
@@ -702,17 +717,17 @@ def run(
                 break
     if cancel is not None:
         cancel()
-    samples = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    for array in samples.values():
-        array.flags.writeable = False
-    mean_width, p95_width = relative_half_widths(samples[watched])
-    if stopped_by == "trial_cap" and max(mean_width, p95_width) <= (scenario.precision or 0):
+    # Each key joined across chunks when read; the half-widths computed when read
+    # (or here, to judge a precision target): a lean result reads few of either.
+    samples = ChunkedSamples(parts)
+    widths = HalfWidths(samples[watched])
+    if stopped_by == "trial_cap" and max(widths.values()) <= (scenario.precision or 0):
         stopped_by = "precision"
     convergence = Convergence(
         target=scenario.precision,
         trials_run=done,
         trial_cap=n,
-        relative_half_width={"mean": mean_width, "p95": p95_width},
+        relative_half_width=widths,
         stopped_by=stopped_by,
     )
     return samples, convergence

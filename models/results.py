@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +15,10 @@ from scipy import stats
 from .scenario import percentile_key
 
 __all__ = [
+    "ChunkedSamples",
     "Convergence",
     "Exceedance",
+    "HalfWidths",
     "LeanResult",
     "Provenance",
     "RankTable",
@@ -232,6 +234,95 @@ def relative_half_widths(values: NDArray[np.float64]) -> tuple[float, float]:
 
     lo, hi = s.percentile_ci95["p95"]
     return (ratio(_Z975 * s.se, s.mean), ratio((hi - lo) / 2, s.percentiles["p95"]))
+
+
+class ChunkedSamples(Mapping[str, NDArray[np.float64]]):
+    """Per-trial values of a run made in chunks: each key's chunks are joined the first
+    time it is read, then kept (read-only). A run's samples hold every per-trial
+    quantity, while a lean result reads a few; joining only those spares copying the
+    rest (issue 10). With one chunk the chunk's arrays are the values themselves.
+
+    Parameters
+    ----------
+    parts : sequence of mapping of str to ndarray
+        Each chunk's per-trial values, with the same keys, in trial order. Kept as
+        given; the mapping's values are marked read-only.
+    """
+
+    def __init__(self, parts: Sequence[Mapping[str, NDArray[np.float64]]]) -> None:
+        if not parts:
+            raise ValueError("samples need at least one chunk")
+        self._keys = tuple(parts[0])
+        self._parts: tuple[Mapping[str, NDArray[np.float64]], ...] | None = tuple(parts)
+        self._joined: dict[str, NDArray[np.float64]] = {}
+
+    def __getitem__(self, key: str) -> NDArray[np.float64]:
+        joined = self._joined.get(key)
+        if joined is not None:
+            return joined
+        parts = self._parts
+        if parts is None:  # every key joined (another thread may just have finished)
+            return self._joined[key]
+        if key not in parts[0]:
+            raise KeyError(key)
+        # One chunk: its array, not a copy (unless it is a strided view).
+        joined = (
+            np.ascontiguousarray(parts[0][key])
+            if len(parts) == 1
+            else np.concatenate([p[key] for p in parts])
+        )
+        joined.flags.writeable = False
+        self._joined[key] = joined
+        if len(self._joined) == len(self._keys):
+            self._parts = None  # the chunks are no longer needed
+        return joined
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._joined or (isinstance(key, str) and key in self._keys)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (to another process) as the plain dict of every joined key.
+        return (dict, (dict(self.items()),))
+
+
+class HalfWidths(Mapping[str, float]):
+    """:func:`relative_half_widths` of per-trial values as ``{"mean": ..., "p95": ...}``,
+    computed the first time either is read (a lean result whose caller reads only its
+    summaries does without them: issue 10)."""
+
+    def __init__(self, values: NDArray[np.float64]) -> None:
+        self._values: NDArray[np.float64] | None = values
+        self._widths: dict[str, float] | None = None
+
+    def _get(self) -> dict[str, float]:
+        widths = self._widths
+        if widths is None:
+            assert self._values is not None
+            mean_width, p95_width = relative_half_widths(self._values)
+            widths = self._widths = {"mean": mean_width, "p95": p95_width}
+            self._values = None
+        return widths
+
+    def __getitem__(self, key: str) -> float:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("mean", "p95"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._get(),))
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def draw(
         points = unit_points(method, size, len(uncertain), rng=qmc_rng)
     for name, dist in dists.items():
         if dist.is_fixed:
-            out[name] = dist.ppf(np.full(size, 0.5))
+            out[name] = np.full(size, dist.value)
         elif points is None:
             out[name] = dist.sample(size, rng=streams[name])
         else:

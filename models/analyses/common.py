@@ -4,7 +4,7 @@ name the field there), and the random streams of an analysis."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,9 @@ def parse_at(data: object, prefix: Path) -> Scenario:
         raise prefixed(exc, prefix) from None
 
 
-def run_at(prefix: Path, scenario: Scenario, **kwargs: Any) -> tuple[dict[str, Array], Convergence]:
+def run_at(
+    prefix: Path, scenario: Scenario, **kwargs: Any
+) -> tuple[Mapping[str, Array], Convergence]:
     """``run`` of the scenario at ``prefix`` in the request: what its draws find wrong
     (counts past what numpy can hold) names the field there, as a parse error would."""
     try:

@@ -13,7 +13,7 @@ exactly as it would be alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -132,7 +132,7 @@ def run_member(
     shared: SharedInputs | None = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
-) -> tuple[dict[str, Array], Convergence]:
+) -> tuple[Mapping[str, Array], Convergence]:
     """``models.engine.run`` of one member, its shared inputs taken from ``shared``.
 
     Without shared inputs (or when the member has none of them) this is ``run`` itself.
