@@ -271,6 +271,31 @@ FIELDS: tuple[FieldSpec, ...] = (
         unit="US dollars per honored detainer",
     ),
     FieldSpec(
+        "staff_hours_per_detainer",
+        "uncertain",
+        "staff hours per detainer",
+        "Staff time each detainer received (lodged, honored or not) takes: processing, "
+        "notifying ICE, coordinating the transfer. Costed at `staff_hourly_cost` (both or "
+        "neither); absent: no staff cost.",
+        low=0.0,
+        high=1000.0,
+        default_text="0 (no staff cost)",
+    ),
+    _money(
+        "staff_hourly_cost",
+        "Loaded cost of one staff hour (wages and benefits), for `staff_hours_per_detainer`.",
+        default_text="none (given with staff_hours_per_detainer)",
+        unit="US dollars per staff hour",
+    ),
+    _money(
+        "program_cost_per_year",
+        "Fixed yearly cost of the detainer program whatever the number of detainers "
+        "(e.g. 287(g) officers, their training, software), grown by `cost_inflation`. "
+        "Absent: 0.",
+        default_text="0 (no program cost)",
+        unit="US dollars a year",
+    ),
+    FieldSpec(
         "liability.claims_per_1000_honored",
         "uncertain",
         "claims per 1,000 honored",
@@ -454,6 +479,9 @@ BY_NAME = {f.name: f for f in FIELDS}
 LATE_UNCERTAIN = (
     "detainer_days_per_detainer",
     "payment_per_honored_detainer",
+    "staff_hours_per_detainer",
+    "staff_hourly_cost",
+    "program_cost_per_year",
 )
 UNCERTAIN = (
     tuple(f.name for f in FIELDS if f.kind == "uncertain" and f.name not in LATE_UNCERTAIN)
@@ -895,6 +923,24 @@ def _parse_fields(
     return values, canonical, errors
 
 
+#: Fields given both or neither: the staff hours per detainer and their hourly cost.
+STAFF_FIELDS = ("staff_hours_per_detainer", "staff_hourly_cost")
+
+
+def _pair_errors(
+    params: Mapping[str, Distribution], errors: list[FieldError], pair: tuple[str, str]
+) -> list[FieldError]:
+    """ "is required with ..." at the field of ``pair`` missing when the other is given
+    (nothing when the missing one was given but is at fault already)."""
+    given = [n for n in pair if n in params]
+    if len(given) != 1:
+        return []
+    missing = next(n for n in pair if n not in given)
+    if any(e.path[:1] == (missing,) for e in errors):
+        return []
+    return [FieldError((missing,), f"is required with {given[0]}")]
+
+
 def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     """Validate a scenario mapping and fill in its defaults.
 
@@ -936,6 +982,7 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
                 "is required (or daily_cost_average, a fully loaded cost per bed-day)",
             )
         )
+    errors += _pair_errors(params, errors, STAFF_FIELDS)
     if values.get("correlations"):
         errors += _correlation_errors(values["correlations"], params)
     if errors:

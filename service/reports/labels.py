@@ -50,6 +50,9 @@ FIELD_LABELS: dict[str, str] = {
     "ice_pickup_rate": "Share of holds ending in ICE pickup",
     "transport_cost_per_transfer": "Transport cost per transfer to ICE",
     "payment_per_honored_detainer": "Federal payment per honored detainer",
+    "staff_hours_per_detainer": "Staff hours per detainer",
+    "staff_hourly_cost": "Cost of a staff hour",
+    "program_cost_per_year": "Program cost a year (e.g. 287(g))",
     "liability.claims_per_1000_honored": "Liability claims per 1,000 honored detainers",
     "liability.cost_per_claim": "Cost per liability claim",
     "offsets.scaap_eligible_share": "Share of costs eligible for SCAAP",
@@ -84,6 +87,8 @@ COMPONENT_LABELS: dict[str, str] = {
     "scaap_reimbursement": "SCAAP reimbursement",
     "other_reimbursement": "Other reimbursement",
     "federal_payment": "Federal payments per hold",
+    "staff": "Staff time",
+    "program": "Program (e.g. 287(g))",
 }
 
 QUANTITY_LABELS: dict[str, str] = {

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models import simulate
+from models import ScenarioError, simulate
 from models.analyses import compare
 from models.engine import ALL_COMPONENTS, COMPONENTS
 
@@ -66,3 +66,62 @@ def test_components_without_the_instruments_keep_their_shape() -> None:
     diff = out.alternatives[0].difference.components["federal_payment"]
     # baseline -$50,000, the alternative honors none and is paid nothing
     assert diff.mean == -50_000
+
+
+def test_staff_time_per_detainer_lodged_and_program_cost() -> None:
+    result = simulate(
+        {
+            **PLAIN,
+            "honor_rate": 0.5,
+            "staff_hours_per_detainer": 2,
+            "staff_hourly_cost": 40,
+            "program_cost_per_year": 150_000,
+            "horizon_years": 2,
+            "cost_inflation": 0.1,
+        }
+    )
+    # Staff: every one of the 1,000 detainers lodged (honored or not) x 2 h x $40 =
+    # $80,000; the program $150,000; year 2 both grown by 10%.
+    assert result.components["staff"].mean == 80_000
+    assert result.components["staff"].sd == 0
+    assert result.components["program"].mean == 150_000
+    assert result.annual_cost.mean == 230_000
+    assert result.years[1].gross_cost.mean == pytest.approx(253_000, rel=1e-12)
+    assert result.total_cost.mean == pytest.approx(483_000, rel=1e-12)
+
+
+def test_uncertain_staff_hours_and_program_cost() -> None:
+    n = 2000
+    result = simulate(
+        {
+            **PLAIN,
+            "staff_hours_per_detainer": {"dist": "uniform", "low": 1, "high": 3},
+            "staff_hourly_cost": 40,
+            "program_cost_per_year": {"dist": "uniform", "low": 100_000, "high": 200_000},
+            "trials": n,
+        }
+    )
+    # Staff: 1,000 x U(1, 3) h x $40, mean $80,000, sd 40,000 x 2 / sqrt(12) = 23,094;
+    # program: U(100,000, 200,000), mean 150,000, sd 28,868. Tolerance: 4 standard errors
+    # of the mean over 2,000 trials.
+    staff_se = 40_000 * 2 / math.sqrt(12) / math.sqrt(n)
+    program_se = 100_000 / math.sqrt(12) / math.sqrt(n)
+    assert result.components["staff"].mean == pytest.approx(80_000, abs=4 * staff_se)
+    assert result.components["program"].mean == pytest.approx(150_000, abs=4 * program_se)
+    hours = result.samples["input:staff_hours_per_detainer"]
+    np.testing.assert_allclose(result.samples["component:staff"], 1000 * hours * 40)
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"staff_hours_per_detainer": 2}, "staff_hourly_cost"),
+        ({"staff_hourly_cost": 40}, "staff_hours_per_detainer"),
+    ],
+)
+def test_staff_hours_and_their_cost_come_together(given: dict[str, Any], missing: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        simulate({**PLAIN, **given})
+    assert [(e.pointer, e.reason) for e in info.value.errors] == [
+        (f"/{missing}", f"is required with {next(iter(given))}")
+    ]
