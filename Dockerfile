@@ -32,7 +32,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /dist /dist
 COPY requirements.lock /tmp/requirements.lock
-RUN python -m pip install --no-cache-dir -c /tmp/requirements.lock /dist/*.whl \
+# With the extras a deployment of several replicas uses (compose.yaml): `postgres` (the
+# job store on PostgreSQL, DETAINER_COST_DATABASE_URL) and `scale` (Dask distributed:
+# the same image runs the scheduler and the workers).
+RUN wheel=$(find /dist -name '*.whl') \
+ && python -m pip install --no-cache-dir -c /tmp/requirements.lock "${wheel}[postgres,scale]" \
  && rm -rf /dist /tmp/requirements.lock \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
 USER 10001
