@@ -30,6 +30,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from models.analyses import compare, portfolio, sensitivity
 from models.analyses.common import WorkItem
+from models.analyses.rollup import Executor as RollupExecutor
 from models.analyses.rollup import rollup
 from models.engine import simulate
 from models.errors import ScenarioError, pointer
@@ -45,6 +46,7 @@ from .problems import (
     PointerError,
     WorkBudgetExceeded,
 )
+from .scaleout import DaskExecutor, scheduler_address
 from .schemas import load_body
 
 __all__ = ["KINDS", "Executor", "bp", "job_store", "start_executors"]
@@ -89,9 +91,11 @@ def _run(
     budget: Budget | None = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    executor: RollupExecutor | None = None,
 ) -> tuple[bytes, str]:
     """Run job ``kind`` on ``body`` (the synchronous route's body); the result's bytes
-    and media type. With a raising ``budget`` it stops once the inputs are valid."""
+    and media type. With a raising ``budget`` it stops once the inputs are valid; a
+    roll-up's members run on ``executor`` when one is given (the same bytes)."""
     if kind == "simulation":
         scenario = parse_expanded(body)
         if budget is not None:
@@ -123,6 +127,7 @@ def _run(
             budget=budget,
             progress=progress,
             cancel=cancel,
+            executor=executor,
         )
     else:
         return _report(body, fmt or "html", samples, budget, progress, cancel)
@@ -188,10 +193,14 @@ class Executor:
     Parameters
     ----------
     store : JobStore
+    scheduler : str, optional
+        A Dask scheduler (``tcp://host:8786``) to run roll-ups' members on
+        (:mod:`service.scaleout`); default: in this thread.
     """
 
-    def __init__(self, store: JobStore) -> None:
+    def __init__(self, store: JobStore, scheduler: str | None = None) -> None:
         self.store = store
+        self.scheduler = scheduler
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -235,6 +244,7 @@ class Executor:
                     samples=claimed.samples,
                     progress=tracker.progress,
                     cancel=tracker.beat,
+                    executor=DaskExecutor(self.scheduler) if self.scheduler else None,
                 )
         except _Stop as stop:
             if stop.cancelled:
@@ -320,7 +330,8 @@ def _problem(status: int, errors: list[dict[str, str]]) -> dict[str, Any]:
 
 def start_executors(app: Flask) -> None:
     """Start ``JOB_WORKERS`` executor threads for this process (none under TESTING
-    unless asked)."""
+    unless asked); they run roll-ups on the Dask scheduler ``DASK_SCHEDULER`` or
+    ``DETAINER_COST_DASK_SCHEDULER`` names, if any."""
     configured = app.config.get("JOB_WORKERS", os.environ.get("DETAINER_COST_JOB_WORKERS"))
     count = (
         int(configured) if configured not in (None, "") else (0 if app.config.get("TESTING") else 1)
@@ -328,7 +339,8 @@ def start_executors(app: Flask) -> None:
     if count <= 0:
         return
     store = job_store(app)
-    executors = [Executor(store) for _ in range(count)]
+    scheduler = scheduler_address(app.config)
+    executors = [Executor(store, scheduler) for _ in range(count)]
     for executor in executors:
         executor.start()
     app.extensions["detainer_cost.executors"] = executors

@@ -3,9 +3,13 @@ blank cells taking a base scenario's value) summed trial by trial into a state o
 national total, with the probability that the total passes a threshold (such as UMRA's)
 and the jurisdictions ranked by what they contribute.
 
-Members run one after another and are added to the running total as they finish; only
-the total's per-trial values and each member's summaries are kept, so memory does not
-grow with the number of rows beyond their summaries.
+Members are independent: each runs on the stream spawned for its row. They run in
+tasks of consecutive rows (:class:`MemberBlock`, :func:`run_block`) that any executor
+may run (``executor``: a ``map``-like callable; here, one after another, by default);
+each task's sum is added to the total as it finishes, in task order. Only the total's
+per-trial values, each member's summaries and the tasks that finished ahead of an
+unfinished one are kept, so memory does not grow with the number of rows beyond their
+summaries.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,20 +29,28 @@ from ..errors import FieldError, Path, ScenarioError
 from ..inputs import text_problem
 from ..overrides import merge
 from ..presets import expand
-from ..results import SimulationResult, Summary, summarize
+from ..results import Convergence, SimulationResult, Summary, summarize
 from ..scenario import BY_NAME, GROUPS, VOLUME_FIELDS, Scenario, parse_scenario, parse_seed
-from .common import Budget, Progress, part, prefixed
+from .common import Array, Budget, Progress, part, prefixed
 from .portfolio import basis_errors, parse_threshold, with_members_settings
 from .shared import SharedInputs, parse_shared, run_member, shared_errors
 
 __all__ = [
     "COMMON_FIELDS",
     "MAX_ROWS",
+    "TASKS",
+    "BlockRun",
+    "Executor",
     "Jurisdiction",
+    "MemberBlock",
+    "MemberRun",
     "RankedRow",
     "RollupResult",
+    "block_size",
     "rollup",
     "rows_from_csv",
+    "run_block",
+    "run_row",
 ]
 
 #: Most rows of one roll-up (every US jail, about 3,500 (BJS), with room to spare).
@@ -411,6 +424,7 @@ def rollup(
     budget: Budget | None = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    executor: Executor | None = None,
 ) -> RollupResult:
     """Sum a table of jurisdictions trial by trial.
 
@@ -445,6 +459,12 @@ def rollup(
     budget, progress, cancel : callable, optional
         As in :func:`~models.analyses.compare`; ``budget`` gets one item per row and
         ``progress`` counts trials over every member.
+    executor : callable, optional
+        Runs the tasks (consecutive rows each; see :data:`Executor`): ``executor(fn,
+        tasks)`` yields ``fn(task)`` for every task, in any order, possibly in other
+        processes or machines. Default: here, one after another. The result has the
+        same bytes whichever ran it: every member draws from its own row's stream, and
+        the tasks' sums are added in task order.
 
     Returns
     -------
@@ -489,58 +509,251 @@ def rollup(
     root_seed = used_seed if used_seed is not None else parsed[0].seed
     root = np.random.default_rng(rng if rng is not None else root_seed)
     result = _run(
-        parsed, root, names, value, None if rng is not None else root_seed, progress, cancel
+        parsed,
+        root,
+        names,
+        (value, None if rng is not None else root_seed),
+        (progress, cancel),
+        executor,
     )
     return _assemble(parsed, notes, result, names, (value, source))
+
+
+#: A roll-up's members run in this many tasks at most (fewer for a small table): each
+#: task runs consecutive rows and returns their sum, so a worker sends back one
+#: member's worth of trials per task, whatever the table's size.
+TASKS = 256
+
+
+def block_size(rows: int) -> int:
+    """Rows per task for a table of ``rows``: 1 up to ``TASKS`` rows, then
+    ``ceil(rows / TASKS)``. It depends on the table alone (never on the executor), since
+    the total's bytes depend on how the rows are grouped."""
+    return max(1, math.ceil(rows / TASKS))
+
+
+@dataclass(frozen=True)
+class MemberBlock:
+    """Consecutive members of a roll-up, run as one task (picklable: an executor may
+    send it to another process or machine).
+
+    Attributes
+    ----------
+    index : int
+        The task's place among the roll-up's tasks (0, 1, ...).
+    start : int
+        The row of its first member.
+    scenarios : tuple of Scenario
+    streams : tuple of numpy.random.Generator
+        Each member's stream, spawned from the roll-up's root (member ``i`` the
+        ``i``-th), so a member draws the same numbers wherever it runs.
+    shared : SharedInputs or None
+    keys : tuple of str
+        The per-trial values the total keeps.
+    """
+
+    index: int
+    start: int
+    scenarios: tuple[Scenario, ...]
+    streams: tuple[np.random.Generator, ...]
+    shared: SharedInputs | None
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberRun:
+    """One member's run: its summaries and its per-trial values the total keeps."""
+
+    annual_cost: Summary
+    total_cost: Summary
+    samples: dict[str, Array]
+    convergence: Convergence
+
+
+@dataclass(frozen=True)
+class BlockRun:
+    """A task's result: the sum of its members' kept values (added in row order, from
+    zeros), each member's (year-1, horizon) summaries, the first member's convergence,
+    or the errors of the first member that failed (its path under ``rows/i``)."""
+
+    index: int
+    start: int
+    partial: dict[str, Array]
+    summaries: tuple[tuple[Summary, Summary], ...]
+    convergence: Convergence | None
+    errors: tuple[FieldError, ...] = ()
+
+
+#: Runs ``fn`` on every task and yields the results in any order (each names its task),
+#: as the builtin ``map`` does in order: a Dask client's ``map`` with ``as_completed``, a
+#: process pool's ``imap_unordered``. It should keep only a bounded number of tasks
+#: ahead of the first unfinished one: results that come early wait for it (the total is
+#: added in task order, so it has the same bytes whatever finished first).
+Executor = Callable[[Callable[[MemberBlock], BlockRun], Iterable[MemberBlock]], Iterable[BlockRun]]
+
+
+def run_row(
+    scenario: Scenario,
+    *,
+    rng: np.random.Generator,
+    shared: SharedInputs | None,
+    keys: Sequence[str],
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> MemberRun:
+    """One member of a roll-up on its own stream (``rng``: the one spawned for its row).
+
+    Raises
+    ------
+    ScenarioError
+        At the member's field, when its draws fail (counts past what numpy holds).
+    """
+    samples, conv = run_member(scenario, rng=rng, shared=shared, progress=progress, cancel=cancel)
+    return MemberRun(
+        summarize(samples["annual_cost"], scenario.percentiles),
+        summarize(samples["total_cost"], scenario.percentiles),
+        {k: samples[k] for k in keys},
+        conv,
+    )
+
+
+def run_block(
+    block: MemberBlock,
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> BlockRun:
+    """Run a task's members one by one, adding each to the task's sum as it finishes.
+
+    A member whose draws fail ends the task: its errors come back in the result (a
+    ``ScenarioError`` does not survive pickling), under ``rows/i``.
+    """
+    first = block.scenarios[0]
+    partial = {k: np.zeros(first.trials) for k in block.keys}
+    summaries: list[tuple[Summary, Summary]] = []
+    convergence = None
+    for j, (sc, stream) in enumerate(zip(block.scenarios, block.streams, strict=True)):
+        try:
+            member = run_row(
+                sc,
+                rng=stream,
+                shared=block.shared,
+                keys=block.keys,
+                progress=part(progress, j * sc.trials, sc.trials * len(block.scenarios)),
+                cancel=cancel,
+            )
+        except ScenarioError as exc:
+            errors = prefixed(exc, ("rows", block.start + j)).errors
+            return BlockRun(block.index, block.start, {}, (), None, tuple(errors))
+        for k in block.keys:
+            partial[k] += member.samples[k]
+        summaries.append((member.annual_cost, member.total_cost))
+        convergence = convergence or member.convergence
+        del member
+    return BlockRun(block.index, block.start, partial, tuple(summaries), convergence)
+
+
+def _blocks(
+    parsed: Sequence[Scenario],
+    root: np.random.Generator,
+    shared: SharedInputs | None,
+    keys: tuple[str, ...],
+) -> Iterator[MemberBlock]:
+    """The roll-up's tasks in row order, made as they are asked for (each spawns its
+    members' streams from ``root`` in turn: the same streams as spawning all at once)."""
+    size = block_size(len(parsed))
+    for index, start in enumerate(range(0, len(parsed), size)):
+        scenarios = tuple(parsed[start : start + size])
+        streams = tuple(root.spawn(len(scenarios)))
+        yield MemberBlock(index, start, scenarios, streams, shared, keys)
 
 
 def _run(
     parsed: Sequence[Scenario],
     root: np.random.Generator,
     names: tuple[str, ...],
-    value: float | None,
-    seed: int | None,
-    progress: Progress | None,
-    cancel: Cancel | None,
+    settings: tuple[float | None, int | None],
+    hooks: tuple[Progress | None, Cancel | None],
+    executor: Executor | None,
 ) -> tuple[SimulationResult, list[tuple[Summary, Summary]]]:
-    """Run the members one by one, adding each to the total as it finishes; the total
-    and each member's (year-1, horizon) summaries."""
+    """Run the members in tasks of consecutive rows, adding each task's sum to the total
+    in task order as the tasks finish (one that finishes early waits for those before
+    it); the total and each member's (year-1, horizon) summaries.
+
+    Without an executor the tasks run here, one after another, reporting progress by
+    trials; with one, progress counts the members of the tasks that came back.
+    """
+    progress, cancel = hooks
     first = parsed[0]
-    keys = sorted(
-        set.intersection(*(set(sample_keys(sc)) for sc in parsed))
-        - {k for k in sample_keys(first) if k.startswith("input:")}
-    )
-    total = {k: np.zeros(first.trials) for k in keys}
-    common = SharedInputs(names, root) if names else None
-    all_trials = first.trials * len(parsed)
-    summaries: list[tuple[Summary, Summary]] = []
-    convergence = None
-    for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True)):
-        try:
-            samples, conv = run_member(
-                sc,
-                rng=child,
-                shared=common,
-                progress=part(progress, i * sc.trials, all_trials),
-                cancel=cancel,
-            )
-        except ScenarioError as exc:
-            raise prefixed(exc, ("rows", i)) from None
-        for k in keys:
-            total[k] += samples[k]
-        summaries.append(
-            (
-                summarize(samples["annual_cost"], sc.percentiles),
-                summarize(samples["total_cost"], sc.percentiles),
-            )
+    keys = tuple(
+        sorted(
+            set.intersection(*(set(sample_keys(sc)) for sc in parsed))
+            - {k for k in sample_keys(first) if k.startswith("input:")}
         )
-        convergence = convergence or conv
-        del samples
-    assert convergence is not None
+    )
+    total = _Total(keys, first.trials)
+    blocks = _blocks(parsed, root, SharedInputs(names, root) if names else None, keys)
+    all_trials = first.trials * len(parsed)
+    results: Iterable[BlockRun]
+    if executor is None:
+        results = (
+            run_block(b, progress=part(progress, b.start * first.trials, all_trials), cancel=cancel)
+            for b in blocks
+        )
+    else:
+        results = executor(run_block, blocks)
+    returned = 0
+    try:
+        for result in results:
+            total.add(result)
+            returned += len(result.summaries)
+            if executor is not None and cancel is not None:
+                cancel()
+            if executor is not None and progress is not None:
+                progress(returned * first.trials, all_trials)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # an executor's generator cancels what it has not finished
+    if len(total.summaries) != len(parsed) or total.convergence is None:
+        raise RuntimeError("the executor did not return every task of the roll-up")
+    value, seed = settings
     total_sc = _total_scenario(parsed, names, value)
-    return with_members_settings(
-        build_result(total_sc, total, seed, convergence), parsed
-    ), summaries
+    built = build_result(total_sc, total.values, seed, total.convergence)
+    return with_members_settings(built, parsed), total.summaries
+
+
+class _Total:
+    """The total of a roll-up's tasks, added in task order whatever order they come
+    back in (floating-point sums depend on the order): a task that comes back before
+    those ahead of it waits here."""
+
+    def __init__(self, keys: tuple[str, ...], trials: int) -> None:
+        self.keys = keys
+        self.values = {k: np.zeros(trials) for k in keys}
+        self.summaries: list[tuple[Summary, Summary]] = []
+        self.convergence: Convergence | None = None
+        self._waiting: dict[int, BlockRun] = {}
+        self._next = 0
+
+    def add(self, result: BlockRun) -> None:
+        """Take one task's result; add it and every waiting one it lets through.
+
+        Raises
+        ------
+        ScenarioError
+            The errors of the first task, in row order, whose member failed.
+        """
+        self._waiting[result.index] = result
+        while self._next in self._waiting:
+            ready = self._waiting.pop(self._next)
+            self._next += 1
+            if ready.errors:
+                raise ScenarioError(list(ready.errors))
+            for k in self.keys:
+                self.values[k] += ready.partial[k]
+            self.summaries += ready.summaries
+            self.convergence = self.convergence or ready.convergence
 
 
 def _total_scenario(

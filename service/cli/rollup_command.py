@@ -1,6 +1,8 @@
 """``detainer-cost rollup COUNTIES.csv --base SCENARIO.json``: a table of jurisdictions
-summed into a state or national total, with a progress bar. It imports the engine and
-nothing of the web service or the report renderers."""
+summed into a state or national total, with a progress bar; ``--scheduler
+tcp://host:8786`` runs the members on a Dask cluster instead of this process (the same
+result, to the byte). It imports the engine and nothing of the web service or the
+report renderers (Dask only with ``--scheduler``)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ __all__ = ["add_rollup", "format_rollup"]
 
 #: Jurisdictions the table shows (the JSON has them all).
 TOP = 15
+#: Exit status when the run could not be done (the Dask scheduler cannot be used).
+EXIT_FAILURE = 1
 
 
 def _money(x: float) -> str:
@@ -75,6 +79,11 @@ def _rollup(args: argparse.Namespace) -> int:
         print(f"error: cannot read {args.base}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     shared = [s.strip() for s in args.shared.split(",") if s.strip()] if args.shared else None
+    executor = None
+    if args.scheduler:
+        from ..scaleout import DaskExecutor
+
+        executor = DaskExecutor(args.scheduler)
 
     def call(body: Any, bar: engine_commands.ProgressBar) -> RollupResult:
         return rollup(
@@ -84,9 +93,21 @@ def _rollup(args: argparse.Namespace) -> int:
             threshold=_threshold(args),
             seed=args.seed,
             progress=bar,
+            executor=executor,
         )
 
-    return engine_commands._run(args, call, format_rollup, rows)
+    return _on_cluster(args, call, rows)
+
+
+def _on_cluster(args: argparse.Namespace, call: Any, rows: Any) -> int:
+    """``engine_commands._run``, a scheduler that cannot be used told in one line."""
+    from ..scaleout import ScaleoutError
+
+    try:
+        return engine_commands._run(args, call, format_rollup, rows)
+    except ScaleoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 def add_rollup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -106,4 +127,10 @@ def add_rollup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     group.add_argument("--umra-year", type=int, help="CBO's UMRA threshold of that year")
     cmd.add_argument("--seed", type=int, help="the roll-up's seed (default 2877)")
     cmd.add_argument("--format", choices=("json", "table"), default="table")
+    cmd.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the rows on this Dask scheduler (tcp://host:8786; needs the 'scale' "
+        "extra and detainer-cost on its workers); default: in this process",
+    )
     cmd.set_defaults(func=_rollup)
