@@ -61,6 +61,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 __all__ = [
     "FINISHED",
@@ -70,6 +71,7 @@ __all__ = [
     "Claimed",
     "Job",
     "JobStore",
+    "JobStoreError",
 ]
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -191,10 +193,19 @@ class Claimed:
     samples: bool
 
 
+class JobStoreError(RuntimeError):
+    """The job database cannot be opened (the message names it, without its password)."""
+
+
 def database_url(location: str | os.PathLike[str]) -> str:
     """The SQLAlchemy URL of ``location``: a URL as it is (``postgresql+psycopg://...``,
-    ``sqlite:///...``), a path as the SQLite file there."""
+    ``sqlite:///...``), a path as the SQLite file there. A PostgreSQL URL that names no
+    driver (``postgresql://``, ``postgres://``) takes psycopg 3, the one the ``postgres``
+    extra installs."""
     if isinstance(location, str) and "://" in location:
+        scheme, rest = location.split("://", 1)
+        if scheme in ("postgresql", "postgres"):
+            return f"postgresql+psycopg://{rest}"
         return location
     return f"sqlite:///{Path(location)}"
 
@@ -244,10 +255,29 @@ class JobStore:
         self._engine: Engine | None = None
         self._pid = 0
         self._closer: Any = None  # weakref.finalize: disposes of the engine
-        with self._write() as db:
-            if db.dialect.name == "postgresql":
-                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-            METADATA.create_all(db)
+        try:
+            with self._write() as db:
+                if db.dialect.name == "postgresql":
+                    db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                METADATA.create_all(db)
+        except ModuleNotFoundError as exc:
+            raise JobStoreError(
+                f"the job database {self._shown()} needs the Python module {exc.name}, "
+                "which is not installed (the postgres extra, pip install "
+                "'detainer-cost[postgres]', installs psycopg 3 for postgresql+psycopg:// URLs)"
+            ) from exc
+        except (SQLAlchemyError, OSError) as exc:  # OSError: the SQLite file's directory
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise JobStoreError(
+                f"the job database {self._shown()} cannot be opened: {reason}"
+            ) from exc
+
+    def _shown(self) -> str:
+        """The URL, its password hidden."""
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except SQLAlchemyError:
+            return "(an unreadable URL)"
 
     @property
     def dialect(self) -> str:
@@ -265,7 +295,12 @@ class JobStore:
                 if self.url.startswith("sqlite"):
                     self._engine = _sqlite_engine(self.url)
                 else:
-                    self._engine = create_engine(self.url, pool_pre_ping=True)
+                    # Two connections kept per process (the executor's and its heartbeat's),
+                    # up to ten more for requests at busy times; checked before use, so a
+                    # restarted database costs no failed request.
+                    self._engine = create_engine(
+                        self.url, pool_pre_ping=True, pool_size=2, max_overflow=10
+                    )
                 self._pid = os.getpid()
                 # A store dropped (an app's, a test's) closes its pooled connections.
                 self._closer = weakref.finalize(self, self._engine.dispose)

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from benchmarks.load import free_port
 from service import create_app
 from service.jobs import Executor, job_store
-from service.jobs_store import MAX_ATTEMPTS, JobStore
+from service.jobs_store import MAX_ATTEMPTS, JobStore, JobStoreError, database_url
 
 from .conftest import SCENARIO, ContractClient
 from .postgres import PostgresServer
@@ -252,6 +253,28 @@ def test_a_url_is_a_database_and_a_path_a_sqlite_file(tmp_path: Path) -> None:
     assert (tmp_path / "new" / "dir" / "b.db").exists()
 
 
+def test_a_postgresql_url_without_a_driver_takes_psycopg() -> None:
+    for scheme in ("postgresql", "postgres"):
+        assert (
+            database_url(f"{scheme}://u:p@db:5432/jobs") == "postgresql+psycopg://u:p@db:5432/jobs"
+        )
+    assert database_url("postgresql+psycopg://u@db/jobs") == "postgresql+psycopg://u@db/jobs"
+    assert database_url(Path("/data/jobs.sqlite3")) == "sqlite:////data/jobs.sqlite3"
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    with pytest.raises(
+        JobStoreError, match=rf"u:\*\*\*@127\.0\.0\.1:{closed}/jobs cannot be opened"
+    ):
+        JobStore(f"postgresql://u:hunter2@127.0.0.1:{closed}/jobs", ttl=1.0)
+    with pytest.raises(JobStoreError, match="needs the Python module psycopg2"):
+        JobStore("postgresql+psycopg2://u@127.0.0.1/jobs", ttl=1.0)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(JobStoreError, match=r"file/jobs\.sqlite3 cannot be opened"):
+        JobStore(tmp_path / "file" / "jobs.sqlite3", ttl=1.0)  # a file where a directory goes
+
+
 @pytest.mark.slow
 def test_the_service_keeps_jobs_in_the_database_it_is_given(
     postgresql: PostgresServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -267,6 +290,9 @@ def test_the_service_keeps_jobs_in_the_database_it_is_given(
         app.test_client_class = ContractClient
         apps.append(app)
     assert job_store(apps[0]).dialect == "postgresql"
+    assert job_store(apps[0]).url == url
+    plain = JobStore(url.replace("postgresql+psycopg://", "postgresql://"), ttl=1.0)
+    assert plain.dialect == "postgresql"  # the same database, by psycopg
     assert not (tmp_path / "jobs.sqlite3").exists()
     body: dict[str, Any] = {**SCENARIO, "trials": 300}
     with apps[0].test_client() as client:
