@@ -355,10 +355,12 @@ COMPONENTS = (
 )
 
 #: Components of the instruments of issue 13, zero unless their inputs are given:
-#: ``federal_payment`` (``payment_per_honored_detainer``, an offset). Every run's
-#: samples carry them; a result lists them after ``COMPONENTS`` when they are not zero
-#: in every trial (:func:`result_components`), so results without them keep their shape.
-OPTIONAL_COMPONENTS = ("federal_payment",)
+#: ``federal_payment`` (``payment_per_honored_detainer``, an offset), ``staff``
+#: (``staff_hours_per_detainer`` x ``staff_hourly_cost`` per detainer lodged) and
+#: ``program`` (``program_cost_per_year``). Every run's samples carry them; a result
+#: lists them after ``COMPONENTS`` when they are not zero in every trial
+#: (:func:`result_components`), so results without them keep their shape.
+OPTIONAL_COMPONENTS = ("federal_payment", "staff", "program")
 ALL_COMPONENTS = COMPONENTS + OPTIONAL_COMPONENTS
 
 
@@ -443,11 +445,18 @@ def _instrument_costs(
     inputs: Mapping[str, Array], v: YearVolumes, inflation: Array
 ) -> dict[str, Array]:
     """The ``OPTIONAL_COMPONENTS`` of one year (zero when their inputs are absent): the
-    federal payment per honored detainer (negative, nominal)."""
+    federal payment per honored detainer (negative, nominal), staff time per detainer
+    lodged and the program's yearly cost (both grown by ``cost_inflation``)."""
     zero = np.zeros_like(v.honored)
     payment = inputs.get("payment_per_honored_detainer")
+    hours = inputs.get("staff_hours_per_detainer")
+    program = inputs.get("program_cost_per_year")
     return {
         "federal_payment": zero if payment is None else 0.0 - v.honored * payment,
+        "staff": zero
+        if hours is None
+        else v.detainers * (hours * inputs["staff_hourly_cost"]) * inflation,
+        "program": zero if program is None else program * inflation + zero,
     }
 
 
