@@ -57,7 +57,10 @@ class PostgresServer:
 
     def __init__(self) -> None:
         self.bin = server_binaries()
-        self.directory = Path(tempfile.mkdtemp(prefix="detainer-cost-pg-"))
+        # Under /tmp, whatever TMPDIR says: the postgres user must reach the directory,
+        # and the socket's path must stay under the 107 bytes a unix socket allows.
+        tmp = "/tmp" if Path("/tmp").is_dir() else None
+        self.directory = Path(tempfile.mkdtemp(prefix="detainer-cost-pg-", dir=tmp))
         self.data = self.directory / "data"
         self.log = self.directory / "server.log"
         self._as: list[str] = []
@@ -106,7 +109,11 @@ class PostgresServer:
             shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self) -> PostgresServer:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
