@@ -145,6 +145,23 @@ def _report(
     from .reports import render
     from .runner import build_report
 
+    if "rows" in body:  # a roll-up's report
+        from .reports.rollup import render_rollup, report_names, with_report_percentiles
+
+        body = with_report_percentiles(body)
+        result = rollup(
+            body["base"],
+            body["rows"],
+            shared=body.get("shared"),
+            threshold=body.get("threshold"),
+            seed=body.get("seed"),
+            budget=budget,
+            progress=progress,
+            cancel=cancel,
+        )
+        name, description = report_names(body["base"])
+        rendered = render_rollup(result, fmt, name=name, description=description, check=cancel)
+        return rendered.body, rendered.media_type
     report, _ = build_report(body, budget=budget, progress=progress, cancel=cancel)
     rendered = render(report, fmt, samples=samples, check=cancel)
     return rendered.body, rendered.media_type
@@ -378,6 +395,8 @@ def _shape(kind: str, body: Any) -> dict[str, Any]:
         schema = ROLLUP_SCHEMA
     elif kind in ("simulation", "sensitivity"):
         schema = schemas["scenario"]
+    elif kind == "report" and isinstance(body, Mapping) and "rows" in body:
+        schema = ROLLUP_SCHEMA  # a roll-up's report
     elif kind == "report":
         is_comparison = isinstance(body, Mapping) and "baseline" in body
         schema = schemas["comparison" if is_comparison else "scenario"]
@@ -412,6 +431,8 @@ def _request() -> tuple[str, dict[str, Any], str, bool]:
     samples = body.get("samples", False)
     if not isinstance(samples, bool) or (samples and kind != "report"):
         errors.append(PointerError("/samples", "must be true or false, for a report job"))
+    elif samples and isinstance(body.get("input"), Mapping) and "rows" in body["input"]:
+        errors.append(PointerError("/samples", "is not for a roll-up's report"))
     if errors:
         raise InvalidBody(errors)
     return str(kind), _shape(str(kind), body["input"]), str(fmt or "html"), samples

@@ -5,12 +5,17 @@ of objects or a CSV text) or a ``multipart/form-data`` upload: a ``rows`` part h
 the CSV table, a ``base`` part holding the base scenario as JSON, and optional
 ``shared``, ``threshold`` and ``seed`` parts (JSON). The engine checks every value and
 names every bad cell (``/rows/17/daily_cost``).
+
+The answer is the result as JSON, or its report (``?format=json|html|pdf|xlsx|csv``,
+else the Accept header; JSON by default): the summary, the jurisdictions ranked and a
+chart of the largest contributors (:mod:`service.reports.rollup`). A report's base asks
+for the report's percentiles besides its own, as every report's scenario does.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -20,7 +25,14 @@ from models.analyses.common import WorkItem
 from models.analyses.rollup import RollupResult, rollup
 
 from . import metrics
-from .http import json_body, json_response, require_api_key
+from .http import (
+    REPORT_TYPES,
+    json_body,
+    json_response,
+    negotiate,
+    report_filename,
+    require_api_key,
+)
 from .limits import Deadline, check_work
 from .problems import InvalidBody, PointerError, UnsupportedMediaType
 from .runner import Runner
@@ -30,6 +42,9 @@ __all__ = ["bp", "build_rollup", "rollup_schema"]
 
 bp = Blueprint("rollups", __name__, url_prefix="/v1")
 bp.before_request(require_api_key)
+
+#: What the answer may be: the result as JSON, or its report.
+ANSWER_TYPES = {"application/json": "json", **REPORT_TYPES}
 
 #: Parts of a multipart upload besides ``rows``, each JSON.
 FORM_PARTS = ("base", "shared", "threshold", "seed")
@@ -131,12 +146,48 @@ def build_rollup(
     return result
 
 
+def answer_format() -> str:
+    """``json``, ``html``, ``pdf``, ``xlsx`` or ``csv``: from ``?format=``, else from
+    Accept (JSON when it names none of them in particular: no Accept, or ``*/*``)."""
+    return negotiate(
+        request.args.get("format"),
+        request.accept_mimetypes,
+        ANSWER_TYPES,
+        "json",
+        "application/json (the roll-up), text/html, application/pdf, text/csv or the "
+        "XLSX type (its report)",
+    )
+
+
+def _report(
+    body: Mapping[str, Any], result: RollupResult, fmt: str, check: Callable[[], None]
+) -> Response:
+    from .reports.rollup import render_rollup, report_names
+
+    name, description = report_names(body.get("base"))
+    rendered = render_rollup(result, fmt, name=name, description=description, check=check)
+    response = Response(rendered.body, mimetype=rendered.media_type)
+    disposition = "inline" if fmt == "html" else "attachment"
+    filename = report_filename(name or "rollup", rendered.extension)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
 @bp.post("/rollups")
 def create_rollup() -> Response:
-    """A table of jurisdictions summed trial by trial."""
+    """A table of jurisdictions summed trial by trial, as JSON or as its report."""
+    fmt = answer_format()
     runner: Runner = current_app.extensions["detainer_cost.runner"]
     with runner.admit() as deadline:
-        result = build_rollup(_body(), current_app.config, deadline)
-        response = json_response(result.to_dict())
+        body = _body()
+        if fmt == "json":
+            result = build_rollup(body, current_app.config, deadline)
+            response = json_response(result.to_dict())
+        else:
+            from .reports.rollup import with_report_percentiles
+
+            body = with_report_percentiles(body)
+            result = build_rollup(body, current_app.config, deadline)
+            response = _report(body, result, fmt, deadline.check)
         deadline.check()
         return response

@@ -18,6 +18,9 @@ from .engine_commands import EXIT_USAGE, format_table, load_json
 
 __all__ = ["add_rollup", "format_rollup"]
 
+#: ``--format`` values that write the roll-up's report to a file (``-o``).
+REPORT_FORMATS = ("html", "pdf", "xlsx", "csv")
+
 #: Jurisdictions the table shows (the JSON has them all).
 TOP = 15
 #: Exit status when the run could not be done (the Dask scheduler cannot be used).
@@ -79,6 +82,13 @@ def _rollup(args: argparse.Namespace) -> int:
         print(f"error: cannot read {args.base}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     shared = [s.strip() for s in args.shared.split(",") if s.strip()] if args.shared else None
+    if args.format in REPORT_FORMATS:
+        base = _report_base(base)
+    elif args.output is not None:
+        print(
+            "error: -o/--output is for a report (--format html, pdf, xlsx or csv)", file=sys.stderr
+        )
+        return EXIT_USAGE
     executor = None
     if args.scheduler:
         from ..scaleout import DaskExecutor
@@ -96,6 +106,8 @@ def _rollup(args: argparse.Namespace) -> int:
             executor=executor,
         )
 
+    if args.format in REPORT_FORMATS:
+        return _write_report(args, call, rows, base)
     return _on_cluster(args, call, rows)
 
 
@@ -126,7 +138,17 @@ def add_rollup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     group.add_argument("--threshold", type=float, help="dollars: P(total year-1 cost > it)")
     group.add_argument("--umra-year", type=int, help="CBO's UMRA threshold of that year")
     cmd.add_argument("--seed", type=int, help="the roll-up's seed (default 2877)")
-    cmd.add_argument("--format", choices=("json", "table"), default="table")
+    cmd.add_argument(
+        "--format",
+        choices=("json", "table", *REPORT_FORMATS),
+        default="table",
+        help="table or json on standard output, or the report (html, pdf, xlsx, csv) to -o",
+    )
+    cmd.add_argument(
+        "-o",
+        "--output",
+        help="the report's file (default: from the base's name; - for standard output)",
+    )
     cmd.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -134,3 +156,53 @@ def add_rollup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "extra and detainer-cost on its workers); default: in this process",
     )
     cmd.set_defaults(func=_rollup)
+
+
+def _report_base(base: Any) -> Any:
+    """The base asking for the report's percentiles besides its own, as every report's."""
+    from ..reports.rollup import with_report_percentiles
+
+    return with_report_percentiles({"base": base})["base"]
+
+
+def _write_report(args: argparse.Namespace, call: Any, rows: Any, base: Any) -> int:
+    """Run the roll-up with its progress bar and write its report (``--format html``,
+    ``pdf``, ``xlsx`` or ``csv``) to ``-o`` (default: a file named from the base's name)."""
+    from models.errors import ScenarioError
+
+    from ..http import report_filename
+    from ..reports.rollup import render_rollup, report_names
+
+    failures: tuple[type[Exception], ...] = ()
+    if getattr(args, "scheduler", None):
+        from ..scaleout import ScaleoutError
+
+        failures = (ScaleoutError,)
+    bar = engine_commands.ProgressBar(sys.stderr)
+    try:
+        result = call(rows, bar)
+    except ScenarioError as exc:
+        bar.close()
+        for error in exc.errors:
+            print(f"error: {error.field}: {error.reason}", file=sys.stderr)
+        return EXIT_USAGE
+    except failures as exc:
+        bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    name, description = report_names(base)
+    rendered = render_rollup(result, args.format, name=name, description=description)
+    output = args.output or report_filename(name or "rollup", rendered.extension)
+    if output == "-":
+        sys.stdout.buffer.write(rendered.body)
+        return 0
+    try:
+        with open(output, "wb") as fh:
+            fh.write(rendered.body)
+    except OSError as exc:
+        print(f"error: cannot write {output}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {output}", file=sys.stderr)
+    return 0

@@ -26,16 +26,25 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter
+from matplotlib.ticker import Formatter, MaxNLocator
 from numpy.typing import NDArray
 
 from models.analyses import Alternative, TornadoBar
 from models.results import Summary, YearSummary
 
 from .formatting import money_short
+from .formatting import share as share_label
 from .labels import component_label, label
 
-__all__ = ["components", "distribution", "fan", "savings", "stay_histogram", "tornado"]
+__all__ = [
+    "components",
+    "contributors",
+    "distribution",
+    "fan",
+    "savings",
+    "stay_histogram",
+    "tornado",
+]
 
 RC: Any = {
     "svg.hashsalt": "detainer-cost",
@@ -128,6 +137,9 @@ def distribution(
         ax.xaxis.set_major_formatter(Dollars())
         ax.set_xlabel(title)
         ax.set_ylabel("trials")
+        counts = ax.yaxis.get_major_locator()
+        if isinstance(counts, MaxNLocator):
+            counts.set_params(integer=True)  # trials are counted: 5, 10, never 2.5
         ax.legend(frameon=False, fontsize=8)
         return _svg(fig, "distribution")
 
@@ -267,3 +279,53 @@ def stay_histogram(
         axes[-1].set_xticks(x, list(bands), rotation=30, ha="right", rotation_mode="anchor")
         axes[-1].set_xlabel("length of stay (h: hours, d: days)")
         return _svg(fig, "stays")
+
+
+def _short(name: str, width: int = 40) -> str:
+    """A name cut to ``width`` characters (with an ellipsis) for an axis label."""
+    return name if len(name) <= width else name[: width - 1].rstrip() + "\u2026"
+
+
+def contributors(
+    bars: Sequence[tuple[str, float, float, float, float]], title: str = "mean year-1 net cost"
+) -> str:
+    """The largest contributors to a roll-up's total, largest at the top: each bar the
+    mean, its whisker the 5th to 95th percentile, its end labelled with the share of the
+    total's mean.
+
+    ``bars`` are (name, mean, p5, p95, share) in rank order, as the result ranks them.
+    """
+    with _style():
+        fig = _figure(height=0.3 * len(bars) + 0.9)
+        ax = fig.add_subplot()
+        names = [_short(b[0]) for b in bars]
+        means = np.array([b[1] for b in bars])
+        low = np.maximum(means - np.array([b[2] for b in bars]), 0.0)
+        high = np.maximum(np.array([b[3] for b in bars]) - means, 0.0)
+        y = np.arange(len(bars))
+        ax.barh(
+            y,
+            means,
+            color=[LIGHT if m >= 0 else "white" for m in means],
+            edgecolor=DARK,
+            linewidth=0.6,
+            xerr=np.vstack([low, high]),
+            error_kw={"ecolor": DARK, "elinewidth": 0.8, "capsize": 2},
+        )
+        for i, b in enumerate(bars):
+            ax.annotate(
+                share_label(b[4]),
+                (max(b[1], b[3]), i),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7.5,
+                color=DARK,
+            )
+        ax.axvline(0, color=DARK, linewidth=0.8)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.margins(x=0.12)
+        ax.xaxis.set_major_formatter(Dollars())
+        ax.set_xlabel(title)  # the caption says what bars, lines and labels are
+        return _svg(fig, "contributors")

@@ -24,12 +24,25 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from models.engine import PER_TRIAL_KEYS
-from models.results import Summary
+from models.results import SimulationResult, Summary
 
 from .document import Report, input_rows, summary_paragraphs, year_columns
 from .labels import component_label, describe_value, label
 
-__all__ = ["render_csv", "render_xlsx", "safe_text"]
+__all__ = [
+    "components_sheet",
+    "finish_sheet",
+    "render_csv",
+    "render_xlsx",
+    "result_summary_rows",
+    "safe_cell",
+    "safe_text",
+    "stat_header",
+    "summary_sheet",
+    "summary_values",
+    "write_rows",
+    "years_sheet",
+]
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 #: The start of the text and every line break, where followed by a dangerous character.
@@ -48,14 +61,18 @@ def safe_text(value: str) -> str:
     return _LINE_STARTS.sub(lambda m: m.group(1) + "'", value)
 
 
-def _cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     return safe_text(value) if isinstance(value, str) else value
 
 
 def summary_rows(report: Report) -> list[tuple[str, str, Summary]]:
     """(quantity, unit, summary) for every summary of the result, year 1 first; the
     average basis as ``average_basis.NAME``."""
-    r = report.result
+    return result_summary_rows(report.result)
+
+
+def result_summary_rows(r: SimulationResult) -> list[tuple[str, str, Summary]]:
+    """:func:`summary_rows` of a result (a simulation's, or a roll-up's total)."""
     rows = [
         ("annual_cost", "US dollars", r.annual_cost),
         ("total_cost", "US dollars", r.total_cost),
@@ -92,12 +109,13 @@ def quantity_label(name: str) -> str:
     return label(name)
 
 
-def _stat_header(report: Report) -> list[str]:
-    keys = list(report.result.annual_cost.percentiles)
+def stat_header(result: SimulationResult) -> list[str]:
+    """The statistics' column names: mean, sd, se, the mean's interval, min, max, pN."""
+    keys = list(result.annual_cost.percentiles)
     return ["mean", "sd", "se", "ci95_mean_low", "ci95_mean_high", "min", "max", *keys]
 
 
-def _summary_values(s: Summary) -> list[float]:
+def summary_values(s: Summary) -> list[float]:
     return [
         s.mean,
         s.sd,
@@ -128,15 +146,21 @@ def _unit_format(unit: str) -> str:
     return COUNT
 
 
-def _write(ws: Any, rows: Iterable[Sequence[Any]], formats: Sequence[str | None] = ()) -> None:
+def write_rows(ws: Any, rows: Iterable[Sequence[Any]], formats: Sequence[str | None] = ()) -> None:
+    """Append ``rows`` (text neutralised), the ``formats`` on their columns. The cells are
+    made with their formats and appended as cells: looking the row up again afterwards
+    (``ws.max_row``) scans every cell of the sheet, quadratic in a long sheet."""
+    from openpyxl.cell.cell import Cell
+
     for row in rows:
-        ws.append([_cell(v) for v in row])
-        for col, fmt in enumerate(formats, start=1):
+        cells = [Cell(ws, value=safe_cell(v)) for v in row]
+        for cell, fmt in zip(cells, formats, strict=False):
             if fmt:
-                ws.cell(row=ws.max_row, column=col).number_format = fmt
+                cell.number_format = fmt
+        ws.append(cells)
 
 
-def _finish(ws: Any, widths: Sequence[int] = ()) -> None:
+def finish_sheet(ws: Any, widths: Sequence[int] = ()) -> None:
     """Bold and freeze the header row; set each column's width from its longest cell
     (at most 60 characters) unless ``widths`` gives it."""
     from openpyxl.styles import Alignment, Font
@@ -198,36 +222,36 @@ def _about_sheet(ws: Any, report: Report) -> None:
     rows += [
         ("Summary" if i == 0 else "", text) for i, text in enumerate(summary_paragraphs(report))
     ]
-    _write(ws, [("item", "value")])
+    write_rows(ws, [("item", "value")])
     for name, value in rows:
         fmt = {"Trials": COUNT, "First year": YEAR, "Annual budget": MONEY}.get(name, COUNT)
-        _write(ws, [(name, value)], [None, fmt if isinstance(value, int | float) else None])
-    _finish(ws, (26, 100))
+        write_rows(ws, [(name, value)], [None, fmt if isinstance(value, int | float) else None])
+    finish_sheet(ws, (26, 100))
 
 
-def _summary_sheet(ws: Any, report: Report) -> None:
+def summary_sheet(ws: Any, result: SimulationResult) -> None:
     """Each quantity's summary (year 1, the horizon, both bases)."""
-    header = ["quantity", "label", "unit", *_stat_header(report)]
-    _write(ws, [header])
-    for name, unit, s in summary_rows(report):
+    header = ["quantity", "label", "unit", *stat_header(result)]
+    write_rows(ws, [header])
+    for name, unit, s in result_summary_rows(result):
         fmt = _unit_format(unit)
-        _write(
-            ws, [(name, quantity_label(name), unit, *_summary_values(s))], [None] * 3 + [fmt] * 30
+        write_rows(
+            ws, [(name, quantity_label(name), unit, *summary_values(s))], [None] * 3 + [fmt] * 30
         )
-    _finish(ws)
+    finish_sheet(ws)
 
 
 def _thresholds_sheet(ws: Any, report: Report) -> None:
     """The chance that year-1 net cost exceeds each threshold."""
-    _write(ws, [("threshold", "chance year-1 net cost exceeds it")])
+    write_rows(ws, [("threshold", "chance year-1 net cost exceeds it")])
     for e in report.result.exceedance:
-        _write(ws, [(e.threshold, e.probability)], [MONEY, SHARE])
-    _finish(ws, (16, 34))
+        write_rows(ws, [(e.threshold, e.probability)], [MONEY, SHARE])
+    finish_sheet(ws, (16, 34))
 
 
 def _inputs_sheet(ws: Any, report: Report) -> None:
     """One row per input: label, value in words, and its numbers as numbers."""
-    _write(
+    write_rows(
         ws,
         [
             (
@@ -250,7 +274,7 @@ def _inputs_sheet(ws: Any, report: Report) -> None:
     )
     for row in input_rows(report.scenario):
         fmt = SHARE if row["share"] else MONEY if row["money"] else YEAR if row["year"] else None
-        _write(
+        write_rows(
             ws,
             [
                 (
@@ -268,28 +292,28 @@ def _inputs_sheet(ws: Any, report: Report) -> None:
             ],
             [None, None, None, fmt, None, *([fmt] * 5)],
         )
-    _finish(ws, (0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 60, 60, 12))
+    finish_sheet(ws, (0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 60, 60, 12))
 
 
 def _percentiles_sheet(ws: Any, report: Report) -> None:
     """Each quantity's percentiles."""
     keys = list(report.result.annual_cost.percentiles)
-    _write(ws, [("quantity", "label", *keys)])
+    write_rows(ws, [("quantity", "label", *keys)])
     for name, unit, s in summary_rows(report):
         fmt = _unit_format(unit)
-        _write(
+        write_rows(
             ws,
             [(name, quantity_label(name), *s.percentiles.values())],
             [None, None] + [fmt] * len(keys),
         )
-    _finish(ws)
+    finish_sheet(ws)
 
 
-def _years_sheet(ws: Any, report: Report) -> None:
+def years_sheet(ws: Any, result: SimulationResult) -> None:
     """One row per year of the horizon: every quantity's mean, net cost's percentiles."""
-    years = report.result.years
+    years = result.years
     cols = year_columns(years)
-    keys = list(report.result.annual_cost.percentiles)
+    keys = list(result.annual_cost.percentiles)
     header: list[str] = ["year"]
     formats: list[str | None] = [YEAR]
     for col in cols:
@@ -302,7 +326,7 @@ def _years_sheet(ws: Any, report: Report) -> None:
         if col.key == "net_cost":
             header += [f"{col.label}, {k}" for k in keys]
             formats += [MONEY] * len(keys)
-    _write(ws, [header])
+    write_rows(ws, [header])
     for y in years:
         row: list[Any] = [y.year]
         for col in cols:
@@ -313,21 +337,21 @@ def _years_sheet(ws: Any, report: Report) -> None:
             row.append(value.mean)
             if col.key == "net_cost":
                 row += list(value.percentiles.values())
-        _write(ws, [row], formats)
-    _finish(ws)
+        write_rows(ws, [row], formats)
+    finish_sheet(ws)
 
 
-def _components_sheet(ws: Any, report: Report) -> None:
+def components_sheet(ws: Any, result: SimulationResult) -> None:
     """One row per cost component (offsets negative)."""
-    keys = list(report.result.annual_cost.percentiles)
-    _write(ws, [("component", "label", "mean", "sd", *keys)])
-    for name, s in report.result.components.items():
-        _write(
+    keys = list(result.annual_cost.percentiles)
+    write_rows(ws, [("component", "label", "mean", "sd", *keys)])
+    for name, s in result.components.items():
+        write_rows(
             ws,
             [(name, component_label(name), s.mean, s.sd, *s.percentiles.values())],
             [None, None] + [MONEY] * (2 + len(keys)),
         )
-    _finish(ws)
+    finish_sheet(ws)
 
 
 def _alternatives_sheet(ws: Any, report: Report) -> None:
@@ -345,10 +369,10 @@ def _alternatives_sheet(ws: Any, report: Report) -> None:
         "present value of savings, median",
         "chance it saves",
     ]
-    _write(ws, [header])
+    write_rows(ws, [header])
     for alt in report.comparison.alternatives:
         d = alt.difference
-        _write(
+        write_rows(
             ws,
             [
                 (
@@ -364,20 +388,20 @@ def _alternatives_sheet(ws: Any, report: Report) -> None:
             ],
             [None, None] + [MONEY] * 5 + [SHARE],
         )
-    _finish(ws, (24, 60))
+    finish_sheet(ws, (24, 60))
 
 
 def _samples_sheet(ws: Any, report: Report, check: Callable[[], None] | None) -> None:
     """One row per trial, calling ``check`` every CHECK_ROWS rows."""
     r = report.result
     columns = _sample_columns(report)
-    _write(ws, [("trial", *columns)])
+    write_rows(ws, [("trial", *columns)])
     arrays = [r.samples[c] for c in columns]
     for i in range(r.samples["annual_cost"].size):
         if check is not None and i % CHECK_ROWS == 0:
             check()
         ws.append([i + 1, *(float(a[i]) for a in arrays)])
-    _finish(ws, [8] + [16] * len(columns))
+    finish_sheet(ws, [8] + [16] * len(columns))
 
 
 def render_xlsx(
@@ -391,13 +415,13 @@ def render_xlsx(
     ws = wb.active
     ws.title = "About"
     _about_sheet(ws, report)
-    _summary_sheet(wb.create_sheet("Summary"), report)
+    summary_sheet(wb.create_sheet("Summary"), report.result)
     if report.result.exceedance:
         _thresholds_sheet(wb.create_sheet("Thresholds"), report)
     _inputs_sheet(wb.create_sheet("Inputs"), report)
     _percentiles_sheet(wb.create_sheet("Percentiles"), report)
-    _years_sheet(wb.create_sheet("Years"), report)
-    _components_sheet(wb.create_sheet("Components"), report)
+    years_sheet(wb.create_sheet("Years"), report.result)
+    components_sheet(wb.create_sheet("Components"), report.result)
     if report.comparison is not None:
         _alternatives_sheet(wb.create_sheet("Alternatives"), report)
     if samples:
@@ -414,7 +438,7 @@ CSV_COLUMNS = ("scenario", "section", "alternative", "year", "quantity", "label"
 
 
 def _stats(s: Summary) -> list[str]:
-    return [repr(float(v)) for v in _summary_values(s)]
+    return [repr(float(v)) for v in summary_values(s)]
 
 
 def _csv_summary_rows(report: Report) -> Iterator[list[Any]]:
@@ -429,7 +453,7 @@ def _csv_summary_rows(report: Report) -> Iterator[list[Any]]:
         yield ["component", "", first, name, component_label(name), "US dollars", "", *_stats(s)]
 
 
-_YEAR_UNITS = {
+YEAR_UNITS = {
     "bed_days": "bed-days",
     "detainers": "detainers",
     "honored": "detainers",
@@ -441,7 +465,7 @@ _YEAR_UNITS = {
 def _csv_year_rows(report: Report) -> Iterator[list[Any]]:
     """One row per year and quantity of the year summaries."""
     years = report.result.years
-    blank = [""] * len(_stat_header(report))
+    blank = [""] * len(stat_header(report.result))
     for y in years:
         for col in year_columns(years):
             value = getattr(y, col.key)
@@ -449,14 +473,14 @@ def _csv_year_rows(report: Report) -> Iterator[list[Any]]:
                 text = describe_value(col.key, value)
                 yield ["year", "", y.year, col.key, col.label, "", text, *blank]
                 continue
-            unit = "US dollars" if col.money else _YEAR_UNITS.get(col.key, "count")
+            unit = "US dollars" if col.money else YEAR_UNITS.get(col.key, "count")
             yield ["year", "", y.year, col.key, col.label, unit, "", *_stats(value)]
 
 
 def _csv_chance_rows(report: Report) -> Iterator[list[Any]]:
     """Threshold rows and, for a comparison, savings rows (a chance in the mean column)."""
     first = report.result.provenance.start_year
-    rest = [""] * (len(_stat_header(report)) - 1)
+    rest = [""] * (len(stat_header(report.result)) - 1)
     for e in report.result.exceedance:
         what = f"Chance year-1 net cost exceeds {e.threshold:,.0f} dollars"
         chance = [repr(float(e.probability)), *rest]
@@ -494,11 +518,11 @@ def render_csv(
                 check()
             writer.writerow([i + 1, *(repr(float(a[i])) for a in arrays)])
         return out.getvalue()
-    writer.writerow([*CSV_COLUMNS, *_stat_header(report)])
+    writer.writerow([*CSV_COLUMNS, *stat_header(report.result)])
     title = safe_text(report.title)
     rows = (*_csv_summary_rows(report), *_csv_year_rows(report), *_csv_chance_rows(report))
     for row in rows:
         # text columns neutralized; the statistics are numbers written by repr
         text, numbers = row[: len(CSV_COLUMNS) - 1], row[len(CSV_COLUMNS) - 1 :]
-        writer.writerow([title, *(_cell(v) for v in text), *numbers])
+        writer.writerow([title, *(safe_cell(v) for v in text), *numbers])
     return out.getvalue()
