@@ -80,11 +80,15 @@ def person_year_volumes(
             matches = int(np.sum(rng.random(level[i]) < inputs["match_rate"][i]))
             detainers = int(np.sum(rng.random(matches) < inputs["detainers_per_match"][i]))
         honored = int(np.sum(rng.random(detainers) < inputs["honor_rate"][i]))
-        transfers = int(np.sum(rng.random(honored) < inputs["ice_pickup_rate"][i]))
+        picked_up = rng.random(honored) < inputs["ice_pickup_rate"][i]
+        transfers = int(np.sum(picked_up))
         hold = 0.0
-        for weekday in rng.choice(7, size=honored, p=weights):
+        for j, weekday in enumerate(rng.choice(7, size=honored, p=weights)):
             day = rng.choice(dates[weekday])
-            hold += hold_duration(day + rng.random(), scenario.hold_hours, business, rule(day))
+            # a pickup ends the hold after the share used; never picked up: the full window
+            used = inputs["hold_window_used"][i] if picked_up[j] else 1.0
+            length = hold_duration(day + rng.random(), scenario.hold_hours, business, rule(day))
+            hold += used * length
         mean = inputs["extra_days_per_detainer"][i]
         cv = inputs["extra_days_cv"][i]
         lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
@@ -99,7 +103,7 @@ def person_year_volumes(
         out["detainers"][i] = detainers
         out["honored"][i] = honored
         out["transfers"][i] = transfers
-        out["hold_days"][i] = hold * inputs["hold_window_used"][i]
+        out["hold_days"][i] = hold
         out["extra_days"][i] = extra
         out["claims"][i] = claims
     return YearVolumes(**out)

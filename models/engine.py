@@ -91,6 +91,8 @@ YEAR_LAYERS = (
     "release_time",
     "extra_stay",
     "liability",
+    "release_day_not_picked_up",
+    "release_time_not_picked_up",
 )
 
 try:
@@ -256,6 +258,47 @@ def hold_days_aggregate(
     return np.asarray(total - irwin_hall(weekend, rng=rng_time), dtype=np.float64)
 
 
+def hold_days(
+    table: HoldTable,
+    honored: NDArray[np.int64],
+    transfers: NDArray[np.int64],
+    window_used: Array,
+    streams: Mapping[str, np.random.Generator],
+) -> Array:
+    """Hold days of one year, per trial: the ``transfers`` (honored holds that end in an
+    ICE pickup) use ``window_used`` of their window; the others, never picked up, run
+    the full window before release.
+
+    The two groups draw their release days and times from their own streams
+    (``release_day``/``release_time``, ``release_*_not_picked_up``), so with everyone
+    picked up the draws are those of one group of ``honored``. When ``window_used`` is 1
+    in every trial the two groups hold alike and are drawn as one, from the first
+    streams.
+    """
+    first = {"rng_day": streams["release_day"], "rng_time": streams["release_time"]}
+    if np.all(window_used == 1.0):
+        return hold_days_aggregate(table, honored, **first) * window_used
+    picked_up = hold_days_aggregate(table, transfers, **first)
+    never = hold_days_aggregate(
+        table,
+        honored - transfers,
+        rng_day=streams["release_day_not_picked_up"],
+        rng_time=streams["release_time_not_picked_up"],
+    )
+    return np.asarray(picked_up * window_used + never, dtype=np.float64)
+
+
+def window_share(inputs: Mapping[str, Array]) -> Array:
+    """Expected share of the window an honored hold uses: ``hold_window_used`` for the
+    share ``ice_pickup_rate`` picked up, the full window for the rest (exactly
+    ``hold_window_used`` when all are picked up, exactly 1 when it is 1)."""
+    used, pickup = inputs["hold_window_used"], inputs["ice_pickup_rate"]
+    mixed = pickup * used + (1.0 - pickup)
+    return np.asarray(
+        np.where(pickup == 1.0, used, np.where(used == 1.0, 1.0, mixed)), dtype=np.float64
+    )
+
+
 def gamma_sum(
     people: NDArray[np.int64], mean: Array, cv: Array, *, rng: np.random.Generator
 ) -> Array:
@@ -294,10 +337,7 @@ def year_volumes(
         scenario.release_weekday_weights,
         scenario.hold_rule,
     )
-    hold = (
-        hold_days_aggregate(table, honored, rng_day=r["release_day"], rng_time=r["release_time"])
-        * inputs["hold_window_used"]
-    )
+    hold = hold_days(table, honored, transfers, inputs["hold_window_used"], r)
     lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
     extra = gamma_sum(
         lengthened,
@@ -535,8 +575,9 @@ def expected_volumes(
     bookings, rounded to whole bookings as the simulation does, times the detainer rate),
     honored = detainers x ``honor_rate``, transfers = honored x ``ice_pickup_rate``, hold
     days = honored x the calendar's mean hold (``HoldTable.mean_days``, by the year's
-    rule) x ``hold_window_used``, extra days = the detainers the stay applies to x
-    ``extra_days_per_detainer``, claims = honored x the claim rate.
+    rule) x the share of the window used (:func:`window_share`), extra days = the
+    detainers the stay applies to x ``extra_days_per_detainer``, claims = honored x the
+    claim rate.
     """
     if scenario.volume_form is VolumeForm.DETAINERS:
         detainers = expected_detainers(inputs, year_index)
@@ -560,7 +601,7 @@ def expected_volumes(
         detainers,
         honored,
         honored * inputs["ice_pickup_rate"],
-        honored * (table.mean_days * inputs["hold_window_used"]),
+        honored * (table.mean_days * window_share(inputs)),
         lengthened * inputs["extra_days_per_detainer"],
         claims,
     )

@@ -191,7 +191,11 @@ FIELDS: tuple[FieldSpec, ...] = (
         [1.0] * 7,
     ),
     _rate(
-        "hold_window_used", "Average share of the hold period spent before pickup or release.", 1.0
+        "hold_window_used",
+        "Average share of the hold window spent before ICE picks the person up, for the "
+        "honored holds that end in a pickup (`ice_pickup_rate`); holds ICE never picks up "
+        "run the full window before release.",
+        1.0,
     ),
     FieldSpec(
         "extra_days_per_detainer",

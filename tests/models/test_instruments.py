@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy import stats
 
+from benchmarks.reference import simulate_reference
 from models import ScenarioError, simulate
 from models.analyses import compare
 from models.engine import ALL_COMPONENTS, COMPONENTS
@@ -125,3 +127,59 @@ def test_staff_hours_and_their_cost_come_together(given: dict[str, Any], missing
     assert [(e.pointer, e.reason) for e in info.value.errors] == [
         (f"/{missing}", f"is required with {next(iter(given))}")
     ]
+
+
+def test_holds_never_picked_up_run_the_full_window() -> None:
+    n = 400
+    scenario = {
+        **PLAIN,
+        "hold_hours": 48,
+        "hold_rule": "clock_hours",
+        "ice_pickup_rate": 0.6,
+        "hold_window_used": 0.25,
+        "trials": n,
+    }
+    result = simulate(scenario)
+    s = result.samples
+    # Clock hours: every window is exactly 2 days. T picked up use a quarter of it
+    # (0.5 days), the 1,000 - T others all of it (2 days).
+    np.testing.assert_allclose(
+        s["hold_bed_days"], 0.5 * s["transfers"] + 2.0 * (1000 - s["transfers"]), rtol=1e-12
+    )
+    # T ~ Binomial(1000, 0.6): mean 1,000 x (0.6 x 0.5 + 0.4 x 2) = 1,100 days, sd
+    # 1.5 x sqrt(1000 x 0.24) = 23.2, so a standard error of 1.16 over 400 trials;
+    # tolerance 4 standard errors. The expected cost given the inputs is exact.
+    se = 1.5 * math.sqrt(1000 * 0.24) / math.sqrt(n)
+    assert result.hold_bed_days.mean == pytest.approx(1100, abs=4 * se)
+    assert result.parameter_range["annual_cost"].mean == pytest.approx(1100 * 100, rel=1e-12)
+
+
+def test_a_fully_used_window_or_everyone_picked_up_draws_as_before() -> None:
+    """With ``hold_window_used`` 1, or every hold picked up, the split changes nothing:
+    the hold days are one group's draws (the same streams as before the split)."""
+    base = {**PLAIN, "hold_hours": 48, "honor_rate": 0.9, "trials": 200}
+    full_window = simulate({**base, "ice_pickup_rate": 0.5})
+    assert not np.array_equal(full_window.samples["transfers"], full_window.samples["honored"])
+    shortened = simulate({**base, "hold_window_used": 0.5})
+    np.testing.assert_array_equal(
+        shortened.samples["hold_bed_days"], 0.5 * full_window.samples["hold_bed_days"]
+    )
+
+
+@pytest.mark.slow
+def test_the_split_agrees_with_the_per_person_simulation() -> None:
+    scenario = {
+        "detainers_per_year": 150,
+        "honor_rate": 0.9,
+        "ice_pickup_rate": 0.5,
+        "hold_window_used": 0.3,
+        "hold_rule": "business_hours",
+        "daily_cost": 100,
+        "start_year": 2026,
+        "trials": 1000,
+    }
+    engine = simulate(scenario, rng=np.random.default_rng(11))
+    reference = simulate_reference(scenario, rng=np.random.default_rng(12))
+    for key in ("hold_bed_days", "transfers", "annual_cost"):
+        p = stats.ks_2samp(engine.samples[key], reference.samples[key]).pvalue
+        assert p > 0.001, f"{key} differs (KS p = {p:.2g})"
