@@ -112,8 +112,10 @@ class ScipyFamily:
             return np.asarray(_DRAWS[self.name](rng, size, *self.shapes), dtype=np.float64)
         if self.scale == 0:  # scipy's answer for a scale that underflowed
             return np.asarray(self.loc * np.ones(size, "d"), dtype=np.float64)
-        draws = _DRAWS[self.name](rng, size, *self.shapes)
-        return np.asarray(draws * self.scale + self.loc, dtype=np.float64)
+        draws = np.asarray(_DRAWS[self.name](rng, size, *self.shapes), dtype=np.float64)
+        draws *= self.scale  # in place: scipy's ``vals * scale + loc``, to the bit
+        draws += self.loc
+        return draws
 
 
 @dataclass(frozen=True)
@@ -189,9 +191,10 @@ class Distribution:
         )
 
     def _clip(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``values`` (a fresh array) clipped in place to the stated bounds."""
         if self._bounds is None:
             return values
-        return np.clip(values, *self._bounds)
+        return np.clip(values, *self._bounds, out=values)
 
     def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
         """Inverse CDF at probabilities ``q`` (for quantiles and stratified sampling)."""
