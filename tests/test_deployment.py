@@ -65,6 +65,33 @@ def test_the_services_are_the_documented_deployment() -> None:
     }
 
 
+# Attributes of the Compose Specification (schema/compose-spec.json of
+# compose-spec/compose-spec) that this file may use: a misspelt key fails here, as
+# `docker compose config` would fail it.
+TOP = {"name", "services", "volumes"}
+SERVICE = {
+    "build", "command", "depends_on", "deploy", "environment", "healthcheck", "image",
+    "ports", "restart", "volumes",
+}  # fmt: skip
+HEALTHCHECK = {"disable", "interval", "retries", "start_period", "test", "timeout"}
+CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+RESTART = {"no", "always", "on-failure", "unless-stopped"}
+
+
+def test_the_file_uses_only_compose_attributes() -> None:
+    assert {k for k in COMPOSE if not k.startswith("x-")} <= TOP
+    for name, service in SERVICES.items():
+        assert set(service) <= SERVICE, (name, set(service) - SERVICE)
+        assert set(service.get("healthcheck", {})) <= HEALTHCHECK, name
+        assert {d["condition"] for d in service.get("depends_on", {}).values()} <= CONDITIONS
+        assert service["restart"] in RESTART
+        assert set(service.get("deploy", {})) <= {"replicas"}
+        assert all(isinstance(v, str) for v in service.get("environment", {}).values()), name
+        command = service.get("command", [])
+        assert isinstance(command, list)
+        assert all(isinstance(word, str) for word in command)
+
+
 def test_the_replicas_settings_are_read_by_the_service_and_point_at_the_services() -> None:
     environment = SERVICES["api"]["environment"]
     assert [v for v in environment if not _read_by_the_service(v)] == []
