@@ -255,8 +255,13 @@ def national(result: RollupResult, n: int) -> RollupResult:
 
 
 @pytest.mark.slow
-def test_every_us_jail_in_the_spreadsheet_and_csv(result: RollupResult) -> None:
+def test_every_us_jail_in_the_html_spreadsheet_and_csv(result: RollupResult) -> None:
     big = national(result, 3500)
+    page = _render(big, "html").decode()
+    table = page[page.index('<table id="jurisdictions"') :]
+    assert table.count('<tr><td class="n">') == 3500
+    assert big.ranked[-1].name in visible(table)
+    assert "left out" not in visible(page)
     wb = openpyxl.load_workbook(io.BytesIO(_render(big, "xlsx")), read_only=True)
     rows = list(wb["Jurisdictions"].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 3500
