@@ -9,7 +9,8 @@ Two databases run the same schema:
   ``postgresql+psycopg://user:password@host/db``): one database that several service
   replicas share. A worker claims a job with ``SELECT ... FOR UPDATE SKIP LOCKED`` inside
   the ``UPDATE ... RETURNING`` that marks it running, so two replicas never take the
-  same job and neither waits for the other's lock.
+  same job and neither waits for the other's lock. Times (created, heartbeats, expiry)
+  are the database server's, so replicas whose clocks disagree still agree on them.
 
 A job is a row: who owns it, what to run (kind, input, report format), its state
 (``queued``, ``running``, ``succeeded``, ``failed``, ``cancelled``), its progress, and
@@ -51,9 +52,11 @@ from sqlalchemy import (
     Text,
     and_,
     case,
+    cast,
     create_engine,
     delete,
     event,
+    func,
     insert,
     or_,
     select,
@@ -272,6 +275,15 @@ class JobStore:
                 f"the job database {self._shown()} cannot be opened: {reason}"
             ) from exc
 
+    def _now(self) -> Any:
+        """The time (seconds since the epoch) the store writes and compares: this
+        machine's clock on SQLite (one machine's file), the database server's on
+        PostgreSQL, so that replicas whose clocks disagree still agree on which job's
+        heartbeat is stale and which result has expired."""
+        if self.dialect == "postgresql":
+            return cast(func.extract("epoch", func.statement_timestamp()), Double)
+        return time.time()
+
     def _shown(self) -> str:
         """The URL, its password hidden."""
         try:
@@ -342,7 +354,7 @@ class JobStore:
                     samples=samples,
                     state="queued",
                     total=total,
-                    created=time.time(),
+                    created=self._now(),
                 )
             )
         job = self.get(job_id, owner)
@@ -354,7 +366,7 @@ class JobStore:
         return and_(
             JOBS.c.id == job_id,
             JOBS.c.owner == owner,
-            or_(JOBS.c.expires.is_(None), JOBS.c.expires > time.time()),
+            or_(JOBS.c.expires.is_(None), JOBS.c.expires > self._now()),
         )
 
     def get(self, job_id: str, owner: str) -> Job | None:
@@ -375,7 +387,7 @@ class JobStore:
     def cancel(self, job_id: str, owner: str) -> Job | None:
         """Cancel a queued job at once, ask a running one to stop. Returns the job as it
         now is (None when unknown)."""
-        now = time.time()
+        now = self._now()
         mine = and_(JOBS.c.id == job_id, JOBS.c.owner == owner)
         with self._write() as db:
             db.execute(
@@ -407,7 +419,7 @@ class JobStore:
         PostgreSQL (``FOR UPDATE SKIP LOCKED``; SQLite has one writer at a time), becomes
         this worker's, and only while it is still queued.
         """
-        now = time.time()
+        now = self._now()
         queued = JOBS.alias("queued")  # not correlated with the UPDATE's table
         oldest = (
             select(queued.c.id)
@@ -445,7 +457,7 @@ class JobStore:
             row = db.execute(
                 update(JOBS)
                 .where(self._running(job_id, worker))
-                .values(heartbeat=time.time(), done=done, total=total)
+                .values(heartbeat=self._now(), done=done, total=total)
                 .returning(JOBS.c.cancel_requested)
             ).first()
         return row is not None and not row.cancel_requested
@@ -461,7 +473,7 @@ class JobStore:
         error: Mapping[str, Any] | None = None,
     ) -> None:
         """Record the end of a job this worker ran."""
-        now = time.time()
+        now = self._now()
         with self._write() as db:
             db.execute(
                 update(JOBS)
@@ -496,7 +508,7 @@ class JobStore:
         """Queue again the running jobs whose worker stopped beating (fail those started
         ``MAX_ATTEMPTS`` times), and delete expired finished ones. Returns how many were
         queued again."""
-        now = time.time()
+        now = self._now()
         dead = and_(JOBS.c.state == "running", JOBS.c.heartbeat < now - stale)
         crashed = {
             "type": "urn:detainer-cost:problem:job-crashed",

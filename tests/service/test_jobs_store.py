@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 
 from benchmarks.load import free_port
-from service import create_app
+from service import create_app, jobs_store
 from service.jobs import Executor, job_store
 from service.jobs_store import MAX_ATTEMPTS, JobStore, JobStoreError, database_url
 
@@ -212,6 +212,35 @@ def test_two_replicas_claim_each_job_exactly_once(location: str | Path) -> None:
         job = replicas[0].get(job_id, "k")
         assert job is not None
         assert (job.state, job.attempts) == ("succeeded", 1)
+
+
+@pytest.mark.slow
+def test_replicas_whose_clocks_disagree_agree_on_stale_jobs(
+    postgresql: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the store's times are the database's: a replica whose clock runs an
+    hour ahead neither takes a live job for dead nor an unexpired result for expired."""
+    url = postgresql.database()
+    store = JobStore(url, ttl=600.0)
+    live = store.submit("k", "simulation", SCENARIO, None, False, 500)
+    finished = store.submit("k", "simulation", SCENARIO, None, False, 500)
+    assert store.claim("w") is not None
+    assert store.claim("w") is not None
+    store.finish(finished.id, "w", "succeeded", result=b"{}", media_type="application/json")
+
+    class Ahead:
+        @staticmethod
+        def time() -> float:
+            return time.time() + 3600.0
+
+    monkeypatch.setattr(jobs_store, "time", Ahead)
+    ahead = JobStore(url, ttl=600.0)
+    assert ahead.recover() == 0
+    running = ahead.get(live.id, "k")
+    assert running is not None
+    assert running.state == "running"
+    assert ahead.result(finished.id, "k") == (b"{}", "application/json")
+    assert abs(running.created - time.time()) < 60  # the database's clock, not the replica's
 
 
 # The schema the store created with the standard library's sqlite3, before SQLAlchemy.
