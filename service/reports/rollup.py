@@ -261,6 +261,12 @@ class _Line:
     horizon: str
 
 
+def _cumulative(share: float) -> str:
+    """A cumulative share in words: the last row's sum of shares, 1 but for the float
+    rounding of the sum (0.9999999999999998), reads 100%, not "over 99.9%"."""
+    return "100%" if abs(share - 1) < 1e-9 else fmt.share(share)
+
+
 def _lines(result: RollupResult, limit: int | None) -> list[_Line]:
     by_row = _by_row(result)
     out = []
@@ -278,7 +284,7 @@ def _lines(result: RollupResult, limit: int | None) -> list[_Line]:
                 fmt.money(r.p5),
                 fmt.money(r.p95),
                 fmt.share(r.share),
-                fmt.share(r.cumulative_share),
+                _cumulative(r.cumulative_share),
                 horizon,
             )
         )

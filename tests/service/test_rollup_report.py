@@ -41,6 +41,7 @@ from service.reports.rollup import (
     PDF_ROWS,
     ROLLUP_CSV_COLUMNS,
     RollupReport,
+    _cumulative,
     jurisdiction_name,
     render_rollup,
     summary_paragraphs,
@@ -140,6 +141,12 @@ def test_html_report_summary_first_every_jurisdiction_ranked(result: RollupResul
         assert not re.search(rf"\b{raw}\b", text), raw
 
 
+def test_the_last_cumulative_share_reads_100_percent() -> None:
+    assert _cumulative(0.9999999999999998) == "100%"  # a float sum of shares that is 1
+    assert _cumulative(1.0000000000000002) == "100%"
+    assert _cumulative(0.9996) == "over 99.9%"  # a real share short of 1 stays so
+
+
 def test_unnamed_rows_are_named_by_their_table_row() -> None:
     assert jurisdiction_name(None, 12) == "Row 12 (no name)"
     assert jurisdiction_name("  ", 0) == "Row 0 (no name)"
@@ -221,6 +228,29 @@ def test_spreadsheet_and_csv_neutralise_formulas() -> None:
     texts = [c for c in cells if isinstance(c, str)]
     assert {'\'=HYPERLINK("http://x")', "'+cmd", "'@SUM(1)"} <= set(texts)
     assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+
+
+def test_a_horizon_of_years_and_mixed_hold_rules() -> None:
+    """Over five years the summary, the year table, the jurisdictions' horizon column and
+    the CSV's horizon rows appear; rows on different hold rules are said to be mixed."""
+    base = {**SMALL_BASE, "horizon_years": 5, "trials": 100}
+    rows = "name,detainers_per_year,hold_rule\nCounty A,300,business_hours\nCounty B,120,\n"
+    result = _rollup(base, rows)
+    text = visible(render_rollup(result, "html").body.decode())
+    assert "Over the 5 years 2026\u20132030 the total comes to" in text
+    assert "The total year by year" in text
+    assert "mean over 5 years" in text
+    assert "Hold rule: mixed: the jurisdictions differ" in text
+    assert "100%" in text  # the last cumulative share, not "over 99.9%"
+    assert "over 99.9%" not in text
+    lines = list(csv.DictReader(io.StringIO(render_rollup(result, "csv").body.decode())))
+    horizon = [r for r in lines if r["section"] == "jurisdiction" and r["quantity"] == "total_cost"]
+    assert [float(r["mean"]) for r in horizon] == [
+        result.jurisdictions[r.row].total_cost.mean for r in result.ranked
+    ]
+    assert [r["year"] for r in lines if r["section"] == "year"][-1] == "2030"
+    wb = openpyxl.load_workbook(io.BytesIO(render_rollup(result, "xlsx").body))
+    assert "mean net cost, all 5 years" in [c.value for c in wb["Jurisdictions"][1]]
 
 
 def test_an_unknown_format_is_refused(result: RollupResult) -> None:
