@@ -30,7 +30,6 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from models.analyses import compare, portfolio, sensitivity
 from models.analyses.common import WorkItem
-from models.analyses.rollup import Executor as RollupExecutor
 from models.analyses.rollup import rollup
 from models.engine import simulate
 from models.errors import ScenarioError, pointer
@@ -91,11 +90,12 @@ def _run(
     budget: Budget | None = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
-    executor: RollupExecutor | None = None,
+    executor: DaskExecutor | None = None,
 ) -> tuple[bytes, str]:
     """Run job ``kind`` on ``body`` (the synchronous route's body); the result's bytes
     and media type. With a raising ``budget`` it stops once the inputs are valid; a
-    roll-up's members run on ``executor`` when one is given (the same bytes)."""
+    roll-up's or a portfolio's members run on ``executor`` when one is given (the
+    same bytes)."""
     if kind == "simulation":
         scenario = parse_expanded(body)
         if budget is not None:
@@ -116,6 +116,7 @@ def _run(
             budget=budget,
             progress=progress,
             cancel=cancel,
+            executor=executor,
         )
     elif kind == "rollup":
         result = rollup(
@@ -211,7 +212,7 @@ class Executor:
     ----------
     store : JobStore
     scheduler : str, optional
-        A Dask scheduler (``tcp://host:8786``) to run roll-ups' members on
+        A Dask scheduler (``tcp://host:8786``) to run roll-ups' and portfolios' members on
         (:mod:`service.scaleout`); default: in this thread.
     """
 
@@ -347,7 +348,7 @@ def _problem(status: int, errors: list[dict[str, str]]) -> dict[str, Any]:
 
 def start_executors(app: Flask) -> None:
     """Start ``JOB_WORKERS`` executor threads for this process (none under TESTING
-    unless asked); they run roll-ups on the Dask scheduler ``DASK_SCHEDULER`` or
+    unless asked); they run roll-ups and portfolios on the Dask scheduler ``DASK_SCHEDULER`` or
     ``DETAINER_COST_DASK_SCHEDULER`` names, if any."""
     configured = app.config.get("JOB_WORKERS", os.environ.get("DETAINER_COST_JOB_WORKERS"))
     count = (

@@ -3,7 +3,7 @@ their total passes a threshold (such as UMRA's)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,9 +13,9 @@ from ..calendar import year_hold_rule
 from ..distributions import is_number
 from ..engine import Cancel, build_result, cost_basis
 from ..errors import FieldError, ScenarioError
-from ..results import SimulationResult
+from ..results import Convergence, SimulationResult
 from ..scenario import Scenario, parse_seed
-from .common import Budget, Progress, parse_at, part, prefixed
+from .common import Array, Budget, Progress, parse_at, part, prefixed
 from .shared import SharedInputs, parse_shared, run_member, shared_errors
 
 __all__ = [
@@ -23,10 +23,14 @@ __all__ = [
     "MIXED",
     "UMRA_THRESHOLDS",
     "Member",
+    "MemberExecutor",
+    "MemberOutcome",
+    "MemberTask",
     "PortfolioResult",
     "basis_errors",
     "parse_threshold",
     "portfolio",
+    "run_portfolio_member",
     "with_members_settings",
 ]
 
@@ -124,6 +128,7 @@ def portfolio(
     budget: Budget | None = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    executor: MemberExecutor | None = None,
 ) -> PortfolioResult:
     """Sum several jurisdictions trial by trial.
 
@@ -146,6 +151,13 @@ def portfolio(
         them.
     budget, progress, cancel : callable, optional
         As in :func:`compare`.
+    executor : callable, optional
+        Runs the members (:class:`MemberTask`, :func:`run_portfolio_member`):
+        ``executor(fn, tasks)`` yields ``fn(task)`` for every task, in any order,
+        possibly in other processes or machines (a Dask cluster:
+        ``service.scaleout.DaskExecutor``). Default: here, one after another. The result
+        has the same bytes whichever ran it (each member draws from its own stream, and
+        the members are summed in their order).
 
     Returns
     -------
@@ -180,22 +192,12 @@ def portfolio(
     root = np.random.default_rng(
         rng if rng is not None else (seed if seed is not None else parsed[0].seed)
     )
-    all_trials = sum(sc.trials for sc in parsed)
     common = SharedInputs(names, root) if names else None
-    runs = []
-    for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True)):
-        try:
-            runs.append(
-                run_member(
-                    sc,
-                    rng=child,
-                    shared=common,
-                    progress=part(progress, i * sc.trials, all_trials),
-                    cancel=cancel,
-                )
-            )
-        except ScenarioError as exc:
-            raise prefixed(exc, ("members", i)) from None
+    tasks = [
+        MemberTask(i, sc, child, common)
+        for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True))
+    ]
+    runs = _run_members(tasks, (progress, cancel), executor)
     keys = set.intersection(*(set(s) for s, _ in runs))
     keys = {k for k in keys if not k.startswith("input:")}
     summed = {k: np.sum([s[k] for s, _ in runs], axis=0) for k in sorted(keys)}
@@ -215,6 +217,114 @@ def portfolio(
     total_mean = float(np.mean(summed["annual_cost"]))
     out = _member_results(parsed, runs, total_mean, cancel)
     return PortfolioResult(total, out, value, source, names)
+
+
+@dataclass(frozen=True)
+class MemberTask:
+    """One member of a portfolio as an executor runs it (picklable): the member's
+    scenario, the stream spawned for it from the portfolio's seed, and the shared
+    inputs' draws."""
+
+    index: int
+    scenario: Scenario
+    stream: np.random.Generator
+    shared: SharedInputs | None
+
+
+@dataclass(frozen=True)
+class MemberOutcome:
+    """A member's run: its per-trial values and convergence, or the errors of its draws
+    (under ``members/i``; a ``ScenarioError`` does not survive pickling)."""
+
+    index: int
+    samples: Mapping[str, Array]
+    convergence: Convergence | None
+    errors: tuple[FieldError, ...] = ()
+
+
+#: Runs ``fn`` on every task and yields the results in any order, as the builtin
+#: ``map`` does in order (a Dask client, a process pool).
+MemberExecutor = Callable[
+    [Callable[[MemberTask], MemberOutcome], Iterable[MemberTask]], Iterable[MemberOutcome]
+]
+
+
+def run_portfolio_member(task: MemberTask) -> MemberOutcome:
+    """Run one member of a portfolio on its own stream."""
+    try:
+        samples, conv = run_member(task.scenario, rng=task.stream, shared=task.shared)
+    except ScenarioError as exc:
+        errors = prefixed(exc, ("members", task.index)).errors
+        return MemberOutcome(task.index, {}, None, tuple(errors))
+    return MemberOutcome(task.index, samples, conv)
+
+
+def _run_members(
+    tasks: Sequence[MemberTask],
+    hooks: tuple[Progress | None, Cancel | None],
+    executor: MemberExecutor | None,
+) -> list[tuple[Mapping[str, Array], Convergence]]:
+    """Every member's run, in member order: here one after another (progress by
+    trials), or on ``executor`` (progress by members come back).
+
+    Raises
+    ------
+    ScenarioError
+        The first member's, in member order, whose draws failed.
+    """
+    progress, cancel = hooks
+    all_trials = sum(t.scenario.trials for t in tasks)
+    if executor is None:
+        runs = []
+        for t in tasks:
+            try:
+                runs.append(
+                    run_member(
+                        t.scenario,
+                        rng=t.stream,
+                        shared=t.shared,
+                        progress=part(progress, t.index * t.scenario.trials, all_trials),
+                        cancel=cancel,
+                    )
+                )
+            except ScenarioError as exc:
+                raise prefixed(exc, ("members", t.index)) from None
+        return runs
+    outcomes = _gather(executor(run_portfolio_member, tasks), hooks, all_trials)
+    if sorted(outcomes) != [t.index for t in tasks]:
+        raise RuntimeError("the executor did not return every member of the portfolio")
+    ordered = [outcomes[t.index] for t in tasks]
+    for outcome in ordered:
+        if outcome.errors:
+            raise ScenarioError(list(outcome.errors))
+    return [(o.samples, o.convergence) for o in ordered if o.convergence is not None]
+
+
+def _gather(
+    results: Iterable[MemberOutcome],
+    hooks: tuple[Progress | None, Cancel | None],
+    all_trials: int,
+) -> dict[int, MemberOutcome]:
+    """An executor's outcomes by member, reporting progress and asking ``cancel`` as
+    each comes back; the executor's generator is closed at the end (it cancels what it
+    has not finished)."""
+    progress, cancel = hooks
+    outcomes: dict[int, MemberOutcome] = {}
+    done = 0
+    try:
+        for outcome in results:
+            outcomes[outcome.index] = outcome
+            if cancel is not None:
+                cancel()
+            if outcome.convergence is not None:
+                done += outcome.convergence.trial_cap
+            if progress is not None:
+                progress(done, all_trials)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+    return outcomes
 
 
 def _parse_members(members: Sequence[object], seed: object) -> tuple[int | None, list[Scenario]]:

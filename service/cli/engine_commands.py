@@ -215,6 +215,10 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _portfolio(args: argparse.Namespace) -> int:
+    from ..scaleout import DaskExecutor, ScaleoutError
+
+    executor = DaskExecutor(args.scheduler) if args.scheduler else None
+
     def call(body: Any, bar: ProgressBar) -> Any:
         body = _require_object(body, "{members, threshold}")
         return portfolio(
@@ -222,6 +226,7 @@ def _portfolio(args: argparse.Namespace) -> int:
             threshold=body.get("threshold"),
             seed=body.get("seed"),
             progress=bar,
+            executor=executor,
         )
 
     def table(result: PortfolioResult) -> str:
@@ -234,7 +239,11 @@ def _portfolio(args: argparse.Namespace) -> int:
             lines.append(f"Threshold: {_money(result.threshold)} ({result.threshold_source})")
         return "\n".join(lines)
 
-    return _run(args, call, table)
+    try:
+        return _run(args, call, table)
+    except ScaleoutError as exc:  # the scheduler cannot be used
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -420,6 +429,13 @@ def build_parser(
         cmd.add_argument("scenario", metavar="FILE", help=f"{what}, or - for standard input")
         cmd.add_argument("--format", choices=("json", "table"), default="table")
         cmd.set_defaults(func=func)
+        if name == "portfolio":
+            cmd.add_argument(
+                "--scheduler",
+                metavar="ADDRESS",
+                help="run the members on this Dask scheduler (tcp://host:8786; needs the "
+                "'scale' extra and detainer-cost on its workers); default: in this process",
+            )
     pre = sub.add_parser("presets", help="list the jurisdiction presets")
     pre.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     pre.set_defaults(func=_presets)

@@ -1,7 +1,7 @@
 """A roll-up's members run on any ``map``-like executor (``rollup(executor=...)``), in
 tasks of consecutive rows that may finish in any order, in other processes: the result
-has the same bytes as the default in-process run. These fakes stand in for Dask
-(tests/service/test_scaleout.py runs a real cluster)."""
+has the same bytes as the default in-process run; a portfolio's members likewise. These
+fakes stand in for Dask (tests/service/test_scaleout.py runs a real cluster)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from models import ScenarioError
+from models.analyses import portfolio
 from models.analyses.rollup import (
     TASKS,
     BlockRun,
@@ -206,3 +207,59 @@ def test_a_task_sums_its_rows_in_row_order_from_zeros() -> None:
             expected += row.samples[key]
         assert np.array_equal(result.partial[key], expected)
     assert result.summaries == tuple((r.annual_cost, r.total_cost) for r in rows)
+
+
+# --- portfolios -------------------------------------------------------------------------
+
+MEMBERS = [{**BASE, "name": f"M{i}", "detainers_per_year": 50 + 60 * i} for i in range(5)]
+
+
+def _members_reversed(fn: Any, tasks: Iterable[Any]) -> Iterator[Any]:
+    """Every member run on a pickled copy, the outcomes pickled and handed back last first."""
+    outcomes: list[Any] = [
+        pickle.loads(pickle.dumps(fn(pickle.loads(pickle.dumps(t))))) for t in tasks
+    ]
+    return iter(outcomes[::-1])
+
+
+def test_a_portfolio_on_an_executor_gives_the_same_bytes() -> None:
+    kwargs: dict[str, Any] = {"threshold": 1e6, "seed": 8, "shared": ["honor_rate"]}
+    here = portfolio(MEMBERS, **kwargs)
+    reports: list[tuple[int, int]] = []
+    there = portfolio(
+        MEMBERS,
+        executor=_members_reversed,
+        progress=lambda d, t: reports.append((d, t)),
+        **kwargs,
+    )
+    assert json.dumps(there.to_dict()) == json.dumps(here.to_dict())
+    trials = BASE["trials"]
+    assert reports == [(n * trials, 5 * trials) for n in range(1, 6)]
+
+
+def test_a_portfolio_member_that_fails_is_named_first_in_member_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    portfolio_module = importlib.import_module("models.analyses.portfolio")
+    real = portfolio_module.run_member
+
+    def failing(scenario: Any, **kwargs: Any) -> Any:
+        if scenario.name in ("M1", "M3"):
+            raise ScenarioError.single(("honor_rate",), f"{scenario.name} failed")
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(portfolio_module, "run_member", failing)
+    for executor in (None, _members_reversed):
+        with pytest.raises(ScenarioError) as exc:
+            portfolio(MEMBERS, executor=executor)
+        assert [(e.pointer, e.reason) for e in exc.value.errors] == [
+            ("/members/1/honor_rate", "M1 failed")
+        ]
+
+
+def test_a_portfolio_executor_that_loses_a_member_is_an_error() -> None:
+    def lossy(fn: Any, tasks: Iterable[Any]) -> list[Any]:
+        return [fn(t) for t in tasks][1:]
+
+    with pytest.raises(RuntimeError, match="did not return every member"):
+        portfolio(MEMBERS, executor=lossy)

@@ -1,7 +1,8 @@
 """Roll-ups on a Dask cluster (service/scaleout.py): a real
 ``dask.distributed.LocalCluster`` of two worker processes on the loopback gives the
-in-process result to the byte, by the model, by a job and by the command line; a
-scheduler that cannot be reached is told in one line."""
+in-process result to the byte, by the model, by a job and by the command line (and a
+portfolio's, by the model and a job); a scheduler that cannot be reached is told in one
+line."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from models.analyses import portfolio
 from models.analyses.rollup import RollupResult, block_size, rollup
 from service import create_app
 from service.cli import main
@@ -68,10 +70,10 @@ def test_the_example_table_on_two_workers_gives_the_in_process_bytes(scheduler: 
 
 @pytest.mark.slow
 def test_several_rows_a_task_and_a_small_window_give_the_in_process_bytes(scheduler: str) -> None:
-    """300 rows run two to a task; a window of 3 keeps most tasks waiting to be sent."""
-    rows = [{"name": f"J{i}", "detainers_per_year": 20 + (i * 37) % 900} for i in range(300)]
+    """260 rows run two to a task; a window of 3 keeps most tasks waiting to be sent."""
+    rows = [{"name": f"J{i}", "detainers_per_year": 20 + (i * 37) % 900} for i in range(260)]
     assert block_size(len(rows)) == 2
-    base = {**_base(60), "horizon_years": 2}
+    base = _base(40)
     here = rollup(base, rows, shared=["honor_rate"], threshold=5e6)
     executor = DaskExecutor(scheduler, window=3)
     there = rollup(base, rows, shared=["honor_rate"], threshold=5e6, executor=executor)
@@ -79,16 +81,32 @@ def test_several_rows_a_task_and_a_small_window_give_the_in_process_bytes(schedu
 
 
 @pytest.mark.slow
-def test_a_rollup_job_on_the_scheduler_gives_the_synchronous_bytes(
-    scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_portfolio_on_two_workers_gives_the_in_process_bytes(scheduler: str) -> None:
+    members = [{**_base(500), "detainers_per_year": 40 + 90 * i} for i in range(5)]
+    options: dict[str, Any] = {"threshold": 3e6, "seed": 2, "shared": ["honor_rate"]}
+    here = portfolio(members, **options)
+    there = portfolio(members, executor=DaskExecutor(scheduler), **options)
+    assert json.dumps(there.to_dict()) == json.dumps(here.to_dict())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("kind", "route"), [("rollup", "/v1/rollups"), ("portfolio", "/v1/portfolios")]
+)
+def test_a_job_on_the_scheduler_gives_the_synchronous_bytes(
+    scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, route: str
 ) -> None:
     """The executors take the scheduler from DETAINER_COST_DASK_SCHEDULER."""
     monkeypatch.setenv(SCHEDULER_ENV, scheduler)
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
     app.test_client_class = ContractClient
-    body = {"base": _base(300), "rows": _rows(), "seed": 5}
+    if kind == "rollup":
+        body: dict[str, Any] = {"base": _base(300), "rows": _rows(), "seed": 5}
+    else:
+        scenario = {k: v for k, v in _base(300).items() if k not in ("name", "description")}
+        body = {"members": [{**scenario, "detainers_per_year": d} for d in (30, 300)], "seed": 5}
     with app.test_client() as client:
-        submitted = client.post("/v1/jobs", json={"kind": "rollup", "input": body})
+        submitted = client.post("/v1/jobs", json={"kind": kind, "input": body})
         assert submitted.status_code == 202, submitted.get_data(as_text=True)[:500]
         executor = Executor(job_store(app), scheduler_address(app.config))
         assert executor.scheduler == scheduler
@@ -97,7 +115,7 @@ def test_a_rollup_job_on_the_scheduler_gives_the_synchronous_bytes(
         assert job["state"] == "succeeded", job
         assert job["progress"]["done"] == job["progress"]["total"]
         result = client.get(job["result_url"])
-        direct = client.post("/v1/rollups", json=body)
+        direct = client.post(route, json=body)
         assert direct.status_code == 200
         assert result.get_data() == direct.get_data()
 
@@ -116,7 +134,7 @@ def test_the_command_line_with_scheduler_prints_the_in_process_json(
     scheduler: str, tmp_path: Path
 ) -> None:
     base = tmp_path / "base.json"
-    base.write_text(json.dumps(_base(300)))
+    base.write_text(json.dumps(_base(100)))
     command = [sys.executable, "-m", "service.cli", "rollup", str(TABLE), "--base", str(base)]
     command += ["--umra-year", "2019", "--format", "json"]
     env = {k: v for k, v in os.environ.items() if k != SCHEDULER_ENV}
