@@ -69,6 +69,7 @@ from sqlalchemy.exc import SQLAlchemyError
 __all__ = [
     "FINISHED",
     "MAX_ATTEMPTS",
+    "RECOVERY_LOCK",
     "STALE_SECONDS",
     "STATES",
     "Claimed",
@@ -87,6 +88,9 @@ MAX_ATTEMPTS = 3
 #: The key of the PostgreSQL advisory lock under which a replica creates the schema (two
 #: replicas starting at once would otherwise race to create the same table).
 _SCHEMA_LOCK = 0x6A6F6273  # "jobs"
+#: The key of the PostgreSQL advisory lock that one replica's recovery holds at a time
+#: (two recoveries updating the same rows in different orders could deadlock).
+RECOVERY_LOCK = 0x6A6F6274
 
 METADATA = MetaData()
 #: The one table. Times are seconds since the epoch; ``input`` and ``error`` are JSON.
@@ -507,7 +511,7 @@ class JobStore:
     def recover(self, stale: float = STALE_SECONDS) -> int:
         """Queue again the running jobs whose worker stopped beating (fail those started
         ``MAX_ATTEMPTS`` times), and delete expired finished ones. Returns how many were
-        queued again."""
+        queued again (0 when another replica's recovery is under way on PostgreSQL)."""
         now = self._now()
         dead = and_(JOBS.c.state == "running", JOBS.c.heartbeat < now - stale)
         crashed = {
@@ -517,6 +521,10 @@ class JobStore:
             "detail": f"the job stopped its worker {MAX_ATTEMPTS} times",
         }
         with self._write() as db:
+            if db.dialect.name == "postgresql" and not db.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RECOVERY_LOCK}
+            ):
+                return 0  # another replica is recovering; this one tries again later
             db.execute(
                 update(JOBS)
                 .where(dead, JOBS.c.attempts >= MAX_ATTEMPTS)

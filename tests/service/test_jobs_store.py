@@ -14,11 +14,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from benchmarks.load import free_port
 from service import create_app, jobs_store
 from service.jobs import Executor, job_store
-from service.jobs_store import MAX_ATTEMPTS, JobStore, JobStoreError, database_url
+from service.jobs_store import (
+    MAX_ATTEMPTS,
+    RECOVERY_LOCK,
+    JobStore,
+    JobStoreError,
+    database_url,
+)
 
 from .conftest import SCENARIO, ContractClient
 from .postgres import PostgresServer
@@ -241,6 +248,21 @@ def test_replicas_whose_clocks_disagree_agree_on_stale_jobs(
     assert running.state == "running"
     assert ahead.result(finished.id, "k") == (b"{}", "application/json")
     assert abs(running.created - time.time()) < 60  # the database's clock, not the replica's
+
+
+@pytest.mark.slow
+def test_one_replica_recovers_at_a_time(postgresql: PostgresServer) -> None:
+    """Recovery updates many rows: while one replica's runs (it holds the advisory lock),
+    another's does nothing rather than risk a deadlock, and does the work once it may."""
+    url = postgresql.database()
+    store = JobStore(url, ttl=60.0)
+    store.submit("k", "simulation", SCENARIO, None, False, 500)
+    assert store.claim("dead") is not None
+    with store.engine.connect() as other, other.begin():
+        held = other.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RECOVERY_LOCK})
+        assert held
+        assert store.recover(stale=0.0) == 0
+    assert store.recover(stale=0.0) == 1
 
 
 # The schema the store created with the standard library's sqlite3, before SQLAlchemy.
