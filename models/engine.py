@@ -44,7 +44,15 @@ from .results import (
     relative_half_widths,
     summarize,
 )
-from .scenario import BY_NAME, LATE_UNCERTAIN, UNCERTAIN, Scenario, VolumeForm, parse_scenario
+from .scenario import (
+    BY_NAME,
+    LATE_UNCERTAIN,
+    SCHEDULE_YEARS,
+    UNCERTAIN,
+    Scenario,
+    VolumeForm,
+    parse_scenario,
+)
 
 __all__ = [
     "ALL_COMPONENTS",
@@ -66,10 +74,12 @@ __all__ = [
     "days_of_year",
     "draw_inputs",
     "expected_volumes",
+    "inputs_for_year",
     "result_components",
     "run",
     "run_trials",
     "sample_keys",
+    "scheduled_keys",
     "simulate",
 ]
 
@@ -155,7 +165,67 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
                 tuple(name.split(".")),
                 "this distribution gave non-finite draws; widen or simplify its parameters",
             )
-    return {n: np.rint(v) if BY_NAME[n].count else v for n, v in draws.items()}
+    draws.update(_draw_schedules(scenario, size, rng=rng))
+    return {n: np.rint(v) if BY_NAME[n.split("@")[0]].count else v for n, v in draws.items()}
+
+
+def _schedule_position(name: str, year: int) -> int:
+    """Position of the stream of ``name``'s value for ``year`` among the children of the
+    schedules' stream (itself after every input's and the two shared ones): fixed by
+    field and year, so a value's draws do not depend on the other schedules (common
+    random numbers)."""
+    low, high = SCHEDULE_YEARS
+    return UNCERTAIN.index(name) * (high - low + 1) + (year - low)
+
+
+def scheduled_keys(scenario: Scenario) -> tuple[str, ...]:
+    """The inputs drawn for the values of schedules that take effect after the first
+    year: ``NAME@YEAR`` (the first year's value is ``NAME`` itself)."""
+    return tuple(
+        f"{name}@{year}"
+        for name in UNCERTAIN
+        if name in scenario.schedules
+        for year, _ in scenario.schedules[name].entries
+        if year > scenario.start_year
+    )
+
+
+def _draw_schedules(scenario: Scenario, size: int, *, rng: np.random.Generator) -> dict[str, Array]:
+    """Draws of every scheduled value after the first year (``scheduled_keys``), each
+    from its own stream by independent draws (whatever ``sampling``), uncorrelated."""
+    keys = scheduled_keys(scenario)
+    if not keys:
+        return {}
+    root = sampling.spawned(rng, [len(UNCERTAIN) + 2])[0]
+    out: dict[str, Array] = {}
+    for key in keys:
+        name, year = key.split("@")
+        dist = scenario.schedules[name].at(int(year))
+        stream = sampling.spawned(root, [_schedule_position(name, int(year))])[0]
+        values = np.asarray(dist.sample(size, rng=stream), dtype=np.float64)
+        if not np.all(np.isfinite(values)):
+            raise ScenarioError.single(
+                (*name.split("."), "schedule", year),
+                "this distribution gave non-finite draws; widen or simplify its parameters",
+            )
+        out[key] = values
+    return out
+
+
+def inputs_for_year(
+    scenario: Scenario, inputs: Mapping[str, Array], year_index: int
+) -> Mapping[str, Array]:
+    """``inputs`` with each scheduled input's value in force in year ``year_index``
+    (``inputs`` itself when nothing is scheduled)."""
+    if not scenario.schedules:
+        return inputs
+    year = scenario.start_year + year_index
+    out = dict(inputs)
+    for name, schedule in scenario.schedules.items():
+        since = schedule.since(year)
+        if since > scenario.start_year:
+            out[name] = inputs[f"{name}@{since}"]
+    return out
 
 
 @dataclass(frozen=True)
@@ -632,7 +702,9 @@ def _expected_costs(scenario: Scenario, inputs: Mapping[str, Array]) -> dict[str
     total = np.zeros(inputs["honor_rate"].shape)
     out: dict[str, Array] = {}
     for y in range(scenario.horizon_years):
-        components, _ = account(scenario, inputs, expected_volumes(scenario, inputs, y), y)
+        year_inputs = inputs_for_year(scenario, inputs, y)
+        expected = expected_volumes(scenario, year_inputs, y)
+        components, _ = account(scenario, year_inputs, expected, y)
         net = total_of(components.values())
         total += net
         if y == 0:
@@ -655,8 +727,9 @@ def _simulate_years(
     total_avg = np.zeros(size)
     present_avg = np.zeros(size)
     for y, year_rng in enumerate(year_rngs):
-        v = volumes(scenario, inputs, y, rng=year_rng)
-        components, net_avg = account(scenario, inputs, v, y)
+        year_inputs = inputs_for_year(scenario, inputs, y)
+        v = volumes(scenario, year_inputs, y, rng=year_rng)
+        components, net_avg = account(scenario, year_inputs, v, y)
         net = total_of(components.values())
         discount = (1.0 + scenario.discount_rate) ** -y
         total += net
@@ -898,6 +971,7 @@ def sample_keys(scenario: Scenario, *, person_level: bool = True) -> tuple[str, 
     """
     drawn = {n for n in UNCERTAIN if n in scenario.params} | {"bookings_growth", "cost_inflation"}
     keys = [f"input:{n}" for n in UNCERTAIN if n in drawn]
+    keys += [f"input:{k}" for k in scheduled_keys(scenario)]
     if not person_level:
         return (*keys, *EXPECTED_KEYS)
     keys += [k for k in PER_TRIAL_KEYS] + [f"component:{c}" for c in ALL_COMPONENTS]

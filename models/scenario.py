@@ -14,8 +14,9 @@ import functools
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .calendar import FORM_I247A_IN_FORCE, HOLD_RULES
@@ -44,6 +45,10 @@ DEFAULT_SEED = 2877
 MAX_TRIALS = 1_000_000
 MAX_HORIZON_YEARS = 30
 MAX_LIST = 20
+#: Most years a schedule may name, and the years it may name: from the earliest
+#: ``start_year`` to the last year the longest horizon from the latest one reaches.
+MAX_SCHEDULE_YEARS = 50
+SCHEDULE_YEARS = (1990, 2100 + 30 - 1)
 BIG = 1e12
 
 Kind = Literal[
@@ -565,6 +570,7 @@ class Scenario:
     precision: float | None = None
     hold_rule: str | None = None
     extra_stay_applies_to: str = "honored"
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -623,8 +629,101 @@ def _check_uncertain(spec: FieldSpec, dist: Distribution, path: Path) -> list[Fi
     return errors
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """An uncertain input given per year: ``{"schedule": {"2026": 1, "2028": 0.05}}``.
+
+    Each value holds from its year until the next one named; each may be a distribution
+    (drawn once a trial, apart from the others). The first year named must be at or
+    before ``start_year``.
+
+    Attributes
+    ----------
+    entries : tuple of (int, Distribution)
+        The years named and their values, in order of year.
+    note : str or None
+        The schedule's ``note``, if given.
+    """
+
+    entries: tuple[tuple[int, Distribution], ...]
+    note: str | None = None
+
+    def since(self, year: int) -> int:
+        """The year of the value in force in ``year`` (at or after the first named)."""
+        return max(y for y, _ in self.entries if y <= year)
+
+    def at(self, year: int) -> Distribution:
+        """The value in force in ``year`` (at or after the first year named)."""
+        return dict(self.entries)[self.since(year)]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The JSON form (each value's own spec; years as strings)."""
+        out: dict[str, Any] = {"schedule": {str(y): d.spec for y, d in self.entries}}
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+#: Uncertain inputs that cannot be given per year: growth rates compound from the first
+#: year, and detainer-days are a first-year figure.
+NOT_SCHEDULABLE = ("bookings_growth", "cost_inflation", "detainer_days_per_detainer")
+
+
+def _parse_schedule(
+    spec: FieldSpec, value: Mapping[str, Any], path: Path
+) -> tuple[Any, list[FieldError]]:
+    """``{"schedule": {YEAR: value, ...}, "note": text}``: each value as the field takes
+    it (a number or a distribution), each year a four-digit year in SCHEDULE_YEARS."""
+    if spec.name in NOT_SCHEDULABLE:
+        return None, [FieldError((*path, "schedule"), "cannot be given per year: give one value")]
+    errors = [
+        FieldError((*path, k), "is not a field of a schedule")
+        for k in value
+        if k not in ("schedule", "note")
+    ]
+    note = value.get("note")
+    if note is not None and (not isinstance(note, str) or text_problem(note)):
+        errors.append(FieldError((*path, "note"), "must be text"))
+    table = value["schedule"]
+    here: Path = (*path, "schedule")
+    if not isinstance(table, Mapping) or not table:
+        example = '{"2026": 1, "2028": 0.05}'
+        return None, [
+            *errors,
+            FieldError(here, f"must be an object of years and values: {example}"),
+        ]
+    if len(table) > MAX_SCHEDULE_YEARS:
+        return None, [*errors, FieldError(here, f"must name at most {MAX_SCHEDULE_YEARS} years")]
+    entries: list[tuple[int, Distribution]] = []
+    low, high = SCHEDULE_YEARS
+    for key, item in table.items():
+        if (
+            not isinstance(key, str)
+            or not re.fullmatch(r"[0-9]{4}", key)
+            or not low <= int(key) <= high
+        ):
+            errors.append(FieldError((*here, str(key)), f"is not a year from {low} to {high}"))
+            continue
+        dist, problems = _parse_one_uncertain(spec, item, (*here, key))
+        errors += problems
+        if not problems:
+            entries.append((int(key), dist))
+    if errors:
+        return None, errors
+    return Schedule(tuple(sorted(entries, key=lambda e: e[0])), note), []
+
+
 def _parse_uncertain(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
-    """An uncertain input: a distribution whose support lies within the field's bounds."""
+    """An uncertain input: a distribution whose support lies within the field's bounds,
+    or a :class:`Schedule` of them."""
+    if isinstance(value, Mapping) and "schedule" in value:
+        return _parse_schedule(spec, value, path)
+    return _parse_one_uncertain(spec, value, path)
+
+
+def _parse_one_uncertain(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
+    """One value of an uncertain input: a distribution within the field's bounds."""
     try:
         dist = parse_distribution(value, path)
     except ScenarioError as exc:
@@ -877,6 +976,8 @@ def _volume_form(present: set[str]) -> tuple[VolumeForm | None, list[FieldError]
 def _canonical(value: Any) -> Any:
     if isinstance(value, Distribution):
         return value.spec
+    if isinstance(value, Schedule):
+        return value.spec
     if isinstance(value, Correlation):
         return {"a": value.a, "b": value.b, "rho": value.rho}
     if isinstance(value, tuple):
@@ -975,6 +1076,20 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
     form, problems = _volume_form({f for f in VOLUME_FIELDS if _lookup(data, f)[1] is not None})
     errors += problems
     params = {k: v for k, v in values.items() if isinstance(v, Distribution)}
+    schedules = {k: v for k, v in values.items() if isinstance(v, Schedule)}
+    start = values.get("start_year")
+    for name, schedule in schedules.items():
+        if isinstance(start, int) and schedule.entries[0][0] > start:
+            first = schedule.entries[0][0]
+            errors.append(
+                FieldError(
+                    (*name.split("."), "schedule"),
+                    f"must give a value for the first simulated year, start_year {start} "
+                    f"(its first year is {first})",
+                )
+            )
+        elif isinstance(start, int):
+            params[name] = schedule.at(start)
     if (
         "daily_cost" not in params
         and "daily_cost_average" not in params
@@ -1014,4 +1129,5 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         precision=values.get("precision"),
         hold_rule=values.get("hold_rule"),
         extra_stay_applies_to=values["extra_stay_applies_to"],
+        schedules=schedules,
     )

@@ -40,8 +40,11 @@ class JsonKind(fields.Field[Any]):
     KINDS: ClassVar[dict[str, tuple[Any, str]]] = {
         "number": (is_number, "must be a finite number"),
         "uncertain": (
-            lambda v: is_number(v) or (isinstance(v, Mapping) and isinstance(v.get("dist"), str)),
-            "must be a finite number or an object with a 'dist' name",
+            lambda v: (
+                is_number(v)
+                or (isinstance(v, Mapping) and (isinstance(v.get("dist"), str) or "schedule" in v))
+            ),
+            "must be a finite number, an object with a 'dist' name or a schedule by year",
         ),
         "string": (lambda v: isinstance(v, str), "must be a string"),
         "array": (lambda v: isinstance(v, list), "must be a list"),

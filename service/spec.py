@@ -33,7 +33,7 @@ import yaml
 from models import FIELDS, __version__
 from models.distributions import COMMON_KEYS, DISTRIBUTIONS, MAX_EMPIRICAL_VALUES
 from models.presets import load_presets
-from models.scenario import GROUPS, MAX_LIST
+from models.scenario import GROUPS, MAX_LIST, NOT_SCHEDULABLE
 from models.scenario import MAX_TRIALS as ENGINE_MAX_TRIALS
 
 from .config import DEFAULTS, ENVIRONMENT
@@ -102,6 +102,16 @@ def _range(low: Any, high: Any) -> dict[str, Any]:
     return out
 
 
+def _uncertain_schema(described: Mapping[str, Any]) -> dict[str, Any]:
+    """A number within the field's range or a distribution; a schedule of them too for
+    every field but ``NOT_SCHEDULABLE``."""
+    number = {"type": "number", **_range(described["minimum"], described["maximum"])}
+    options: list[dict[str, Any]] = [number, {"$ref": "#/components/schemas/Distribution"}]
+    if described["name"] not in NOT_SCHEDULABLE:
+        options.append({"$ref": "#/components/schemas/Schedule"})
+    return {"anyOf": options}
+
+
 def field_schema(described: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON Schema of one scenario field, from its ``FieldSpec.describe()``."""
     kind = described["type"]
@@ -109,8 +119,7 @@ def field_schema(described: Mapping[str, Any]) -> dict[str, Any]:
     text = described["description"]
     schema: dict[str, Any]
     if kind == "uncertain":
-        number = {"type": "number", **_range(low, high)}
-        schema = {"anyOf": [number, {"$ref": "#/components/schemas/Distribution"}]}
+        schema = _uncertain_schema(described)
         text = f"{text} Unit: {described['unit']}."
     elif kind in ("number", "integer"):
         schema = {"type": kind, **_range(low, high)}

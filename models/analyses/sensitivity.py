@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from scipy import stats
 from scipy.stats import qmc
 
-from ..engine import Cancel, build_result, run, run_trials
+from ..engine import Cancel, build_result, run, run_trials, scheduled_keys
 from ..presets import parse_expanded
 from ..results import SimulationResult
 from ..scenario import BY_NAME, UNCERTAIN, Scenario
@@ -145,6 +145,12 @@ def _fixed_inputs(sc: Scenario, size: int, values: Mapping[str, float]) -> dict[
     for name, dist in sc.params.items():
         value = values.get(name, float(dist.ppf(0.5)))
         inputs[name] = np.full(size, np.rint(value) if BY_NAME[name].count else value)
+    # Scheduled values of later years (NAME@YEAR) at their medians too: they change no
+    # year-1 figure, but every year is simulated.
+    for key in scheduled_keys(sc):
+        name, year = key.split("@")
+        median = float(sc.schedules[name].at(int(year)).ppf(0.5))
+        inputs[key] = np.full(size, np.rint(median) if BY_NAME[name].count else median)
     return inputs
 
 

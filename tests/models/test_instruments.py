@@ -183,3 +183,97 @@ def test_the_split_agrees_with_the_per_person_simulation() -> None:
     for key in ("hold_bed_days", "transfers", "annual_cost"):
         p = stats.ks_2samp(engine.samples[key], reference.samples[key]).pvalue
         assert p > 0.001, f"{key} differs (KS p = {p:.2g})"
+
+
+#: 1,000 honored detainers a year, each 10 extra days at $100: $1,000,000 a year.
+STAYS: dict[str, Any] = {**PLAIN, "extra_days_per_detainer": 10, "extra_days_cv": 0}
+
+
+def test_a_schedule_holds_each_value_until_the_next() -> None:
+    result = simulate(
+        {
+            **STAYS,
+            "horizon_years": 4,
+            "cost_inflation": 0.1,
+            "honor_rate": {"schedule": {"2026": 1, "2028": 0}},
+            "daily_cost": {"schedule": {"2025": 90, "2026": 100, "2027": 120}},
+        }
+    )
+    # 2026: 1,000 x 10 x $100; 2027: x $120 x 1.1 (inflation still grows a scheduled
+    # cost); from 2028 the jail honors none.
+    assert [y.net_cost.mean for y in result.years] == pytest.approx(
+        [1_000_000, 1_320_000, 0, 0], rel=1e-12
+    )
+    assert [y.honored.mean for y in result.years] == [1000, 1000, 0, 0]
+    assert result.parameter_range["total_cost"].mean == pytest.approx(2_320_000, rel=1e-12)
+
+
+def test_a_scheduled_value_may_be_uncertain() -> None:
+    n = 2000
+    result = simulate(
+        {
+            **STAYS,
+            "horizon_years": 3,
+            "honor_rate": {
+                "schedule": {"2026": 1, "2027": {"dist": "uniform", "low": 0, "high": 0.1}}
+            },
+            "trials": n,
+        }
+    )
+    # From 2027 h ~ U(0, 0.1), drawn once a trial and held: honored ~ Binomial(1000, h),
+    # mean 50, variance E[1000 h (1 - h)] + Var(1000 h) = 46.7 + 833.3 = 880, so the
+    # year's cost (x $1,000 a person) has mean $50,000 and sd 29,665; the standard error
+    # over 2,000 trials is 663 and the tolerance 4 of them.
+    se = 1000 * math.sqrt(880) / math.sqrt(n)
+    for year in result.years[1:]:
+        assert year.net_cost.mean == pytest.approx(50_000, abs=4 * se)
+    h = result.samples["input:honor_rate@2027"]
+    assert result.samples["input:honor_rate"].min() == 1
+    np.testing.assert_allclose(
+        result.samples["expected:total_cost"], 1_000_000 + 2 * 1000 * h * 10 * 100, rtol=1e-12
+    )
+
+
+def test_the_state_law_takes_effect_in_2028() -> None:
+    out = compare(
+        {**STAYS, "horizon_years": 4},
+        [
+            {
+                "name": "state law from 2028",
+                "overrides": {"honor_rate": {"schedule": {"2026": 1, "2028": 0}}},
+            }
+        ],
+    )
+    saving = out.alternatives[0].difference
+    # Nothing changes in 2026 and 2027; from 2028 the $1,000,000 a year is saved.
+    assert saving.summaries["annual_cost"].mean == 0
+    assert saving.summaries["total_cost"].mean == 2_000_000
+    assert saving.summaries["total_cost"].sd == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "pointer", "words"),
+    [
+        ({"schedule": {"2026": 1, "2028": 1.5}}, "/honor_rate/schedule/2028", "between 0 and 1"),
+        ({"schedule": {"2027": 1}}, "/honor_rate/schedule", "start_year 2026"),
+        ({"schedule": {"next year": 1}}, "/honor_rate/schedule/next year", "is not a year"),
+        ({"schedule": {}}, "/honor_rate/schedule", "object of years"),
+        ({"schedule": {"2026": 1}, "from": 2026}, "/honor_rate/from", "not a field"),
+        (
+            {"schedule": {"2026": {"dist": "uniform", "low": 0.5}}},
+            "/honor_rate/schedule/2026/high",
+            "",
+        ),
+    ],
+)
+def test_a_bad_schedule_is_named_by_its_pointer(value: Any, pointer: str, words: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        simulate({**STAYS, "honor_rate": value})
+    assert [e.pointer for e in info.value.errors] == [pointer]
+    assert words in info.value.errors[0].reason
+
+
+def test_growth_rates_cannot_be_scheduled() -> None:
+    with pytest.raises(ScenarioError) as info:
+        simulate({**STAYS, "cost_inflation": {"schedule": {"2026": 0.1}}})
+    assert [e.pointer for e in info.value.errors] == ["/cost_inflation/schedule"]
