@@ -131,7 +131,7 @@ def _run(
             executor=executor,
         )
     else:
-        return _report(body, fmt or "html", samples, budget, progress, cancel)
+        return _report(body, fmt or "html", samples, budget, progress, cancel, executor)
     return _dumps(result.to_dict()), "application/json"
 
 
@@ -142,6 +142,7 @@ def _report(
     budget: Budget | None,
     progress: Progress | None,
     cancel: Cancel | None,
+    executor: DaskExecutor | None = None,
 ) -> tuple[bytes, str]:
     from .reports import render
     from .runner import build_report
@@ -159,6 +160,7 @@ def _report(
             budget=budget,
             progress=progress,
             cancel=cancel,
+            executor=executor,
         )
         name, description = report_names(body["base"])
         rendered = render_rollup(result, fmt, name=name, description=description, check=cancel)

@@ -91,30 +91,47 @@ def test_a_portfolio_on_two_workers_gives_the_in_process_bytes(scheduler: str) -
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("kind", "route"), [("rollup", "/v1/rollups"), ("portfolio", "/v1/portfolios")]
+    ("kind", "route"),
+    [
+        ("rollup", "/v1/rollups"),
+        ("portfolio", "/v1/portfolios"),
+        ("report", "/v1/rollups?format=csv"),  # a roll-up's report
+    ],
 )
 def test_a_job_on_the_scheduler_gives_the_synchronous_bytes(
     scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, route: str
 ) -> None:
-    """The executors take the scheduler from DETAINER_COST_DASK_SCHEDULER."""
+    """The executors take the scheduler from DETAINER_COST_DASK_SCHEDULER (and the job's
+    members go there: the executor is called once)."""
     monkeypatch.setenv(SCHEDULER_ENV, scheduler)
+    calls: list[str] = []
+    real = DaskExecutor.__call__
+
+    def spy(self: DaskExecutor, fn: Any, tasks: Any) -> Any:
+        calls.append(self.address)
+        return real(self, fn, tasks)
+
+    monkeypatch.setattr(DaskExecutor, "__call__", spy)
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
     app.test_client_class = ContractClient
-    if kind == "rollup":
+    job: dict[str, Any] = {"kind": kind}
+    if kind in ("rollup", "report"):
         body: dict[str, Any] = {"base": _base(300), "rows": _rows(), "seed": 5}
+        job |= {"format": "csv"} if kind == "report" else {}
     else:
         scenario = {k: v for k, v in _base(300).items() if k not in ("name", "description")}
         body = {"members": [{**scenario, "detainers_per_year": d} for d in (30, 300)], "seed": 5}
     with app.test_client() as client:
-        submitted = client.post("/v1/jobs", json={"kind": kind, "input": body})
+        submitted = client.post("/v1/jobs", json={**job, "input": body})
         assert submitted.status_code == 202, submitted.get_data(as_text=True)[:500]
         executor = Executor(job_store(app), scheduler_address(app.config))
         assert executor.scheduler == scheduler
         assert executor.run_once()
-        job = client.get(submitted.headers["Location"]).get_json()
-        assert job["state"] == "succeeded", job
-        assert job["progress"]["done"] == job["progress"]["total"]
-        result = client.get(job["result_url"])
+        state = client.get(submitted.headers["Location"]).get_json()
+        assert state["state"] == "succeeded", state
+        assert state["progress"]["done"] == state["progress"]["total"]
+        assert calls == [scheduler]
+        result = client.get(state["result_url"])
         direct = client.post(route, json=body)
         assert direct.status_code == 200
         assert result.get_data() == direct.get_data()
