@@ -45,6 +45,7 @@ __all__ = [
     "hold_table",
     "release_date_probabilities",
     "rule_in_force",
+    "year_bounds",
     "year_hold_rule",
 ]
 
@@ -112,15 +113,30 @@ def federal_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(d for d in days if d.year == year)
 
 
-@functools.lru_cache(maxsize=64)
-def business_days(year: int) -> NDArray[np.bool_]:
-    """Business-day flags from 1 January of ``year`` to ``LOOKAHEAD_DAYS`` past its end.
+def year_bounds(year: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
+    """First day of simulated year ``year`` and first day after it.
 
-    Index ``i`` is the day ``i`` days after 1 January. Read-only.
+    With ``start_month`` 1 the calendar year; otherwise the fiscal year that starts on
+    the first of ``start_month`` and is named by the calendar year it ends in (FY2027
+    with ``start_month`` 7: 1 July 2026 to 30 June 2027).
     """
-    start = dt.date(year, 1, 1)
-    n = (dt.date(year + 1, 1, 1) - start).days + LOOKAHEAD_DAYS
-    holidays = sorted(federal_holidays(year) | federal_holidays(year + 1))
+    if start_month == 1:
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    return dt.date(year - 1, start_month, 1), dt.date(year, start_month, 1)
+
+
+@functools.lru_cache(maxsize=64)
+def business_days(year: int, start_month: int = 1) -> NDArray[np.bool_]:
+    """Business-day flags from the first day of ``year`` (:func:`year_bounds`) to
+    ``LOOKAHEAD_DAYS`` past its end.
+
+    Index ``i`` is the day ``i`` days after the year's first day. Read-only.
+    """
+    start, end = year_bounds(year, start_month)
+    n = (end - start).days + LOOKAHEAD_DAYS
+    holidays = sorted(
+        federal_holidays(start.year) | federal_holidays(start.year + 1) | federal_holidays(end.year)
+    )
     days = np.datetime64(start, "D") + np.arange(n)
     flags: NDArray[np.bool_] = np.is_busday(
         days, holidays=np.array(holidays, dtype="datetime64[D]")
@@ -135,7 +151,7 @@ def rule_in_force(day: dt.date) -> str:
     return "clock_hours" if day >= FORM_I247A_IN_FORCE else "business_hours"
 
 
-def year_hold_rule(year: int, rule: str | None) -> str:
+def year_hold_rule(year: int, rule: str | None, start_month: int = 1) -> str:
     """The rule the holds of ``year`` follow: ``rule`` when given, else the form in use
     (``MIXED_RULE`` for 2017, whose release dates fall under both).
 
@@ -144,6 +160,8 @@ def year_hold_rule(year: int, rule: str | None) -> str:
     year : int
     rule : str or None
         One of ``HOLD_RULES``, or None for the form in use on each release date.
+    start_month : int, default 1
+        The month the year starts in (:func:`year_bounds`).
 
     Returns
     -------
@@ -152,8 +170,9 @@ def year_hold_rule(year: int, rule: str | None) -> str:
     """
     if rule is not None:
         return rule
-    first = rule_in_force(dt.date(year, 1, 1))
-    last = rule_in_force(dt.date(year, 12, 31))
+    start, end = year_bounds(year, start_month)
+    first = rule_in_force(start)
+    last = rule_in_force(end - dt.timedelta(days=1))
     return first if first == last else MIXED_RULE
 
 
@@ -204,15 +223,17 @@ def hold_duration(
 
 
 def release_date_probabilities(
-    year: int, weekday_weights: tuple[float, ...]
+    year: int, weekday_weights: tuple[float, ...], start_month: int = 1
 ) -> NDArray[np.float64]:
-    """Probability that a person becomes due for release on each date of ``year``.
+    """Probability that a person becomes due for release on each date of ``year``
+    (:func:`year_bounds`).
 
     The weekday is drawn with ``weekday_weights`` (Monday first), then a date uniformly
     among that weekday's dates in the year.
     """
-    n = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
-    weekday = (np.arange(n) + dt.date(year, 1, 1).weekday()) % 7
+    start, end = year_bounds(year, start_month)
+    n = (end - start).days
+    weekday = (np.arange(n) + start.weekday()) % 7
     weights = np.asarray(weekday_weights, dtype=np.float64)
     weights = weights / weights.sum()
     per_weekday = np.bincount(weekday, minlength=7)
@@ -259,6 +280,7 @@ def hold_table(
     hold_hours: float,
     weekday_weights: tuple[float, ...],
     rule: str | None = "business_hours",
+    start_month: int = 1,
 ) -> HoldTable:
     """Build the merged release categories of ``year`` for the aggregate engine.
 
@@ -274,6 +296,9 @@ def hold_table(
     rule : str or None, default "business_hours"
         One of ``HOLD_RULES``, or None for the rule of the form in use on each release
         date (:func:`rule_in_force`).
+    start_month : int, default 1
+        The month the year starts in: 1 for the calendar year, else the fiscal year
+        named by the calendar year it ends in (:func:`year_bounds`).
 
     Returns
     -------
@@ -281,13 +306,13 @@ def hold_table(
     """
     if hold_hours / 24.0 <= 0:  # the same test as hold_duration's, underflow included
         return HoldTable(_readonly(np.array([1.0])), _readonly(np.array([0.0])), 1)
-    business = business_days(year)
-    probs = release_date_probabilities(year, weekday_weights)
+    business = business_days(year, start_month)
+    probs = release_date_probabilities(year, weekday_weights, start_month)
     frac = (hold_hours / 24.0) % 1.0
     pieces = [(0.0, 1.0 - frac), (1.0 - frac, 1.0)] if frac > 0 else [(0.0, 1.0)]
     constant: dict[float, float] = {}
     offsets: dict[float, float] = {}
-    start = dt.date(year, 1, 1)
+    start = year_bounds(year, start_month)[0]
     for day, p in enumerate(probs):
         if p == 0:
             continue

@@ -17,7 +17,6 @@ beside the full range that adds person-to-person chance.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.metadata
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -29,7 +28,7 @@ import scipy
 from numpy.typing import NDArray
 
 from . import sampling
-from .calendar import HoldTable, hold_table, year_hold_rule
+from .calendar import HoldTable, hold_table, year_bounds, year_hold_rule
 from .errors import ScenarioError
 from .results import (
     ChunkedSamples,
@@ -406,6 +405,7 @@ def year_volumes(
         scenario.hold_hours,
         scenario.release_weekday_weights,
         scenario.hold_rule,
+        scenario.start_month,
     )
     hold = hold_days(table, honored, transfers, inputs["hold_window_used"], r)
     lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
@@ -502,16 +502,19 @@ def _second_basis(names: Collection[str]) -> bool:
     return "daily_cost" in names and "daily_cost_average" in names
 
 
-def days_of_year(year: int) -> int:
-    """Days in calendar year ``year`` (365 or 366): what the capacity premium turns an
+def days_of_year(year: int, start_month: int = 1) -> int:
+    """Days in year ``year`` (365 or 366): calendar, or the fiscal year starting in
+    ``start_month`` (``models.calendar.year_bounds``). What the capacity premium turns an
     average daily population into bed-days with, and bed-days back into beds."""
-    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    start, end = year_bounds(year, start_month)
+    return (end - start).days
 
 
-def beds_occupied(bed_days: Array, year: int) -> Array:
+def beds_occupied(bed_days: Array, year: int, start_month: int = 1) -> Array:
     """Average daily beds occupied (average daily population) of ``bed_days`` over
-    calendar year ``year``: the inverse of the capacity premium's ADP times days."""
-    return np.asarray(bed_days / days_of_year(year), dtype=np.float64)
+    year ``year`` (:func:`days_of_year`): the inverse of the capacity premium's ADP times
+    days."""
+    return np.asarray(bed_days / days_of_year(year, start_month), dtype=np.float64)
 
 
 #: The offsets among ``COMPONENTS`` (negative: reimbursements), whose sum is a year's
@@ -593,7 +596,7 @@ def account(
         Net cost on the fully loaded basis, when both daily costs are given.
     """
     inflation = (1.0 + inputs["cost_inflation"]) ** year_index
-    days_in_year = days_of_year(scenario.start_year + year_index)
+    days_in_year = days_of_year(scenario.start_year + year_index, scenario.start_month)
     costs = _bed_day_costs(
         scenario, inputs, v, daily_cost(inputs) * inflation, inflation, days_in_year
     )
@@ -660,6 +663,7 @@ def expected_volumes(
         scenario.hold_hours,
         scenario.release_weekday_weights,
         scenario.hold_rule,
+        scenario.start_month,
     )
     lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
     claims = (
@@ -1113,18 +1117,20 @@ def build_result(
         return summarize(values, pct, percentile_ci=percentile_ci)
 
     annual = samples["annual_cost"]
-    first_beds = derived(beds_occupied(samples["bed_days"], sc.start_year))
+    month = sc.start_month
+    first_beds = derived(beds_occupied(samples["bed_days"], sc.start_year, month))
 
     def year(y: int) -> YearSummary:
         net, offsets = samples[f"year:{y}:net_cost"], samples[f"year:{y}:offsets"]
         return YearSummary(
             year=sc.start_year + y,
-            hold_rule=year_hold_rule(sc.start_year + y, sc.hold_rule),
+            label=sc.year_label(sc.start_year + y),
+            hold_rule=year_hold_rule(sc.start_year + y, sc.hold_rule, month),
             gross_cost=derived(net - offsets),
             offsets=s(f"year:{y}:offsets"),
             beds_occupied=first_beds
             if y == 0 and s(f"year:{y}:bed_days") is s("bed_days")
-            else derived(beds_occupied(samples[f"year:{y}:bed_days"], sc.start_year + y)),
+            else derived(beds_occupied(samples[f"year:{y}:bed_days"], sc.start_year + y, month)),
             **{q: s(f"year:{y}:{q}") for q in _YEAR_QUANTITIES},
         )
 

@@ -364,6 +364,10 @@ class YearSummary:
     net_cost, bed_days, detainers, honored : Summary
     beds_occupied : Summary
         Average daily beds occupied: the year's detainer-caused bed-days over its days.
+    label : str or None
+        ``FY2027`` when the scenario gives ``fiscal_year_start_month`` (``year`` is then
+        the fiscal year, named by the calendar year it ends in); None otherwise, and
+        then absent from ``to_dict``.
     hold_rule : str
         The hold rule the year's holds followed: ``business_hours``, ``clock_hours``, or
         ``business_hours_then_clock_hours`` (2017 under the default, release dates
@@ -379,11 +383,13 @@ class YearSummary:
     gross_cost: Summary
     offsets: Summary
     beds_occupied: Summary
+    label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {
             "year": self.year,
+            **({"label": self.label} if self.label is not None else {}),
             "hold_rule": self.hold_rule,
             "gross_cost": self.gross_cost.to_dict(),
             "offsets": self.offsets.to_dict(),

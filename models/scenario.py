@@ -360,11 +360,25 @@ FIELDS: tuple[FieldSpec, ...] = (
         "start_year",
         "integer",
         "calendar year",
-        "First simulated year (its holidays set the hold calendar).",
+        "First simulated year (its holidays set the hold calendar); a fiscal year when "
+        "`fiscal_year_start_month` is given, named by the calendar year it ends in.",
         None,
         low=1990,
         high=2100,
         default_text="this year",
+    ),
+    FieldSpec(
+        "fiscal_year_start_month",
+        "integer",
+        "month (1-12)",
+        "Month the simulated years start in: each is then the fiscal year from the first of "
+        "that month, named by the calendar year it ends in (7: FY2027 is July 2026 to June "
+        "2027), for `start_year`, schedules, the hold calendar and holidays, and the days of "
+        "each year; results label years `FY2027`.",
+        None,
+        low=1,
+        high=12,
+        default_text="1 (calendar years, unlabelled)",
     ),
     FieldSpec(
         "bookings_growth",
@@ -571,6 +585,17 @@ class Scenario:
     hold_rule: str | None = None
     extra_stay_applies_to: str = "honored"
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    fiscal_year_start_month: int | None = None
+
+    @property
+    def start_month(self) -> int:
+        """The month each simulated year starts in (1: calendar years)."""
+        return self.fiscal_year_start_month or 1
+
+    def year_label(self, year: int) -> str | None:
+        """``FY2027`` for simulated year 2027 when ``fiscal_year_start_month`` is given;
+        None for calendar years given without it."""
+        return None if self.fiscal_year_start_month is None else f"FY{year}"
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -1130,4 +1155,5 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
         hold_rule=values.get("hold_rule"),
         extra_stay_applies_to=values["extra_stay_applies_to"],
         schedules=schedules,
+        fiscal_year_start_month=values.get("fiscal_year_start_month"),
     )

@@ -277,3 +277,50 @@ def test_growth_rates_cannot_be_scheduled() -> None:
     with pytest.raises(ScenarioError) as info:
         simulate({**STAYS, "cost_inflation": {"schedule": {"2026": 0.1}}})
     assert [e.pointer for e in info.value.errors] == ["/cost_inflation/schedule"]
+
+
+def test_fiscal_years_are_labelled_and_named_by_the_year_they_end_in() -> None:
+    result = simulate({**STAYS, "fiscal_year_start_month": 7, "horizon_years": 2})
+    assert [(y.year, y.label) for y in result.years] == [(2026, "FY2026"), (2027, "FY2027")]
+    assert result.years[0].to_dict()["label"] == "FY2026"
+    calendar = simulate({**STAYS, "horizon_years": 2})
+    assert [y.label for y in calendar.years] == [None, None]
+    assert "label" not in calendar.years[0].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("start_year", "month", "rule"),
+    [
+        # FY2018 from April: 1 April 2017 to 31 March 2018. Only 1 April 2017 falls before
+        # the I-247A (2 April 2017), so the year mixes the two forms...
+        (2018, 4, "business_hours_then_clock_hours"),
+        # ... and FY2018 from May (1 May 2017 - 30 April 2018) is clock hours alone,
+        (2018, 5, "clock_hours"),
+        # FY2017 from April (1 April 2016 - 31 March 2017) business hours alone, where
+        # calendar 2017 mixes them.
+        (2017, 4, "business_hours"),
+        (2017, None, "business_hours_then_clock_hours"),
+    ],
+)
+def test_the_hold_calendar_follows_the_fiscal_year(
+    start_year: int, month: int | None, rule: str
+) -> None:
+    scenario = {**STAYS, "hold_hours": 48, "start_year": start_year}
+    if month is not None:
+        scenario["fiscal_year_start_month"] = month
+    result = simulate(scenario)
+    assert result.years[0].hold_rule == rule
+    if rule == "clock_hours":
+        # the I-247A counts no weekend: every one of the 1,000 holds is exactly 2 days
+        assert result.hold_bed_days.mean == result.hold_bed_days.max == 2000
+
+
+def test_a_fiscal_year_has_its_own_days() -> None:
+    # FY2025 from February (1 February 2024 - 31 January 2025) holds 29 February 2024:
+    # 366 days, where calendar 2025 has 365. 1,000 x 36.6 extra days = 36,600 bed-days.
+    fiscal = simulate(
+        {**STAYS, "extra_days_per_detainer": 36.6, "start_year": 2025, "fiscal_year_start_month": 2}
+    )
+    assert fiscal.average_beds_occupied.mean == pytest.approx(36_600 / 366, rel=1e-12)
+    calendar = simulate({**STAYS, "extra_days_per_detainer": 36.6, "start_year": 2025})
+    assert calendar.average_beds_occupied.mean == pytest.approx(36_600 / 365, rel=1e-12)

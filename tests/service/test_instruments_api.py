@@ -64,3 +64,17 @@ def test_a_bad_scheduled_value_is_named_by_its_pointer(client: FlaskClient) -> N
     text = response.get_data(as_text=True)
     assert "/honor_rate/schedule/2028" in text
     assert "/honor_rate/schedule/2026" not in text
+
+
+def test_fiscal_years_are_labelled(client: FlaskClient) -> None:
+    response = client.post("/v1/simulations", json={**BODY, "fiscal_year_start_month": 7})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    years = response.get_json()["years"]
+    assert [(y["year"], y["label"]) for y in years] == [
+        (2026, "FY2026"),
+        (2027, "FY2027"),
+        (2028, "FY2028"),
+    ]
+    response = client.post("/v1/simulations", json={**BODY, "fiscal_year_start_month": 13})
+    assert response.status_code == 422
+    assert "/fiscal_year_start_month" in response.get_data(as_text=True)
