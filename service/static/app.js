@@ -48,6 +48,10 @@ const FIELD_META = {
   daily_cost_average: {group: "costs", label: "Average (fully loaded) cost of a bed-day", example: "$120"},
   admin_cost_per_detainer: {group: "costs", label: "Processing cost per detainer", example: "$25", advanced: true},
   transport_cost_per_transfer: {group: "costs", label: "Transport cost per transfer to ICE", example: "$150", advanced: true},
+  staff_hours_per_detainer: {group: "costs", label: "Staff time per detainer", example: "1.5", advanced: true},
+  staff_hourly_cost: {group: "costs", label: "Cost of a staff hour", example: "$45", advanced: true},
+  program_cost_per_year: {group: "costs", label: "Program cost (287(g) officers, training, software)", example: "$250,000", advanced: true},
+  payment_per_honored_detainer: {group: "offsets", label: "Federal payment per honored detainer", example: "$45"},
   "offsets.scaap_eligible_share": {group: "offsets", label: "Share of bed-day costs eligible for SCAAP", example: "60%"},
   "offsets.scaap_reimbursement_rate": {group: "offsets", label: "Share of eligible costs SCAAP pays", example: "10%"},
   "offsets.other_reimbursement": {group: "offsets", label: "Other reimbursement a year", example: "$50,000", advanced: true},
@@ -58,6 +62,7 @@ const FIELD_META = {
   "capacity.overflow_daily_cost": {group: "capacity", label: "Cost of a bed-day above capacity", example: "$150"},
   horizon_years: {group: "horizon", label: "Years to simulate", example: "5"},
   start_year: {group: "horizon", label: "First year", example: "2026"},
+  fiscal_year_start_month: {group: "horizon", label: "Month the fiscal year starts", months: true, advanced: true},
   bookings_growth: {group: "horizon", label: "Yearly growth of bookings", example: "2%", advanced: true},
   cost_inflation: {group: "horizon", label: "Yearly growth of costs", example: "3%", advanced: true},
   discount_rate: {group: "horizon", label: "Discount rate for the present value", example: "3%"},
@@ -96,6 +101,8 @@ const ALTERNATIVE_TEMPLATES = [
    says: "Enter the share of detainers that come with a warrant signed by a judge (ICE's detainer forms are signed by immigration officers)."},
   {id: "all", name: "Honor all detainers", overrides: {honor_rate: 1},
    says: "The jail honors every detainer."},
+  {id: "state", name: "A state law takes effect in a given year", overrides: {},
+   says: "Until the law takes effect the jail honors detainers as the scenario above says (its share honored, as entered there, a range or a schedule included); from that year on it honors none. Sent as a per-year schedule of the share honored."},
   {id: "custom", name: "Another policy", overrides: {}, says: "Choose the inputs it changes."},
 ];
 
@@ -324,6 +331,7 @@ function plain(text) {
 function helpText(p) {
   let text = plain(p.description);
   const def = p.default;
+  if (/\babsent\b/i.test(p.description)) return text;  // the description says what blank means
   if (p.type !== "choice" && def !== null && def !== undefined && !(Array.isArray(def) && def.length === 0)) {
     if (Array.isArray(def)) text += ` Blank: ${def.join(", ")}.`;
     else if (typeof def === "number") text += ` Blank: ${formatAmount(def, p)}.`;
@@ -448,11 +456,23 @@ function weightsControl(p) {
   return box;
 }
 
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+// A month (1-12) as a list of month names; blank: the service's default.
+function monthControl(p) {
+  const select = h("select", {id: idOf(p.name), name: p.name});
+  select.add(new Option("(blank: calendar years)", ""));
+  MONTHS.forEach((m, i) => select.add(new Option(m, String(i + 1))));
+  describe(select, p.name);
+  return select;
+}
+
 function buildField(p) {
   const meta = FIELD_META[p.name] || {};
   const id = idOf(p.name);
   let control;
-  if (p.type === "uncertain") control = uncertainControl(p);
+  if (meta.months && p.type === "integer") control = monthControl(p);
+  else if (p.type === "uncertain") control = uncertainControl(p);
   else if (p.type === "choice") control = choiceControl(p);
   else if (p.type === "weights") control = weightsControl(p);
   else if (p.type === "string" && meta.multiline) { control = h("textarea", {id, name: p.name, rows: 2}); describe(control, p.name); }
@@ -595,12 +615,21 @@ function writeField(p, value) {
       if (value && typeof value === "object" && typeof value.note === "string") control.note = value.note;
     } else {
       keptSpecs[p.name] = value;
-      shape.add(new Option(`As loaded (${value.dist || "a distribution"})`, "kept"));
+      const schedule = isSchedule(value);
+      shape.add(new Option(schedule ? "Per-year schedule (as loaded)" : `As loaded (${value.dist || "a distribution"})`, "kept"));
       shape.value = "kept";
       control.redraw(false);
-      sparkline(control.querySelector(".spark"), "kept", value, p);
       const note = control.querySelector(".kept");
-      note.textContent = `Kept as loaded: ${specWords(value, p)}. Choose a shape to enter it in boxes instead.`;
+      if (schedule) {
+        // Kept whole and sent as it came; shown year by year, where it can be seen.
+        control.querySelector(".spark").replaceChildren();
+        note.textContent = `Kept as loaded, a ${scheduleWords(value, p)}: each value holds from its year until the next one named. Choose a shape to give one value for every year instead.`;
+        const details = el.closest("details");
+        if (details) details.open = true;
+      } else {
+        sparkline(control.querySelector(".spark"), "kept", value, p);
+        note.textContent = `Kept as loaded: ${specWords(value, p)}. Choose a shape to enter it in boxes instead.`;
+      }
       note.hidden = false;
     }
     return;
@@ -619,10 +648,26 @@ function writeField(p, value) {
 
 function specWords(spec, p) {
   if (typeof spec === "number") return formatAmount(spec, p);
+  if (isSchedule(spec)) return scheduleWords(spec, p);
   const parts = Object.entries(spec).filter(([k]) => k !== "dist" && k !== "note")
     .map(([k, v]) => `${k.replaceAll("_", " ")} ${typeof v === "number" && !["trials", "successes", "dispersion", "lambda"].includes(k) ? formatAmount(v, p) : Array.isArray(v) ? v.length + " values" : v}`);
   return `${spec.dist} distribution, ${parts.join(", ")}`;
 }
+
+// A value given per year: {"schedule": {"2026": 1, "2028": 0.05}, "note": ...}.
+function isSchedule(v) {
+  return Boolean(v) && typeof v === "object" && !Array.isArray(v) && "schedule" in v && !("dist" in v);
+}
+// "per-year schedule (from 2026: 100%; from 2028: 5%)": each value holds from its year
+// until the next one named.
+function scheduleWords(spec, p) {
+  const table = spec.schedule && typeof spec.schedule === "object" ? spec.schedule : {};
+  const years = Object.keys(table).sort((a, b) => Number(a) - Number(b));
+  const parts = years.map((y) => `from ${y}: ${specWords(table[y], p)}`);
+  return `per-year schedule (${parts.join("; ") || "no years"})`;
+}
+// Whether `name` is a group of fields (offsets, liability, capacity), not a field.
+function isGroup(name) { return !byName.has(name) && parameters.some((q) => q.name.startsWith(name + ".")); }
 
 function valueAt(scenario, name) {
   const parts = name.split(".");
@@ -677,6 +722,7 @@ function fillScenario(scenario) {
     $("groups").append(h("p", {class: "note", id: "kept-note", text: `Also kept as loaded (no form for it here): ${keptNames.join(", ")}.`}));
   }
   clearErrors();
+  refreshLaws();
 }
 
 // ---------------------------------------------------------------- errors beside their fields
@@ -1202,7 +1248,7 @@ function yearChart(title, years) {
   svg.append(s("polygon", {points: band.join(" "), class: "band"}));
   svg.append(s("polyline", {points: years.map((y, i) => `${X(i)},${Y(middle(y.net_cost))}`).join(" "), class: "line"}));
   const every = Math.ceil(years.length / 8);
-  years.forEach((y, i) => { if (i % every === 0) svg.append(s("text", {x: X(i), y: ht - 8, "text-anchor": "middle", class: "tick"}, String(y.year))); });
+  years.forEach((y, i) => { if (i % every === 0) svg.append(s("text", {x: X(i), y: ht - 8, "text-anchor": "middle", class: "tick"}, yearName(y))); });
   return svg;
 }
 
@@ -1238,7 +1284,8 @@ function table(caption, head, rows) {
 const COMPONENT_LABEL = {
   hold: "The hold", extra_stay: "The extra stay", overflow_premium: "Beds above capacity", admin: "Processing",
   transport: "Transport", liability: "Liability claims", scaap_reimbursement: "SCAAP reimbursement",
-  other_reimbursement: "Other reimbursement",
+  other_reimbursement: "Other reimbursement", federal_payment: "Federal payments per hold",
+  staff: "Staff time", program: "Program cost",
 };
 
 function parameterRange(result) {
@@ -1301,7 +1348,7 @@ function renderResult(result, scenario) {
     out.append(figure("Net cost each year: the line is the median, the band the 90% range.", yearChart("Net cost by year", result.years)));
   }
   out.append(table("Each year (medians; the cost with its 90% range)", ["Year", "Net cost", "90% range", "Bed-days", "Detainers", "Honored"],
-    result.years.map((y) => [String(y.year), dollars(middle(y.net_cost)), range90(y.net_cost, shortMoney), count(middle(y.bed_days)), count(middle(y.detainers)), count(middle(y.honored))])));
+    result.years.map((y) => [yearName(y), dollars(middle(y.net_cost)), range90(y.net_cost, shortMoney), count(middle(y.bed_days)), count(middle(y.detainers)), count(middle(y.honored))])));
   const prov = result.provenance;
   const rule = {form_in_force: "the detainer form in use each year", business_hours: "48 business hours", clock_hours: "48 clock hours"}[prov.hold_rule];
   out.append(h("p", {class: "muted small"}, `${count(result.trials)} trials, seed ${prov.seed}${rule ? `, hold counted by ${rule}` : ""}, model ${prov.model_version}, scenario ${prov.scenario_sha256.slice(0, 12)}.`));
@@ -1407,16 +1454,101 @@ function overridable() {
     && ["uncertain", "number", "integer", "choice"].includes(p.type));
 }
 
-function addAlternative(template, overrides, name) {
+// ---- a state law taking effect in a given year
+
+// The years the form simulates: its first year (blank: this year, as the service takes
+// it) to its last.
+function formYears() {
+  const get = (name) => {
+    const p = byName.get(name);
+    if (!p || !fieldEl(name)) return undefined;
+    const r = readField(p);
+    return r.error || r.empty ? undefined : r.value;
+  };
+  const first = get("start_year") ?? new Date().getFullYear();
+  const years = get("horizon_years") ?? byName.get("horizon_years")?.default ?? 1;
+  return {first, last: first + years - 1};
+}
+function lawName(year) { return `A state law takes effect in ${year}`; }
+
+// The share honored under a law taking effect in `year`: the baseline's value (a number,
+// a distribution or its own schedule, exactly as entered; blank: the service's default)
+// until then, none from then on. Each value of a schedule holds until the next year named.
+function stateLawSchedule(value, first, year) {
+  const table = {};
+  if (isSchedule(value)) {
+    for (const [y, v] of Object.entries(value.schedule)) if (Number(y) < year) table[y] = v;
+  } else if (year > first) {
+    table[String(first)] = value === undefined ? (byName.get("honor_rate")?.default ?? 1) : value;
+  }
+  table[String(year)] = 0;
+  return {schedule: table};
+}
+
+// JSON with sorted keys, to compare values however their keys were ordered.
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",")}}`;
+  return JSON.stringify(v);
+}
+
+// The year of a loaded alternative's law, if its share honored is exactly what the
+// state-law alternative would send for the scenario in the form; null otherwise (it is
+// then kept as loaded).
+function lawYearOf(overrides) {
+  const v = (overrides || {}).honor_rate;
+  if (!isSchedule(v) || Object.keys(v).length !== 1 || !v.schedule || typeof v.schedule !== "object") return null;
+  const years = Object.keys(v.schedule).map(Number).sort((a, b) => a - b);
+  const year = years[years.length - 1];
+  const {first} = formYears();
+  if (!Number.isInteger(year) || v.schedule[String(year)] !== 0 || year < first) return null;
+  const honor = byName.get("honor_rate");
+  const now = honor ? readField(honor) : {empty: true};
+  if (now.error) return null;
+  return canonical(stateLawSchedule(now.empty ? undefined : now.value, first, year)) === canonical(v) ? year : null;
+}
+
+// The year box of a state-law card, with the years it may take and what it will send.
+function lawControl(n, year, nameInput) {
+  const yid = `alt-${n}-year`;
+  const input = h("input", {type: "text", class: "alt-year", id: yid, inputmode: "numeric", autocomplete: "off", spellcheck: "false",
+    value: String(year), "aria-describedby": `${yid}-help ${yid}-error`});
+  const help = h("p", {class: "help", id: `${yid}-help`});
+  const error = h("p", {class: "field-error", id: `${yid}-error`, hidden: true});
+  const sends = h("p", {class: "law-sends small"});
+  const wrap = h("div", {class: "law"}, h("div", {class: "field"}, h("label", {for: yid, text: "Takes effect in (year)"}), input, help, error), sends);
+  wrap.refresh = () => {
+    const {first, last} = formYears();
+    help.textContent = first < last ? `A year from ${first} to ${last}, the years simulated above.` : `The scenario above simulates ${first} only: give it more years to see a law that starts later.`;
+    const y = Number(input.value.trim());
+    if (nameInput.dataset.auto === "1" && /^\d{4}$/.test(input.value.trim())) nameInput.value = lawName(y);
+    const honor = byName.get("honor_rate");
+    const now = honor ? readField(honor) : {empty: true};
+    sends.textContent = Number.isInteger(y) && y >= first && y <= last && !now.error
+      ? `What it changes: ${words("honor_rate", stateLawSchedule(now.empty ? undefined : now.value, first, y))}.` : "";
+  };
+  input.addEventListener("input", wrap.refresh);
+  wrap.refresh();
+  return wrap;
+}
+function refreshLaws() { for (const el of document.querySelectorAll(".alternative .law")) el.refresh(); }
+
+function addAlternative(template, overrides, name, law) {
   altCounter += 1;
   const n = altCounter;
-  const nameInput = h("input", {type: "text", class: "alt-name", id: `alt-${n}-name`, value: name || template.name});
+  const year = template.id === "state" ? (law && law.year) || formYears().first + 1 : null;
+  const nameInput = h("input", {type: "text", class: "alt-name", id: `alt-${n}-name`, value: name || (year ? lawName(year) : template.name)});
+  if (year) {
+    nameInput.dataset.auto = !name || name === lawName(year) ? "1" : "0";
+    nameInput.addEventListener("input", () => { nameInput.dataset.auto = "0"; });
+  }
   const rows = h("div", {class: "overrides"});
   const card = h("div", {class: "alternative", id: `alt-${n}`, "data-template": template.id},
     h("div", {class: "alt-head"},
       h("div", {class: "field"}, h("label", {for: `alt-${n}-name`, text: "Alternative"}), nameInput),
       h("button", {type: "button", class: "remove", "aria-label": `Remove this alternative`, onclick: () => { card.remove(); }}, "Remove")),
     h("p", {class: "help", text: template.says}),
+    year ? lawControl(n, year, nameInput) : null,
     rows,
     h("button", {type: "button", class: "add-override", onclick: () => addOverride(rows, n, null, undefined)}, "Change another input"),
     h("p", {class: "alt-error field-error", hidden: true}));
@@ -1452,6 +1584,15 @@ function addOverride(rows, n, name, value) {
     unit.textContent = p && !choice ? (unitText(p) || "") : "";
     if (!choice) input.placeholder = p ? "e.g. " + ((FIELD_META[p.name] || {}).example || "") : "";
   }
+  // A value kept as loaded (a distribution, a schedule) is said in words below the box,
+  // sent as it came until a value is typed, and belongs to its input only.
+  const keptNote = h("p", {class: "help", id: rid + "-kept", hidden: true});
+  select.addEventListener("change", () => {
+    if (!input.dataset.spec) return;
+    delete input.dataset.spec;
+    keptNote.hidden = true;
+    input.setAttribute("aria-describedby", rid + "-error");
+  });
   select.addEventListener("change", sync);
   sync();
   const p = byName.get(select.value);
@@ -1459,22 +1600,44 @@ function addOverride(rows, n, name, value) {
   if (value !== null && typeof value === "object") input.dataset.spec = JSON.stringify(value);
   const row = h("div", {class: "override"},
     h("div", {class: "field"}, h("label", {for: rid + "-field", text: "Input"}), select),
-    h("div", {class: "field"}, h("label", {for: rid + "-value", text: "New value"}), slot, err),
+    h("div", {class: "field"}, h("label", {for: rid + "-value", text: "New value"}), slot, keptNote, err),
     h("button", {type: "button", class: "remove", "aria-label": "Remove this change", onclick: () => row.remove()}, "Remove"));
-  if (input.dataset.spec && p) input.placeholder = specWords(value, p);
+  if (input.dataset.spec && p) {
+    input.placeholder = "as loaded (below)";
+    keptNote.textContent = `Kept as loaded: ${specWords(value, p)}. Type a value to replace it.`;
+    keptNote.hidden = false;
+    input.setAttribute("aria-describedby", `${rid}-kept ${rid}-error`);
+  }
   rows.append(row);
 }
 
-function readAlternatives() {
+// The alternatives as the service takes them; `baseline` is the scenario they change
+// (a state law keeps its share honored until the law's year).
+function readAlternatives(baseline) {
   const out = [];
   const errors = [];
   for (const card of document.querySelectorAll(".alternative")) {
     const name = card.querySelector(".alt-name").value.trim() || "Alternative";
     const overrides = {};
+    const law = card.querySelector(".law");
+    if (law) {
+      const input = law.querySelector(".alt-year");
+      const {first, last} = formYears();
+      const text = input.value.trim();
+      const year = Number(text);
+      const field = law.querySelector(".field");
+      if (!/^\d{4}$/.test(text)) errors.push({element: field, input, label: name, detail: `the year the law takes effect: write it as ${first + 1}`});
+      else if (year < first || year > last) {
+        errors.push({element: field, input, label: name, detail: first < last
+          ? `${year} is not simulated: give a year from ${first} to ${last}, or change the years above`
+          : `${year} is not simulated: the scenario simulates ${first} only (give it more years to simulate)`});
+      } else overrides.honor_rate = stateLawSchedule(valueAt(baseline || {}, "honor_rate"), first, year);
+    }
     for (const row of card.querySelectorAll(".override")) {
       const field = row.querySelector(".ov-field").value;
       const input = row.querySelector(".ov-value");
       const p = byName.get(field);
+      if (law && field === "honor_rate") { errors.push({element: row, label: name, detail: `${labelOf(p)}: the law sets it; remove this change`}); continue; }
       let value;
       if (!input.value.trim() && input.dataset.spec) value = JSON.parse(input.dataset.spec);
       else {
@@ -1495,11 +1658,14 @@ function readAlternatives() {
 function fillAlternatives(list) {
   $("alternatives").replaceChildren();
   for (const alt of list) {
+    const year = lawYearOf(alt.overrides);
     const flat = {};
     for (const [k, v] of Object.entries(alt.overrides || {})) {
-      if (v && typeof v === "object" && !("dist" in v) && !Array.isArray(v)) for (const [k2, v2] of Object.entries(v)) flat[`${k}.${k2}`] = v2;
+      if (year !== null && k === "honor_rate") continue;
+      if (v && typeof v === "object" && !Array.isArray(v) && isGroup(k)) for (const [k2, v2] of Object.entries(v)) flat[`${k}.${k2}`] = v2;
       else flat[k] = v;
     }
+    if (year !== null) { addAlternative(ALTERNATIVE_TEMPLATES.find((t) => t.id === "state"), flat, alt.name, {year}); continue; }
     const template = ALTERNATIVE_TEMPLATES.find((t) => t.name === alt.name) || ALTERNATIVE_TEMPLATES.find((t) => t.id === "custom");
     addAlternative(template, flat, alt.name);
   }
@@ -1508,7 +1674,7 @@ function fillAlternatives(list) {
 async function compare() {
   const baseline = scenarioOrErrors();
   if (!baseline) return;
-  const {alternatives, errors} = readAlternatives();
+  const {alternatives, errors} = readAlternatives(baseline);
   if (errors.length) { showErrors(errors); status("An alternative needs a look before comparing."); return; }
   if (!alternatives.length) { status("Add an alternative to compare."); return; }
   status("Comparing...");
@@ -1535,7 +1701,7 @@ async function compare() {
 function overrideWords(overrides) {
   const parts = [];
   for (const [k, v] of Object.entries(overrides)) {
-    if (v && typeof v === "object" && !("dist" in v)) { for (const [k2, v2] of Object.entries(v)) parts.push(words(`${k}.${k2}`, v2)); }
+    if (v && typeof v === "object" && !Array.isArray(v) && isGroup(k)) { for (const [k2, v2] of Object.entries(v)) parts.push(words(`${k}.${k2}`, v2)); }
     else parts.push(words(k, v));
   }
   return parts.join("; ") || "no change";
@@ -1563,10 +1729,20 @@ function renderComparison(data, baseline, alternatives) {
   }
   out.append(h("p", {class: "key"}, `Baseline (the scenario above): ${money(middle(base.annual_cost))} in ${first}, ${money(middle(base.total_cost))} over ${span}.`));
   const rows = data.alternatives.map((a, i) => [a.name, money(middle(a.difference.annual_cost)), money(middle(a.difference.total_cost)), range90(a.difference.total_cost, shortMoney), money(middle(a.difference.present_value)), pct(a.probability_saves), overrideWords(alternatives[i].overrides)]);
-  out.append(table(`Savings against the baseline (positive: the alternative costs less; medians, paired trial by trial)`,
-    ["Alternative", `Saves in ${first}`, `Saves over ${span}`, "90% range", "Present value", `Chance it saves in ${first}`, "What it changes"], rows));
+  const savings = table(`Savings against the baseline (positive: the alternative costs less; medians, paired trial by trial)`,
+    ["Alternative", `Saves in ${first}`, `Saves over ${span}`, "90% range", "Present value", `Chance it saves in ${first}`, "What it changes"], rows);
+  savings.classList.add("savings");  // its last column wide enough to read (it scrolls on a phone)
+  out.append(savings);
   out.append(figure(`Savings over ${span} (median) of each alternative.`, barChart("Savings over the horizon", data.alternatives.map((a) => ({label: a.name, value: middle(a.difference.total_cost)})))));
+  // Year by year, as the service gives each run: a change that starts in a later year
+  // (a state law) shows from that year.
+  out.append(table("Net cost each year (medians; each alternative on the same random draws as the baseline)",
+    ["Year", "Baseline", ...data.alternatives.map((a) => a.name)],
+    base.years.map((y, k) => [yearName(y), dollars(middle(y.net_cost)), ...data.alternatives.map((a) => (a.result.years[k] ? dollars(middle(a.result.years[k].net_cost)) : "n/a"))])));
 }
+
+// A simulated year as results name it: 2027, or FY2027 for fiscal years.
+function yearName(y) { return y.label || String(y.year); }
 
 // ---------------------------------------------------------------- sensitivity
 
@@ -1621,7 +1797,7 @@ function renderSensitivity(data) {
 
 function pageState() {
   const {scenario, errors} = readScenario();
-  const alts = readAlternatives();
+  const alts = readAlternatives(scenario);
   if (errors.length || alts.errors.length) return null;
   const selected = document.querySelector("[role=tab][aria-selected=true]");
   // What had been worked out is worked out again on opening (same inputs, same seed: the same numbers).
@@ -1743,6 +1919,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const stale = (event) => { if (lastScenario && event.target.id !== "share-link" && event.target.id !== "api-key" && !event.target.closest("#calibrate")) $("stale").hidden = false; };
   $("scenario-form").addEventListener("input", stale);
   $("scenario-form").addEventListener("change", stale);
+  $("scenario-form").addEventListener("input", refreshLaws);
+  $("scenario-form").addEventListener("change", refreshLaws);
   $("preset").addEventListener("change", choosePreset);
   for (const b of document.querySelectorAll(".download")) b.addEventListener("click", download);
   for (const t of document.querySelectorAll("[role=tab]")) t.addEventListener("click", () => selectTab(t.id));
@@ -1759,7 +1937,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("add-alternative-button").addEventListener("click", () => {
     const t = ALTERNATIVE_TEMPLATES.find((x) => x.id === $("add-alternative").value);
     const card = addAlternative(t, t.overrides);
-    const focus = card.querySelector(".ov-value") || card.querySelector(".alt-name");
+    const focus = card.querySelector(".alt-year, .ov-value") || card.querySelector(".alt-name");
     focus.focus();
   });
   $("api-key").addEventListener("change", () => { if (!parameters.length) start(); });
