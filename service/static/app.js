@@ -62,7 +62,7 @@ const FIELD_META = {
   "capacity.overflow_daily_cost": {group: "capacity", label: "Cost of a bed-day above capacity", example: "$150"},
   horizon_years: {group: "horizon", label: "Years to simulate", example: "5"},
   start_year: {group: "horizon", label: "First year", example: "2026"},
-  fiscal_year_start_month: {group: "horizon", label: "Month the fiscal year starts", months: true, advanced: true},
+  fiscal_year_start_month: {group: "horizon", label: "Month the fiscal year starts", months: true},
   bookings_growth: {group: "horizon", label: "Yearly growth of bookings", example: "2%", advanced: true},
   cost_inflation: {group: "horizon", label: "Yearly growth of costs", example: "3%", advanced: true},
   discount_rate: {group: "horizon", label: "Discount rate for the present value", example: "3%"},
@@ -165,7 +165,7 @@ function unitText(p) {
   const kind = kindOf(p);
   if (kind === "share") return "%";
   if (kind === "money") return p.unit.replace("US dollars", "$");
-  if (kind === "year" || p.type === "choice" || p.type === "string" || p.unit === "seed") return "";
+  if (kind === "year" || p.type === "choice" || p.type === "string" || p.unit === "seed" || (FIELD_META[p.name] || {}).months) return "";
   return p.unit;
 }
 function labelOf(p) {
@@ -1467,9 +1467,11 @@ function formYears() {
   };
   const first = get("start_year") ?? new Date().getFullYear();
   const years = get("horizon_years") ?? byName.get("horizon_years")?.default ?? 1;
-  return {first, last: first + years - 1};
+  // Fiscal years are named by the calendar year they end in, as results label them.
+  const fiscal = get("fiscal_year_start_month") !== undefined;
+  return {first, last: first + years - 1, name: (y) => (fiscal ? `FY${y}` : String(y))};
 }
-function lawName(year) { return `A state law takes effect in ${year}`; }
+function lawName(year) { return `A state law takes effect in ${formYears().name(year)}`; }
 
 // The share honored under a law taking effect in `year`: the baseline's value (a number,
 // a distribution or its own schedule, exactly as entered; blank: the service's default)
@@ -1518,8 +1520,9 @@ function lawControl(n, year, nameInput) {
   const sends = h("p", {class: "law-sends small"});
   const wrap = h("div", {class: "law"}, h("div", {class: "field"}, h("label", {for: yid, text: "Takes effect in (year)"}), input, help, error), sends);
   wrap.refresh = () => {
-    const {first, last} = formYears();
-    help.textContent = first < last ? `A year from ${first} to ${last}, the years simulated above.` : `The scenario above simulates ${first} only: give it more years to see a law that starts later.`;
+    const {first, last, name} = formYears();
+    help.textContent = first < last ? `A year from ${first} to ${last}, the years simulated above${name(first) === String(first) ? "" : ` (fiscal years: ${name(first)} to ${name(last)})`}.`
+      : `The scenario above simulates ${name(first)} only: give it more years to see a law that starts later.`;
     const y = Number(input.value.trim());
     if (nameInput.dataset.auto === "1" && /^\d{4}$/.test(input.value.trim())) nameInput.value = lawName(y);
     const honor = byName.get("honor_rate");

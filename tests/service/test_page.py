@@ -553,6 +553,13 @@ def test_a_state_law_from_a_year_and_inputs_given_per_year(
     assert _axe(page) == []
     _shot(page, "desktop-9-state-law", "#results")
     _shot(page, "desktop-10-offsets", "#group-offsets")
+    if "fiscal_year_start_month" in fields:  # fiscal years: the law's year is named FY2028
+        page.locator("#field-fiscal_year_start_month").select_option("7")
+        expect(law.locator(".alt-name")).to_have_value("A state law takes effect in FY2028")
+        expect(law.locator(".law .help")).to_contain_text("fiscal years: FY2026 to FY2029")
+        _shot(page, "desktop-11-fiscal-year", "#group-horizon")
+        page.locator("#field-fiscal_year_start_month").select_option("")
+        expect(law.locator(".alt-name")).to_have_value("A state law takes effect in 2028")
 
     # A link restores the law as a law (its year, not a frozen schedule); on a phone.
     page.locator("#share").click()
