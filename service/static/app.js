@@ -38,7 +38,7 @@ const FIELD_META = {
   ice_pickup_rate: {group: "honoring", label: "Honored holds that end with ICE taking custody", example: "90%"},
   hold_rule: {group: "hold", label: "How the 48 hours are counted"},
   hold_hours: {group: "hold", label: "Length of the hold", example: "48", advanced: true},
-  hold_window_used: {group: "hold", label: "Share of the hold spent before pickup or release", example: "80%", advanced: true},
+  hold_window_used: {group: "hold", label: "Share of the hold spent before ICE picks the person up", example: "80%", advanced: true},
   release_weekday_weights: {group: "hold", label: "Release days of the week (relative weights)", advanced: true},
   extra_days_per_detainer: {group: "stay", label: "Extra days of stay per honored detainer", example: "20"},
   extra_stay_applies_to: {group: "stay", label: "Who the extra stay applies to", advanced: true},

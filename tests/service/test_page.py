@@ -485,7 +485,7 @@ def test_a_state_law_from_a_year_and_inputs_given_per_year(
             "Program cost (287(g) officers, training, software) ($ a year)",
         ),
         ("payment_per_honored_detainer", "offsets", "Federal payment per honored detainer"),
-        ("hold_window_used", "hold", "Share of the hold spent before pickup"),
+        ("hold_window_used", "hold", "Share of the hold spent before ICE picks the person up"),
         ("fiscal_year_start_month", "horizon", "Month the fiscal year starts"),
     ]:
         if name not in fields:  # an instrument the engine does not have yet
