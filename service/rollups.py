@@ -162,10 +162,13 @@ def answer_format() -> str:
 def _report(
     body: Mapping[str, Any], result: RollupResult, fmt: str, check: Callable[[], None]
 ) -> Response:
-    from .reports.rollup import render_rollup, report_names
+    from .reports.rollup import render_rollup, report_fiscal_month, report_names
 
     name, description = report_names(body.get("base"))
-    rendered = render_rollup(result, fmt, name=name, description=description, check=check)
+    month = report_fiscal_month(body.get("base"))
+    rendered = render_rollup(
+        result, fmt, name=name, description=description, check=check, fiscal_year_start_month=month
+    )
     response = Response(rendered.body, mimetype=rendered.media_type)
     disposition = "inline" if fmt == "html" else "attachment"
     filename = report_filename(name or "rollup", rendered.extension)

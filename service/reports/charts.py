@@ -193,10 +193,12 @@ def fan(years: Sequence[YearSummary]) -> str:
         median = [y.net_cost.percentiles.get("p50", y.net_cost.mean) for y in years]
         ax.plot(x, median, color=DARK, marker="o", linewidth=1.5, label="median")
         ax.yaxis.set_major_formatter(Dollars())
-        ax.set_xlabel("year")
+        fiscal = any(y.label for y in years)  # FY2027: fiscal years, by their labels
+        ax.set_xlabel("fiscal year" if fiscal else "year")
         ax.set_ylabel("net cost")
         step = 1 if len(x) <= 10 else 2 if len(x) <= 20 else 5  # readable, never crowded
-        ax.set_xticks(x[::step], [str(v) for v in x[::step]])
+        names = [y.label or str(y.year) for y in years]
+        ax.set_xticks(x[::step], names[::step])
         ax.legend(frameon=False, fontsize=8)
         return _svg(fig, "fan")
 

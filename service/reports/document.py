@@ -17,11 +17,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.analyses import Alternative, ComparisonResult, SensitivityResult
+from models.calendar import year_bounds
 from models.results import SimulationResult, Summary, YearSummary
 from models.scenario import FIELDS, Scenario
 
 from . import formatting as fmt
-from .labels import HOLD_RULES_SHORT, describe_value, label, plain_text, unit_text
+from .labels import (
+    HOLD_RULES_SHORT,
+    describe_schedule,
+    describe_value,
+    label,
+    month_name,
+    plain_text,
+    unit_text,
+)
 
 __all__ = [
     "REPORT_PERCENTILES",
@@ -32,6 +41,8 @@ __all__ = [
     "describe_spec",
     "detainer_days_text",
     "extra_stay_text",
+    "first_year_name",
+    "fiscal_year_text",
     "generation_date",
     "hold_rule_text",
     "input_rows",
@@ -40,6 +51,7 @@ __all__ = [
     "split_basis",
     "summary_paragraphs",
     "year_columns",
+    "year_name",
 ]
 
 #: Percentiles every report shows; the service adds them to the scenario's own.
@@ -95,10 +107,68 @@ class Report:
 
     @property
     def period(self) -> str:
-        """2026, or 2026-2030 (with an en dash) for a horizon of several years."""
-        years = self.result.years
-        first = fmt.year(self.result.provenance.start_year)
-        return first if len(years) <= 1 else f"{first}\u2013{fmt.year(years[-1].year)}"
+        """2026, or 2026-2030 (with an en dash) for a horizon of several years; fiscal
+        years by their labels (FY2027\u2013FY2029)."""
+        return period_text(self.result)
+
+    @property
+    def fiscal_year(self) -> str | None:
+        """When the years are fiscal years, their start month in words (None
+        otherwise): "Fiscal years start in July; FY2027 = July 2026\u2013June 2027."."""
+        return fiscal_year_text(self.scenario.fiscal_year_start_month, self.result)
+
+
+def year_name(y: YearSummary) -> str:
+    """A simulated year as a reader names it: its label (FY2027) when the result labels
+    its years, else the year (2027)."""
+    return y.label or fmt.year(y.year)
+
+
+def first_year_name(result: SimulationResult) -> str:
+    """The first simulated year's name (FY2027, or 2027)."""
+    if result.years:
+        return year_name(result.years[0])
+    return fmt.year(result.provenance.start_year)
+
+
+def period_text(result: SimulationResult) -> str:
+    """The horizon's years: 2026, 2026\u20132030, or FY2027\u2013FY2029."""
+    years = result.years
+    first = first_year_name(result)
+    return first if len(years) <= 1 else f"{first}\u2013{year_name(years[-1])}"
+
+
+def _labelled(result: SimulationResult) -> bool:
+    return any(y.label is not None for y in result.years)
+
+
+def scenario_year_name(scenario: Scenario) -> Callable[[int], str]:
+    """How a year the scenario names (its first year, a schedule's years) is written:
+    FY2027 when the scenario gives ``fiscal_year_start_month``, else 2027."""
+
+    def name(year: int) -> str:
+        return scenario.year_label(year) or fmt.year(year)
+
+    return name
+
+
+def fiscal_year_text(start_month: int | None, result: SimulationResult) -> str | None:
+    """The fiscal year in words when the result labels its years: "Fiscal years start in
+    July; FY2027 = July 2026\u2013June 2027." (the engine's year bounds,
+    :func:`models.calendar.year_bounds`); without the start month, only how years are
+    named. None for calendar years."""
+    if not _labelled(result):
+        return None
+    first = result.years[0]
+    named = "named by the calendar year they end in"
+    if start_month is None:
+        return f"Years are fiscal years, {named} ({year_name(first)} ends in {first.year})."
+    begin, after = year_bounds(first.year, start_month)
+    last = after - dt.timedelta(days=1)
+    return (
+        f"Fiscal years start in {month_name(start_month)}, {named}; {year_name(first)} = "
+        f"{month_name(begin.month)} {begin.year}\u2013{month_name(last.month)} {last.year}."
+    )
 
 
 def describe_spec(spec: Any, name: str = "") -> str:
@@ -144,6 +214,8 @@ def input_rows(scenario: Scenario) -> list[dict[str, Any]]:
     when the numbers are shares) and ``money`` (True when they are dollars).
     """
     rows = []
+    year = scenario_year_name(scenario)
+    fiscal = scenario.fiscal_year_start_month is not None
     for f in FIELDS:
         node = _node(scenario.canonical, f.name)
         if node is None or f.name in ("name", "description"):
@@ -153,16 +225,22 @@ def input_rows(scenario: Scenario) -> list[dict[str, Any]]:
         number = node if isinstance(node, int | float) and not isinstance(node, bool) else None
         if spec.get("dist") == "fixed":
             number = spec.get("value")
+        words = describe_value(f.name, node, year_name=year)
+        unit = unit_text(f.unit)
+        if f.name == "start_year" and isinstance(node, int) and fiscal:
+            words, unit = year(node), "fiscal year, named by the calendar year it ends in"
+        elif f.name == "fiscal_year_start_month":
+            unit = "month"
         row: dict[str, Any] = {
             "key": f.name,
             "label": label(f.name),
-            "value": describe_value(f.name, node),
-            "unit": unit_text(f.unit),
+            "value": words,
+            "unit": unit,
             "meaning": plain_text(f.description),
             "basis": basis,
             "note": plain_text(note),
             "number": number,
-            "dist": spec.get("dist") if spec else None,
+            "dist": "schedule" if "schedule" in spec else spec.get("dist") if spec else None,
             "share": f.unit.startswith("share"),
             "money": f.unit.startswith("US dollars"),
             "year": f.name == "start_year",
@@ -211,7 +289,7 @@ def year_columns(years: tuple[YearSummary, ...]) -> list[Column]:
         key=lambda f: _YEAR_ORDER.index(f.name) if f.name in _YEAR_ORDER else len(_YEAR_ORDER),
     )
     for f in fields:
-        if f.name == "year":
+        if f.name in ("year", "label"):  # the year column names the year (FY2027)
             continue
         value = getattr(years[0], f.name)
         if isinstance(value, Summary):
@@ -306,7 +384,7 @@ def _year_one(report: Report) -> list[str]:
     r = report.result
     ac = r.annual_cost
     out = [
-        f"In {fmt.year(r.provenance.start_year)}, honoring immigration detainers is estimated "
+        f"In {first_year_name(r)}, honoring immigration detainers is estimated "
         f"to cost {fmt.money(ac.percentiles['p50'])} (median net cost at "
         f"{cost_basis(report)}), with a 90% range of {_range(ac)}."
     ]
@@ -384,6 +462,15 @@ def _flatten(overrides: Mapping[str, Any], prefix: str = "") -> list[tuple[str, 
     return out
 
 
+def _change_words(report: Report, key: str, value: Any) -> str:
+    """A value an alternative sets, or the baseline's, in words; a schedule as "90% in
+    2026-2027 and 0% from 2028"."""
+    year = scenario_year_name(report.scenario)
+    if isinstance(value, Mapping) and "schedule" in value:
+        return describe_schedule(key, value, year, sentence=True)
+    return describe_value(key, value, year_name=year)
+
+
 def alternative_changes(report: Report, name: str) -> str:
     """What alternative ``name`` changes, in words ("sets share of detainers honored to
     0% (baseline 100%)"); "changes nothing" when it overrides nothing."""
@@ -396,8 +483,8 @@ def alternative_changes(report: Report, name: str) -> str:
             parts.append(f"removes {what}")
             continue
         base = _node(report.scenario.canonical, key)
-        was = f" (baseline {describe_value(key, base)})" if base is not None else ""
-        parts.append(f"sets {what} to {describe_value(key, value)}{was}")
+        was = f" (baseline {_change_words(report, key, base)})" if base is not None else ""
+        parts.append(f"sets {what} to {_change_words(report, key, value)}{was}")
     return "; ".join(parts) if parts else "changes nothing"
 
 

@@ -8,18 +8,22 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from models.results import SimulationResult
+
 from . import charts
 from . import formatting as fmt
 from .document import (
     Report,
     cost_basis,
     extra_stay_text,
+    first_year_name,
     hold_rule_text,
     input_rows,
     quantity_format,
     summary_paragraphs,
     year_cell,
     year_columns,
+    year_name,
 )
 from .labels import component_label, label
 
@@ -102,6 +106,27 @@ def key_rows(report: Report) -> list[Row]:
     return rows
 
 
+#: Components beyond the chain's, said in the method section when a result has them.
+_MORE_COUNTED = {
+    "staff": "staff time per detainer (processing, notifying ICE, coordinating transfers)",
+    "program": "the program's fixed yearly cost (e.g. 287(g) officers, training, software)",
+}
+
+
+def counted_text(result: SimulationResult) -> str:
+    """What the cost counts, in words: the chain's components, and staff time, a
+    program's cost and federal payments per hold when the result has them."""
+    costs = ["detainer processing", "transport", "liability claims"]
+    costs += [words for key, words in _MORE_COUNTED.items() if key in result.components]
+    offsets = ["SCAAP and other reimbursement"]
+    if "federal_payment" in result.components:
+        offsets.append("federal payments per honored detainer")
+    return (
+        "Hold days and the longer stays that detainers cause (lost bail, pretrial release "
+        f"or diversion), priced per bed-day; {', '.join(costs)}; less {' and '.join(offsets)}."
+    )
+
+
 def render_html(report: Report) -> str:
     """The full HTML document of ``report``."""
     result = report.result
@@ -121,6 +146,10 @@ def render_html(report: Report) -> str:
         key_rows=key_rows(report),
         year_columns=year_columns(result.years),
         year_cell=year_cell,
+        year_name=year_name,
+        first_year=first_year_name(result),
+        fiscal_year=report.fiscal_year,
+        counted=counted_text(result),
         component_label=component_label,
         label=label,
         fmt=fmt,

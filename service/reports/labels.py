@@ -19,8 +19,10 @@ __all__ = [
     "FIELD_LABELS",
     "HOLD_RULES",
     "component_label",
+    "describe_schedule",
     "describe_value",
     "label",
+    "month_name",
     "plain_text",
     "unit_text",
 ]
@@ -63,6 +65,7 @@ FIELD_LABELS: dict[str, str] = {
     "capacity.overflow_daily_cost": "Daily cost of a bed above capacity",
     "horizon_years": "Years simulated",
     "start_year": "First year",
+    "fiscal_year_start_month": "First month of the fiscal year",
     "bookings_growth": "Growth of bookings a year",
     "cost_inflation": "Cost inflation a year",
     "discount_rate": "Discount rate",
@@ -251,12 +254,74 @@ def _family(spec: Mapping[str, Any], f: Callable[[float], str]) -> str:
     return f"{', '.join(parts)} ({kind})"
 
 
-def describe_value(name: str, value: Any) -> str:
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month_name(month: int) -> str:
+    """The name of month ``month`` (1-12): 7 is "July"."""
+    return MONTHS[month - 1]
+
+
+def describe_schedule(
+    name: str,
+    value: Mapping[str, Any],
+    year_name: Callable[[int], str] = fmt.year,
+    *,
+    sentence: bool = False,
+) -> str:
+    """A schedule in words, each value from its year until the next one named: for a
+    table "2026-2027: 90%; 2028 onward: 0%", in a ``sentence`` "90% in 2026-2027 and 0%
+    from 2028" (years by ``year_name``: FY2027 for fiscal years)."""
+    table = value.get("schedule")
+    if not isinstance(table, Mapping):
+        return "a value per year"
+    entries = sorted(
+        ((int(y), v) for y, v in table.items() if str(y).lstrip("-").isdigit()),
+        key=lambda e: e[0],
+    )
+    parts = []
+    for i, (year, v) in enumerate(entries):
+        words = describe_value(name, v, year_name=year_name)
+        if i + 1 == len(entries):
+            when = f"from {year_name(year)}" if sentence else f"{year_name(year)} onward"
+        elif entries[i + 1][0] - 1 == year:
+            when = f"in {year_name(year)}" if sentence else year_name(year)
+        else:
+            span = f"{year_name(year)}\u2013{year_name(entries[i + 1][0] - 1)}"
+            when = f"in {span}" if sentence else span
+        parts.append(f"{words} {when}" if sentence else f"{when}: {words}")
+    if not parts:
+        return "a value per year"
+    if sentence:
+        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return "; ".join(parts)
+
+
+def describe_value(name: str, value: Any, *, year_name: Callable[[int], str] | None = None) -> str:
     """A field's value in words, in the field's own units: "$55 to $105, uniform",
-    "70%", "48 hours", "2026"."""
+    "70%", "48 hours", "2026"; a schedule as each value from its year ("2026-2027:
+    90%; 2028 onward: 0%"), its years written by ``year_name`` (FY2027 for fiscal
+    years; the year itself by default)."""
     f = formatter(name)
+    if isinstance(value, Mapping) and "schedule" in value:
+        return describe_schedule(name, value, year_name or fmt.year)
     if isinstance(value, Mapping):
         return _family(value, f)
+    if name == "fiscal_year_start_month" and isinstance(value, int) and 1 <= value <= 12:
+        return month_name(value)
     if name == "release_weekday_weights" and isinstance(value, list):
         days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
         return ", ".join(f"{d} {fmt.plain(w)}" for d, w in zip(days, value, strict=False))

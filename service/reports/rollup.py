@@ -29,7 +29,15 @@ from models.results import Summary
 
 from . import FORMATS, REPORT_PERCENTILES, Rendered
 from . import formatting as fmt
-from .document import generation_date, year_cell, year_columns
+from .document import (
+    first_year_name,
+    fiscal_year_text,
+    generation_date,
+    period_text,
+    year_cell,
+    year_columns,
+    year_name,
+)
 from .labels import describe_value, label, plain_text
 
 __all__ = [
@@ -38,6 +46,7 @@ __all__ = [
     "ROLLUP_CSV_COLUMNS",
     "RollupReport",
     "render_rollup",
+    "report_fiscal_month",
     "report_names",
     "rollup_csv",
     "rollup_html",
@@ -76,6 +85,16 @@ def with_report_percentiles(body: Mapping[str, Any]) -> dict[str, Any]:
     return {**body, "base": {**base, "percentiles": [*given, *missing]}}
 
 
+def report_fiscal_month(base: object) -> int | None:
+    """The base scenario's ``fiscal_year_start_month`` (None when it gives none, or not
+    a month), for the report's statement of when fiscal years start."""
+    if not isinstance(base, Mapping):
+        return None
+    month = base.get("fiscal_year_start_month")
+    ok = isinstance(month, int) and not isinstance(month, bool) and 1 <= month <= 12
+    return month if ok else None
+
+
 def report_names(base: object) -> tuple[str | None, str | None]:
     """The base scenario's name and description, for a report's title (None when it
     gives none)."""
@@ -90,13 +109,15 @@ def report_names(base: object) -> tuple[str | None, str | None]:
 
 @dataclass(frozen=True)
 class RollupReport:
-    """A roll-up's result, the name and description the base gave it (if any), and when
-    the report was made (UTC; ``SOURCE_DATE_EPOCH`` fixes it)."""
+    """A roll-up's result, the name and description the base gave it (if any), when
+    the report was made (UTC; ``SOURCE_DATE_EPOCH`` fixes it), and the month the base's
+    fiscal years start in (None: not given, or calendar years)."""
 
     result: RollupResult
     name: str | None = None
     description: str | None = None
     generated: dt.date = field(default_factory=generation_date)
+    fiscal_year_start_month: int | None = None
 
     @property
     def title(self) -> str:
@@ -108,11 +129,14 @@ class RollupReport:
 
     @property
     def period(self) -> str:
-        """2026, or 2026-2030 (with an en dash) over several years."""
-        total = self.result.total
-        first = fmt.year(total.provenance.start_year)
-        years = total.years
-        return first if len(years) <= 1 else f"{first}\u2013{fmt.year(years[-1].year)}"
+        """2026, or 2026-2030 (with an en dash) over several years; fiscal years by
+        their labels (FY2027\u2013FY2029)."""
+        return period_text(self.result.total)
+
+    @property
+    def fiscal_year(self) -> str | None:
+        """When the years are fiscal years, when they start, in words (None otherwise)."""
+        return fiscal_year_text(self.fiscal_year_start_month, self.result.total)
 
     @property
     def about(self) -> str | None:
@@ -190,11 +214,13 @@ def _concentration(result: RollupResult) -> str | None:
         return None
     top = ranked[: min(5, len(ranked) - 1)]
     first = ranked[0]
-    return (
+    text = (
         f"The largest contributor, {jurisdiction_name(first.name, first.row)}, is "
-        f"{fmt.share(first.share)} of the mean total; the largest {len(top)} together are "
-        f"{fmt.share(top[-1].cumulative_share)}."
+        f"{fmt.share(first.share)} of the mean total"
     )
+    if len(top) < 2:  # "the largest 1 together" says nothing more
+        return text + "."
+    return text + (f"; the largest {len(top)} together are {fmt.share(top[-1].cumulative_share)}.")
 
 
 def setting_text(name: str, value: str) -> str:
@@ -220,7 +246,7 @@ def summary_paragraphs(report: RollupReport) -> list[str]:
     first = [
         f"Summed over {fmt.count(n)} jurisdiction{'' if n == 1 else 's'}, honoring "
         f"immigration detainers is estimated to cost {fmt.money(t.annual_cost.percentiles['p50'])} "
-        f"in {fmt.year(t.provenance.start_year)} (median total net cost at "
+        f"in {first_year_name(t)} (median total net cost at "
         f"{cost_basis_text(r)}; mean {fmt.money(t.annual_cost.mean)}), with a 90% range of "
         f"{_range(t.annual_cost)}."
     ]
@@ -365,6 +391,9 @@ def rollup_html(report: RollupReport, *, limit: int | None = None) -> str:
         extra_stay=setting_text("extra_stay_applies_to", total.provenance.extra_stay_applies_to),
         year_columns=year_columns(total.years),
         year_cell=year_cell,
+        year_name=year_name,
+        first_year=first_year_name(total),
+        fiscal_year=report.fiscal_year,
         version=__version__,
         fmt=fmt,
     )
@@ -401,7 +430,8 @@ def _about_rows(report: RollupReport) -> list[tuple[str, Any]]:
         ("Total's hash (SHA-256 of its members' scenarios)", p.scenario_sha256),
         ("Random seed", "" if p.seed is None else str(p.seed)),
         ("Trials", t.trials),
-        ("First year", p.start_year),
+        ("First year", first_year_name(t) if report.fiscal_year else p.start_year),
+        *([("Year boundaries", report.fiscal_year)] if report.fiscal_year else []),
         ("Cost basis", cost_basis_text(r)),
         ("Hold rule", setting_text("hold_rule", p.hold_rule)),
         ("Longer stay applies to", setting_text("extra_stay_applies_to", p.extra_stay_applies_to)),
@@ -519,6 +549,7 @@ ROLLUP_CSV_COLUMNS = (
     "row",
     "jurisdiction",
     "year",
+    "year_label",
     "quantity",
     "label",
     "unit",
@@ -536,8 +567,9 @@ def _text(
     unit: str,
     text: str = "",
 ) -> list[Any]:
-    """The text columns of a CSV row (after ``rollup``), no jurisdiction named."""
-    return [section, "", "", "", year, quantity, what, unit, text]
+    """The text columns of a CSV row (after ``rollup``), no jurisdiction named; the
+    year's label (``year_label``) is filled in by the writer."""
+    return [section, "", "", "", year, "", quantity, what, unit, text]
 
 
 def _csv_rows(report: RollupReport) -> Iterator[list[Any]]:
@@ -600,7 +632,7 @@ def _text_of(head: list[Any], line: RankedRow) -> list[Any]:
 def rollup_csv(report: RollupReport, *, check: Callable[[], None] | None = None) -> str:
     """CSV text (RFC 4180, CRLF rows): the total, its years, the threshold, the shared
     inputs, then every jurisdiction in rank order (docs/reports.md)."""
-    from .tables import safe_cell, safe_text, stat_header
+    from .tables import safe_cell, safe_text, stat_header, year_labels
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -608,9 +640,12 @@ def rollup_csv(report: RollupReport, *, check: Callable[[], None] | None = None)
     writer.writerow(header)
     title = safe_text(report.title)
     texts = len(ROLLUP_CSV_COLUMNS) - 1
+    labels = year_labels(report.result.total)
+    at = ROLLUP_CSV_COLUMNS.index("year_label") - 1
     for i, row in enumerate(_csv_rows(report)):
         if check is not None and i % 2000 == 0:
             check()
+        row[at] = labels.get(row[at - 1], "")  # FY2027 beside the year, for fiscal years
         head, numbers, note = row[:texts], row[texts:-1], row[-1]
         writer.writerow([title, *(safe_cell(v) for v in head), *numbers, safe_cell(note)])
     return out.getvalue()
@@ -624,10 +659,13 @@ def render_rollup(
     description: str | None = None,
     generated: dt.date | None = None,
     check: Callable[[], None] | None = None,
+    fiscal_year_start_month: int | None = None,
 ) -> Rendered:
     """The roll-up report as ``fmt_`` (``html``, ``pdf``, ``xlsx`` or ``csv``).
 
-    ``name`` and ``description`` are the base scenario's, if it gives them. ``check``
+    ``name`` and ``description`` are the base scenario's, if it gives them, and so is
+    ``fiscal_year_start_month`` (:func:`report_fiscal_month`): with it the report says
+    when the fiscal years start, without it only that they are fiscal years. ``check``
     (the service's deadline, or a job's cancel) is called before and after rendering and
     every few thousand rows; an exception it raises propagates.
 
@@ -638,7 +676,9 @@ def render_rollup(
     """
     if fmt_ not in FORMATS:
         raise ValueError(f"a roll-up report is html, pdf, xlsx or csv, not {fmt_!r}")
-    report = RollupReport(result, name, description, generated or generation_date())
+    report = RollupReport(
+        result, name, description, generated or generation_date(), fiscal_year_start_month
+    )
     media_type, extension = FORMATS[fmt_]
     if check is not None:
         check()

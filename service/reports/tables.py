@@ -26,7 +26,14 @@ from typing import Any
 from models.engine import PER_TRIAL_KEYS
 from models.results import SimulationResult, Summary
 
-from .document import Report, input_rows, summary_paragraphs, year_columns
+from .document import (
+    Report,
+    first_year_name,
+    input_rows,
+    summary_paragraphs,
+    year_columns,
+    year_name,
+)
 from .labels import component_label, describe_value, label
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "summary_sheet",
     "summary_values",
     "write_rows",
+    "year_labels",
     "years_sheet",
 ]
 
@@ -204,7 +212,11 @@ def _about_sheet(ws: Any, report: Report) -> None:
         ("Scenario hash (SHA-256)", p.scenario_sha256),
         ("Random seed", "" if p.seed is None else str(p.seed)),
         ("Trials", r.trials),
-        ("First year", p.start_year),
+        ("First year", first_year_name(r) if report.fiscal_year else p.start_year),
+    ]
+    if report.fiscal_year:
+        rows.append(("Year boundaries", report.fiscal_year))
+    rows += [
         ("Sampling method", p.sampling.replace("_", " ")),
     ]
     rows += [
@@ -314,8 +326,10 @@ def years_sheet(ws: Any, result: SimulationResult) -> None:
     years = result.years
     cols = year_columns(years)
     keys = list(result.annual_cost.percentiles)
-    header: list[str] = ["year"]
-    formats: list[str | None] = [YEAR]
+    fiscal = any(y.label for y in years)
+    # fiscal years: the label (FY2027) first, then the year as a number to sort by
+    header: list[str] = ["fiscal year", "year it ends in"] if fiscal else ["year"]
+    formats: list[str | None] = [None, YEAR] if fiscal else [YEAR]
     for col in cols:
         if col.text:
             header.append(col.label)
@@ -328,7 +342,7 @@ def years_sheet(ws: Any, result: SimulationResult) -> None:
             formats += [MONEY] * len(keys)
     write_rows(ws, [header])
     for y in years:
-        row: list[Any] = [y.year]
+        row: list[Any] = [year_name(y), y.year] if fiscal else [y.year]
         for col in cols:
             value = getattr(y, col.key)
             if col.text:
@@ -434,7 +448,17 @@ def render_xlsx(
 
 
 #: The CSV's columns before the statistics (docs/reports.md documents them all).
-CSV_COLUMNS = ("scenario", "section", "alternative", "year", "quantity", "label", "unit", "text")
+CSV_COLUMNS = (
+    "scenario",
+    "section",
+    "alternative",
+    "year",
+    "year_label",
+    "quantity",
+    "label",
+    "unit",
+    "text",
+)
 
 
 def _stats(s: Summary) -> list[str]:
@@ -460,6 +484,12 @@ YEAR_UNITS = {
     "average_beds_occupied": "beds",
     "beds_occupied": "beds",
 }
+
+
+def year_labels(result: SimulationResult) -> dict[Any, str]:
+    """Each simulated year's label (FY2027) by its number, for fiscal years; empty for
+    calendar years, which have none."""
+    return {y.year: y.label for y in result.years if y.label}
 
 
 def _csv_year_rows(report: Report) -> Iterator[list[Any]]:
@@ -501,6 +531,14 @@ def _csv_chance_rows(report: Report) -> Iterator[list[Any]]:
         yield ["savings", alt.name, first, "probability_saves", what, "share", changes, *chance]
 
 
+def _csv_input_rows(report: Report) -> Iterator[list[Any]]:
+    """One row per input: its field name, label, unit and value in words (a schedule as
+    each value from its year), the statistics blank (an input is not a result)."""
+    blank = [""] * len(stat_header(report.result))
+    for row in input_rows(report.scenario):
+        yield ["input", "", "", row["key"], row["label"], row["unit"], row["value"], *blank]
+
+
 def render_csv(
     report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
 ) -> str:
@@ -520,8 +558,16 @@ def render_csv(
         return out.getvalue()
     writer.writerow([*CSV_COLUMNS, *stat_header(report.result)])
     title = safe_text(report.title)
-    rows = (*_csv_summary_rows(report), *_csv_year_rows(report), *_csv_chance_rows(report))
+    rows = (
+        *_csv_summary_rows(report),
+        *_csv_year_rows(report),
+        *_csv_chance_rows(report),
+        *_csv_input_rows(report),
+    )
+    labels = year_labels(report.result)
     for row in rows:
+        # the year's label (FY2027) beside the year, for fiscal years; empty otherwise
+        row = [*row[:3], labels.get(row[2], ""), *row[3:]]
         # text columns neutralized; the statistics are numbers written by repr
         text, numbers = row[: len(CSV_COLUMNS) - 1], row[len(CSV_COLUMNS) - 1 :]
         writer.writerow([title, *(safe_cell(v) for v in text), *numbers])

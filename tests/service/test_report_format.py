@@ -284,7 +284,7 @@ def test_csv_rows_and_documented_columns(comparison_report: Report) -> None:
         assert f"`{column}`" in docs, column
     assert tuple(header[: len(CSV_COLUMNS)]) == CSV_COLUMNS
     sections = {r["section"] for r in rows}
-    assert sections == {"summary", "year", "component", "threshold", "savings"}
+    assert sections == {"summary", "year", "component", "threshold", "savings", "input"}
     years = [r for r in rows if r["section"] == "year" and r["quantity"] == "net_cost"]
     assert [r["year"] for r in years] == ["2026", "2027", "2028"]
     hold = next(r for r in rows if r["section"] == "component" and r["quantity"] == "hold")
