@@ -137,6 +137,8 @@ _UNITS = {
     "share (0-1)": "percent",
     "share a year": "percent a year",
     "relative half-width": "share of the estimate",
+    # one long word that a narrow column breaks mid-word ("Sund ay")
+    "relative weight, Monday..Sunday": "relative weight, Monday to Sunday",
 }
 
 

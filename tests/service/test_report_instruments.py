@@ -193,6 +193,9 @@ def test_html_inputs_read_schedules_in_words(scenario_report: Report) -> None:
     first = next(v for k, v in values.items() if k.startswith("First year"))
     month = next(v for k, v in values.items() if k.startswith("First month of the fiscal"))
     assert (first, month) == ("FY2027", "July")
+    units = {row[0]: row[2] for row in cells(page, "inputs")}
+    weekdays = next(u for k, u in units.items() if k.startswith("Release days of the week"))
+    assert weekdays == "relative weight, Monday to Sunday"  # not "Monday..Sund ay" in the PDF
     assert "State law from FY2029" in visible(page)  # the schedule's note
 
 
