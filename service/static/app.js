@@ -90,7 +90,10 @@ const SHAPES = [
   {id: "uniform", label: "Anywhere from low to high", boxes: ["low", "high"]},
   {id: "range-lognormal", label: "90% range, skewed (lognormal)", boxes: ["low", "high"]},
   {id: "range-normal", label: "90% range, symmetric (normal)", boxes: ["low", "high"]},
+  {id: "by-year", label: "Changes by year", boxes: []},
 ];
+// Inputs the engine takes one value for, never per year (docs/parameters.md).
+const NOT_SCHEDULABLE = ["bookings_growth", "cost_inflation", "detainer_days_per_detainer"];
 const BOX_LABEL = {value: "Figure", low: "Low", mode: "Likely", high: "High"};
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -371,15 +374,49 @@ function uncertainControl(p) {
   const id = idOf(p.name);
   const meta = FIELD_META[p.name] || {};
   const shape = h("select", {id: id + "-shape", class: "shape", "aria-describedby": `${id}-help`});
-  for (const sh of SHAPES) shape.add(new Option(sh.label, sh.id));
+  for (const sh of SHAPES) if (sh.id !== "by-year" || !NOT_SCHEDULABLE.includes(p.name)) shape.add(new Option(sh.label, sh.id));
   const boxes = h("div", {class: "boxes"});
   const spark = h("div", {class: "spark", "aria-hidden": "true"});
   const keptNote = h("p", {class: "kept", id: id + "-kept", hidden: true});
-  const control = h("div", {class: "uncertain", role: "group", "aria-labelledby": id + "-label"}, shape, boxes, spark, keptNote);
+  const byYear = h("div", {class: "by-year", hidden: true});
+  const control = h("div", {class: "uncertain", role: "group", "aria-labelledby": id + "-label"}, shape, boxes, spark, byYear, keptNote);
   control.dataset.kind = "uncertain";
+  let rowCount = 0;
+  // One row of a schedule: the year a figure holds from, and the figure.
+  function addYear(year, value) {
+    rowCount += 1;
+    const yearBox = h("input", {type: "text", id: `${id}-year-${rowCount}`, class: "year", inputmode: "numeric", autocomplete: "off", spellcheck: "false",
+      value: year === undefined ? "" : String(year), "aria-label": `${labelOf(p)}: from the year`});
+    describe(yearBox, p.name);
+    const {input, node} = textInput(p, `${id}-from-${rowCount}`, meta.example);
+    input.classList.add("from-value");
+    input.setAttribute("aria-label", `${labelOf(p)}: the figure from that year${kindOf(p) === "share" ? " (percent)" : ""}`);
+    describe(input, p.name);
+    if (value !== undefined) input.value = formatAmount(value, p);
+    for (const el of [yearBox, input]) el.addEventListener("input", edited);
+    const row = h("div", {class: "year-row"}, h("span", {class: "box"}, h("span", {class: "box-label", "aria-hidden": "true", text: "From"}), yearBox),
+      h("span", {class: "box"}, h("span", {class: "box-label", "aria-hidden": "true", text: "Figure"}), node),
+      h("button", {type: "button", class: "remove-year", "aria-label": `Remove this year of ${labelOf(p).toLowerCase()}`, onclick: () => { edited(); row.remove(); }}, "Remove"));
+    byYear.querySelector(".year-rows").append(row);
+    return yearBox;
+  }
+  byYear.append(h("p", {class: "help", text: "Each figure holds from its year until the next year named; the first year named must be the first simulated year or earlier."}),
+    h("div", {class: "year-rows"}), h("button", {type: "button", class: "add-year", onclick: () => {
+    const years = [...byYear.querySelectorAll("input.year")].map((i) => Number(i.value.trim())).filter(Number.isInteger);
+    addYear(years.length ? Math.max(...years) + 1 : formYears().first).focus();
+  }}, "Add a year"));
+  control.setYears = (table) => {
+    byYear.querySelector(".year-rows").replaceChildren();
+    for (const [y, v] of Object.entries(table)) addYear(y, v);
+  };
   function draw(keepValues) {
     const current = keepValues ? readBoxes(control, p) : {};
     boxes.replaceChildren();
+    byYear.hidden = shape.value !== "by-year";
+    if (shape.value === "by-year" && !byYear.querySelector(".year-row")) {
+      const v = current.values ? current.values.value ?? current.values.mode : undefined;
+      addYear(formYears().first, current.errors && current.errors.length ? undefined : v);
+    }
     const spec = SHAPES.find((x) => x.id === shape.value);
     if (!spec) return;
     for (const b of spec.boxes) {
@@ -432,6 +469,36 @@ function readBoxes(control, p) {
     if (r.error) { errors.push(r.error); if (!control.badBox) control.badBox = input; } else values[input.dataset.box] = r.value;
   }
   return {values, errors, empty: empty === count, partial: empty > 0 && empty < count};
+}
+
+// A schedule typed year by year: {value: {schedule: {...}}}, {error, input} or {empty}.
+function readYears(control, p) {
+  const table = {};
+  let filled = 0;
+  for (const row of control.querySelectorAll(".year-row")) {
+    const yearBox = row.querySelector("input.year");
+    const input = row.querySelector("input.from-value");
+    const yearText = yearBox.value.trim();
+    const r = parseAmount(input.value, p);
+    if (!yearText && r.empty) continue;
+    filled += 1;
+    if (!/^\d{4}$/.test(yearText)) return {error: `"${yearText}": give the year as 2026`, input: yearBox};
+    if (yearText in table) return {error: `${yearText} is named twice`, input: yearBox};
+    if (r.empty) return {error: `give the figure from ${yearText}`, input};
+    if (r.error) return {error: r.error, input};
+    table[yearText] = r.value;
+  }
+  if (!filled) return {empty: true};
+  const spec = {schedule: table};
+  return {value: control.note === undefined ? spec : {...spec, note: control.note}};
+}
+
+// A schedule the year rows show exactly: figures only, each typed back as it was.
+function editableSchedule(value, p) {
+  if (!isSchedule(value) || Object.keys(value).some((k) => k !== "schedule" && k !== "note") || !value.schedule || typeof value.schedule !== "object") return false;
+  if (value.note !== undefined && typeof value.note !== "string") return false;
+  const entries = Object.entries(value.schedule);
+  return entries.length > 0 && entries.every(([y, v]) => /^\d{4}$/.test(y) && typeof v === "number" && parseAmount(formatAmount(v, p), p).value === v);
 }
 
 function choiceControl(p) {
@@ -564,6 +631,7 @@ function readField(p) {
     const control = el.querySelector(".uncertain");
     const shape = control.querySelector("select.shape").value;
     if (shape === "kept") return {value: keptSpecs[p.name]};
+    if (shape === "by-year") return readYears(control, p);
     const r = readBoxes(control, p);
     if (r.errors.length) return {error: r.errors[0], input: control.badBox};
     if (r.empty) return {empty: true};
@@ -604,7 +672,15 @@ function writeField(p, value) {
     delete control.note;
     control.querySelector(".kept").hidden = true;
     const known = value === undefined || value === null ? {shape: "fixed", boxes: {}} : shapeOfSpec(value);
-    if (known) {
+    if (editableSchedule(value, p) && shape.querySelector("option[value=by-year]")) {
+      shape.value = "by-year";
+      control.setYears(value.schedule);
+      control.redraw(false);
+      if (typeof value.note === "string") control.note = value.note;
+      const details = el.closest("details");
+      if (details) details.open = true;
+    } else if (known) {
+      control.setYears({});
       shape.value = known.shape;
       control.redraw(false);
       for (const input of control.querySelectorAll("input[data-box]")) {
@@ -614,6 +690,7 @@ function writeField(p, value) {
       control.preview();
       if (value && typeof value === "object" && typeof value.note === "string") control.note = value.note;
     } else {
+      control.setYears({});
       keptSpecs[p.name] = value;
       const schedule = isSchedule(value);
       shape.add(new Option(schedule ? "Per-year schedule (as loaded)" : `As loaded (${value.dist || "a distribution"})`, "kept"));

@@ -610,10 +610,12 @@ def test_a_state_law_from_a_year_and_inputs_given_per_year(
     kept = phone.locator("#field-honor_rate-kept")
     expect(kept).to_contain_text("per-year schedule (from 2025: 90%; from 2028: pert distribution")
     expect(phone.locator("#field-honor_rate-shape")).to_have_value("kept")
-    expect(phone.locator("#field-program_cost_per_year-kept")).to_be_visible()  # folded open
-    expect(phone.locator("#field-program_cost_per_year-kept")).to_contain_text(
-        "from 2027: $300,000"
-    )
+    # Figures alone are shown year by year to edit (folded open), the note kept with them.
+    program_rows = _field(phone, "program_cost_per_year").locator(".year-row")
+    expect(program_rows).to_have_count(2)
+    expect(program_rows.nth(1).locator("input.year")).to_have_value("2027")
+    expect(program_rows.nth(1).locator("input.from-value")).to_have_value("$300,000")
+    expect(phone.locator("#field-program_cost_per_year-shape")).to_have_value("by-year")
     cards = phone.locator(".alternative")
     expect(cards).to_have_count(2)
     expect(cards.nth(0)).to_have_attribute("data-template", "custom")
@@ -628,11 +630,27 @@ def test_a_state_law_from_a_year_and_inputs_given_per_year(
     body = _posted(phone, "/v1/comparisons", lambda: phone.locator("#compare").click())
     assert body == {"baseline": scenario, "alternatives": alternatives}
     expect(phone.locator("#comparison table").first).to_be_visible(timeout=RUN)
+    _shot(phone, "phone-11-loaded-alternatives", "#alternatives")
+    # A cost typed year by year: the figure already there is its first year's.
+    phone.locator("#field-daily_cost-shape").select_option("by-year")
+    cost_rows = _field(phone, "daily_cost").locator(".year-row")
+    expect(cost_rows.nth(0).locator("input.year")).to_have_value("2026")
+    expect(cost_rows.nth(0).locator("input.from-value")).to_have_value("$90")
+    _field(phone, "daily_cost").locator(".add-year").click()
+    expect(cost_rows.nth(1).locator("input.year")).to_be_focused()
+    expect(cost_rows.nth(1).locator("input.year")).to_have_value("2027")
+    cost_rows.nth(1).locator("input.year").fill("2028")
+    phone.locator("#run").click()
+    expect(phone.locator("#field-daily_cost-error")).to_contain_text("Give the figure from 2028")
+    expect(cost_rows.nth(1).locator("input.from-value")).to_have_attribute("aria-invalid", "true")
+    cost_rows.nth(1).locator("input.from-value").fill("$95")
+    sent = _posted(phone, "/v1/simulations", lambda: phone.locator("#run").click())
+    assert sent == scenario | {"daily_cost": {"schedule": {"2026": 90, "2028": 95}}}
+    expect(phone.locator("#stale")).to_be_hidden(timeout=RUN)
     _no_horizontal_scroll(phone)
     assert _axe(phone) == []
     _shot(phone, "phone-9-schedules", "#group-honoring")
-    _shot(phone, "phone-11-loaded-alternatives", "#alternatives")
-    _shot(phone, "phone-10-schedule-in-costs", "#group-costs")
+    _shot(phone, "phone-10-schedules-in-costs", "#group-costs")
     assert page.errors == []
     assert phone.errors == []
 
