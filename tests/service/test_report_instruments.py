@@ -397,3 +397,13 @@ def test_rollup_report_by_http_says_when_the_fiscal_years_start(client: FlaskCli
     text = visible(response.get_data(as_text=True))
     assert f"{STARTS}, named by the calendar year they end in; {BOUNDS}." in text
     assert "FY2027\u2013FY2028" in text
+
+
+def test_scenario_report_by_http_names_fiscal_years(client: FlaskClient) -> None:
+    """POST /v1/reports (the path a user takes), the response held to the contract."""
+    response = client.post("/v1/reports?format=csv", json=SCENARIO)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    rows = csv_rows(response.get_data())
+    assert {r["year_label"] for r in rows if r["section"] == "year"} == set(YEARS)
+    inputs = {r["quantity"]: r["text"] for r in rows if r["section"] == "input"}
+    assert inputs["honor_rate"] == HONOR
