@@ -17,11 +17,12 @@ beside the full range that adds person-to-person chance.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypeVar, cast, overload
 
 import numpy as np
 import scipy
@@ -136,21 +137,55 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
     dict of str to ndarray
         One array of ``size`` draws per present input; counts rounded to integers.
     """
-    dists = {name: scenario.params[name] for name in UNCERTAIN if name in scenario.params}
-    needed = [n for n, d in dists.items() if not d.is_fixed]
-    first = len(UNCERTAIN) - len(LATE_UNCERTAIN)
-    qmc_at, correlation_at = first, first + 1
-    # Stream positions in spawn order: the first inputs, the two shared streams, then
-    # the later inputs. Only the streams used are built (sampling.spawned).
-    position = {n: i if i < first else i + 2 for i, n in enumerate(UNCERTAIN)}
+    values = _draw_values(scenario, size, sampling.seed_sequence(rng), (), type(rng.bit_generator))
+    return {n: np.full(size, v) if isinstance(v, float) else v for n, v in values.items()}
+
+
+#: Stream positions in spawn order: the first inputs, the two shared streams (stratified
+#: points, correlations), then the later inputs. Only the streams used are built
+#: (``sampling.descendants``).
+_QMC_STREAM = len(UNCERTAIN) - len(LATE_UNCERTAIN)
+_STREAM_POSITION = {n: i if i < _QMC_STREAM else i + 2 for i, n in enumerate(UNCERTAIN)}
+#: Whether each input is a count (drawn values rounded to whole numbers).
+_COUNT = {n: BY_NAME[n].count for n in UNCERTAIN}
+
+#: An input's values over the trials of a chunk: one per trial, or a float when it is
+#: the same in every trial (a fixed input, which the parameter-level path does not
+#: repeat into an array).
+Value = Array | float
+
+
+def _draw_values(
+    scenario: Scenario,
+    size: int,
+    seq: np.random.SeedSequence,
+    prefix: tuple[int, ...],
+    bit_generator: type[np.random.BitGenerator],
+) -> dict[str, Value]:
+    """:func:`draw_inputs` with each fixed input as its float (counts rounded), drawn
+    from the streams below ``seq`` at ``prefix`` (``()``: ``seq`` is the inputs' own;
+    ``(0,)``: they are those of its first child, as ``run_trials`` spawns it), building
+    only the streams drawn from. Inputs in correlations are arrays, fixed or not."""
+    params = scenario.params
+    present = [name for name in UNCERTAIN if name in params]
+    needed = [n for n in present if not params[n].is_fixed]
+    qmc_at, correlation_at = _QMC_STREAM, _QMC_STREAM + 1
+    position = _STREAM_POSITION
     wanted = [position[n] for n in needed]
     wanted += [qmc_at] if scenario.sampling != "random" else []
     wanted += [correlation_at] if scenario.correlations else []
-    built = dict(zip(wanted, sampling.spawned(rng, wanted), strict=True))
+    keys = [(*prefix, p) for p in wanted]
+    built = dict(zip(wanted, sampling.descendants(seq, keys, bit_generator), strict=True))
     streams = {n: built[position[n]] for n in needed}
-    draws = sampling.draw(
-        dists, size, method=scenario.sampling, streams=streams, qmc_rng=built.get(qmc_at)
-    )
+    draws: dict[str, Array]
+    if scenario.sampling == "random" and not scenario.correlations:
+        # Each input from its own stream, as sampling.draw does; the fixed ones stay floats.
+        draws = {n: params[n].sample(size, rng=streams[n]) for n in needed}
+    else:
+        dists = {n: params[n] for n in present}
+        draws = sampling.draw(
+            dists, size, method=scenario.sampling, streams=streams, qmc_rng=built.get(qmc_at)
+        )
     if scenario.correlations:
         correlation_rng = built[correlation_at]
         names = [n for n in UNCERTAIN if any(n in (c.a, c.b) for c in scenario.correlations)]
@@ -159,13 +194,24 @@ def draw_inputs(scenario: Scenario, size: int, *, rng: np.random.Generator) -> d
         shuffled = sampling.iman_conover(matrix, target, rng=correlation_rng)
         draws.update({n: shuffled[:, j] for j, n in enumerate(names)})
     for name in needed:
-        if not np.all(np.isfinite(draws[name])):
+        # A finite sum has no infinity or NaN in it (an infinite one may be an overflow).
+        drawn = draws[name]
+        if not math.isfinite(np.add.reduce(drawn, axis=None)) and not np.isfinite(drawn).all():
             raise ScenarioError.single(
                 tuple(name.split(".")),
                 "this distribution gave non-finite draws; widen or simplify its parameters",
             )
-    draws.update(_draw_schedules(scenario, size, rng=rng))
-    return {n: np.rint(v) if BY_NAME[n.split("@")[0]].count else v for n, v in draws.items()}
+    out: dict[str, Value] = {}
+    for name in present:
+        count = _COUNT[name]
+        if name in draws:
+            out[name] = np.rint(draws[name]) if count else draws[name]
+        else:
+            value = params[name].value
+            out[name] = float(np.rint(value)) if count else value
+    for key, values in _draw_schedules(scenario, size, seq, prefix, bit_generator).items():
+        out[key] = np.rint(values) if BY_NAME[key.split("@")[0]].count else values
+    return out
 
 
 def _schedule_position(name: str, year: int) -> int:
@@ -189,18 +235,25 @@ def scheduled_keys(scenario: Scenario) -> tuple[str, ...]:
     )
 
 
-def _draw_schedules(scenario: Scenario, size: int, *, rng: np.random.Generator) -> dict[str, Array]:
+def _draw_schedules(
+    scenario: Scenario,
+    size: int,
+    seq: np.random.SeedSequence,
+    prefix: tuple[int, ...],
+    bit_generator: type[np.random.BitGenerator],
+) -> dict[str, Array]:
     """Draws of every scheduled value after the first year (``scheduled_keys``), each
-    from its own stream by independent draws (whatever ``sampling``), uncorrelated."""
+    from its own stream by independent draws (whatever ``sampling``), uncorrelated: the
+    children of the schedules' stream, after the inputs' (see :func:`_draw_values`)."""
     keys = scheduled_keys(scenario)
     if not keys:
         return {}
-    root = sampling.spawned(rng, [len(UNCERTAIN) + 2])[0]
     out: dict[str, Array] = {}
     for key in keys:
         name, year = key.split("@")
         dist = scenario.schedules[name].at(int(year))
-        stream = sampling.spawned(root, [_schedule_position(name, int(year))])[0]
+        at = (*prefix, len(UNCERTAIN) + 2, _schedule_position(name, int(year)))
+        stream = sampling.descendants(seq, [at], bit_generator)[0]
         values = np.asarray(dist.sample(size, rng=stream), dtype=np.float64)
         if not np.all(np.isfinite(values)):
             raise ScenarioError.single(
@@ -211,9 +264,12 @@ def _draw_schedules(scenario: Scenario, size: int, *, rng: np.random.Generator) 
     return out
 
 
+_V = TypeVar("_V")
+
+
 def inputs_for_year(
-    scenario: Scenario, inputs: Mapping[str, Array], year_index: int
-) -> Mapping[str, Array]:
+    scenario: Scenario, inputs: Mapping[str, _V], year_index: int
+) -> Mapping[str, _V]:
     """``inputs`` with each scheduled input's value in force in year ``year_index``
     (``inputs`` itself when nothing is scheduled)."""
     if not scenario.schedules:
@@ -261,6 +317,15 @@ def _countable(values: Array, path: tuple[str, ...], what: str) -> None:
             f"{what} reaches {float(np.max(values)):.3g} in some trials, more than the "
             f"{MAX_COUNT:.3g} the engine can count; narrow its distribution",
         )
+
+
+def _countable_value(values: Array | float, path: tuple[str, ...], what: str) -> None:
+    """:func:`_countable` of an array or of one value (a float compared as it is)."""
+    if isinstance(values, float):
+        if values > MAX_COUNT:
+            _countable(np.asarray(values), path, what)
+    else:
+        _countable(values, path, what)
 
 
 def volume(inputs: Mapping[str, Array], key: str, year_index: int) -> NDArray[np.int64]:
@@ -621,9 +686,10 @@ def account(
     return components, np.asarray(net_average, dtype=np.float64)
 
 
-def _defaults(inputs: dict[str, Array], size: int) -> dict[str, Array]:
+def _defaults(inputs: dict[str, Value]) -> dict[str, Value]:
+    """``inputs`` with growth and inflation at 0 (floats) when not given."""
     for name in ("bookings_growth", "cost_inflation"):
-        inputs.setdefault(name, np.zeros(size))
+        inputs.setdefault(name, 0.0)
     return inputs
 
 
@@ -694,27 +760,199 @@ def total_of(arrays: Iterable[Array]) -> Array:
     return out
 
 
-def _expected_costs(scenario: Scenario, inputs: Mapping[str, Array]) -> dict[str, Array]:
+def _expected_costs(scenario: Scenario, inputs: Mapping[str, Value], size: int) -> dict[str, Array]:
     """Per trial, the expected year-1 net cost and horizon total given the drawn inputs
     (``expected:annual_cost``, ``expected:total_cost``): :func:`account` of
-    :func:`expected_volumes`.
+    :func:`expected_volumes`, the same to the bit (:func:`_expected_net`). ``inputs``
+    may give fixed inputs as floats.
 
     Every term is exact except the capacity overflow premium, a piecewise-linear
     function of the year's bed-days, which is evaluated at their expectation (exact when
     the jail is on one side of its rated capacity whatever the person-level chance).
     """
-    total = np.zeros(inputs["honor_rate"].shape)
     out: dict[str, Array] = {}
+    total: Array | None = None
     for y in range(scenario.horizon_years):
         year_inputs = inputs_for_year(scenario, inputs, y)
-        expected = expected_volumes(scenario, year_inputs, y)
-        components, _ = account(scenario, year_inputs, expected, y)
-        net = total_of(components.values())
-        total += net
-        if y == 0:
-            out["expected:annual_cost"] = net
+        net = _expected_net(scenario, year_inputs, y, size)
+        if total is None:
+            # 0 + net is net to the bit: net is never -0.0 (a sum from +0.0).
+            out["expected:annual_cost"] = total = net
+        else:
+            total = total + net if y == 1 else np.add(total, net, out=total)
+    assert total is not None
     out["expected:total_cost"] = total
     return out
+
+
+def _grown(rate: Array | float, year_index: int, size: int) -> Array | float:
+    """``(1 + rate) ** year_index``, as :func:`account` computes it over arrays: exactly
+    1.0 (a float) in the first year or when ``rate`` is fixed at 0."""
+    if year_index == 0 or (isinstance(rate, float) and rate == 0.0):
+        return 1.0  # x ** 0 and 1 ** y are 1 exactly
+    if isinstance(rate, float):  # numpy's power of an array, as before, not Python's
+        rate = np.full(size, rate)
+    return np.asarray((1.0 + rate) ** year_index, dtype=np.float64)
+
+
+def _times(values: Array, factor: Array | float) -> Array:
+    """``values * factor``; ``values`` itself when ``factor`` is a float 1.0 (the same
+    bits: x * 1.0 is x)."""
+    if isinstance(factor, float) and factor == 1.0:
+        return values
+    return values * factor
+
+
+def _is_zero(value: Value | None) -> bool:
+    """Whether ``value`` is absent or a float 0: a term it multiplies is 0 in every
+    trial (or not finite, when what it multiplies is not; see :func:`_expected_net`)."""
+    return value is None or (isinstance(value, float) and value == 0.0)
+
+
+@functools.lru_cache(maxsize=256)
+def _mean_hold_days(
+    year: int, hours: float, weights: tuple[float, ...], rule: str | None, start_month: int
+) -> float:
+    """``HoldTable.mean_days`` of the year's :func:`~models.calendar.hold_table`."""
+    return hold_table(year, hours, weights, rule, start_month).mean_days
+
+
+def _expected_net(
+    scenario: Scenario, inputs: Mapping[str, Value], year_index: int, size: int
+) -> Array:
+    """The expected net cost of year ``year_index`` given the drawn inputs, per trial:
+    ``total_of(account(scenario, inputs, expected_volumes(...), year_index)[0].values())``
+    to the bit, computing only the components the scenario has.
+
+    Each present component is computed by the same operations in the same order as
+    :func:`expected_volumes` and :func:`account`, with fixed inputs as floats (the same
+    IEEE operations as over arrays of them; powers still over arrays) and products with
+    an exact 1.0 (growth and inflation in the first year or at a fixed 0) left out. A
+    component whose input is absent or fixed at 0 is 0 in every trial where the volumes
+    are finite, and adding 0 (of either sign) to a sum started from +0.0 changes no bit,
+    so it is left out; where a trial's sum is not finite, the year is computed as
+    :func:`account` does (a skipped term might be NaN there).
+    """
+    # Floats take part in the same arithmetic as arrays; typed as arrays from here.
+    x = cast("Mapping[str, Array]", inputs)
+    detainers = _expected_detainers(scenario, x, year_index, size)
+    honored = detainers * x["honor_rate"]
+    mean = _mean_hold_days(
+        scenario.start_year + year_index,
+        scenario.hold_hours,
+        scenario.release_weekday_weights,
+        scenario.hold_rule,
+        scenario.start_month,
+    )
+    used, pickup = inputs["hold_window_used"], inputs["ice_pickup_rate"]
+    if isinstance(used, float) and used == 1.0 and isinstance(pickup, float):
+        hold_days = honored * mean  # window_share is 1.0, and mean * 1.0 is mean
+    else:
+        hold_days = honored * (mean * window_share(x))
+    lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
+    extra_days = lengthened * x["extra_days_per_detainer"]
+    inflation = _grown(x["cost_inflation"], year_index, size)
+    daily = _times(daily_cost(x), inflation)
+    hold = hold_days * daily
+    extra = extra_days * daily
+    terms = [hold, extra]  # in the order of ALL_COMPONENTS
+    reimbursed = hold + extra if _scaap_share(x) is not None else None
+    if scenario.rated_beds is not None:
+        days_in_year = days_of_year(scenario.start_year + year_index, scenario.start_month)
+        bed_days = hold_days + extra_days
+        rated = scenario.rated_beds * days_in_year
+        above = x["capacity.baseline_adp"] * days_in_year + bed_days - rated
+        overflow = np.clip(above, 0.0, bed_days)
+        premium = overflow * (_times(x["capacity.overflow_daily_cost"], inflation) - daily)
+        terms.append(premium)
+        reimbursed = None if reimbursed is None else reimbursed + premium
+    terms += _expected_people_costs(x, detainers, honored, inflation)
+    share = _scaap_share(x)
+    if share is not None and reimbursed is not None:
+        # Without a premium, hold + extra is (hold + extra) + 0 but for the sign of a
+        # zero, which share x (...) and 0.0 - (...) take to +0.0 alike.
+        terms.append(0.0 - share * reimbursed)
+    terms += _expected_other_costs(x, detainers, honored, inflation)
+    # The sum from +0.0 (total_of): 0.0 + hold, in place (this function's array).
+    net = np.full(size, 0.0 + hold) if np.ndim(hold) == 0 else np.add(hold, 0.0, out=hold)
+    for term in terms[1:]:
+        net += term
+    # A finite sum has no infinity or NaN in it; an infinite one may be an overflow.
+    if not math.isfinite(np.add.reduce(net, axis=None)) and not np.isfinite(net).all():
+        arrays = {k: np.full(size, v) if isinstance(v, float) else v for k, v in inputs.items()}
+        volumes = expected_volumes(scenario, arrays, year_index)
+        return total_of(account(scenario, arrays, volumes, year_index)[0].values())
+    return net
+
+
+def _expected_detainers(
+    scenario: Scenario, inputs: Mapping[str, Array], year_index: int, size: int
+) -> Array:
+    """Expected detainers of the year as :func:`expected_volumes` has them (a float
+    when every input of them is); raises as :func:`volume` and
+    :func:`expected_detainers` do."""
+    growth = _grown(inputs["bookings_growth"], year_index, size)
+    grown = f"grown by bookings_growth to year {year_index + 1}"
+    if scenario.volume_form is VolumeForm.DETAINERS:
+        detainers = _times(inputs["detainers_per_year"], growth)
+        what = f"detainers_per_year {grown}" if year_index else "detainers_per_year"
+        _countable_value(detainers, ("detainers_per_year",), what)
+        return detainers
+    # volume(): whole bookings (their int64 form is exact, and so back to float).
+    level = np.rint(_times(inputs["bookings_per_year"], growth))
+    what = f"bookings_per_year {grown}" if year_index else "bookings_per_year"
+    _countable_value(level, ("bookings_per_year",), what)
+    return np.asarray(level * detainer_rate(inputs), dtype=np.float64)
+
+
+def _scaap_share(inputs: Mapping[str, Array]) -> Array | None:
+    """The reimbursed share of bed-day costs, None when absent or fixed at 0."""
+    if "offsets.scaap_eligible_share" not in inputs:
+        return None
+    share = inputs["offsets.scaap_eligible_share"] * inputs["offsets.scaap_reimbursement_rate"]
+    return None if _is_zero(share) else share
+
+
+def _expected_people_costs(
+    inputs: Mapping[str, Array], detainers: Array, honored: Array, inflation: Array | float
+) -> list[Array]:
+    """The admin, transport and liability components, those present (see
+    :func:`_expected_net`), as :func:`account` computes them."""
+    terms = []
+    admin = inputs["admin_cost_per_detainer"]
+    if not _is_zero(admin):
+        terms.append(_times(detainers * admin, inflation))
+    transport = inputs["transport_cost_per_transfer"]
+    if not _is_zero(transport):
+        terms.append(_times(honored * inputs["ice_pickup_rate"] * transport, inflation))
+    claims = inputs.get("liability.claims_per_1000_honored")
+    per_claim = inputs.get("liability.cost_per_claim")
+    if not (_is_zero(claims) or _is_zero(per_claim)):
+        assert claims is not None
+        assert per_claim is not None
+        terms.append(_times(honored * (claims / 1000.0) * per_claim, inflation))
+    return terms
+
+
+def _expected_other_costs(
+    inputs: Mapping[str, Array], detainers: Array, honored: Array, inflation: Array | float
+) -> list[Array]:
+    """The other reimbursement and the instruments' components, those present (see
+    :func:`_expected_net`), as :func:`account` computes them."""
+    terms = []
+    other = inputs.get("offsets.other_reimbursement")
+    if other is not None and not _is_zero(other):
+        terms.append(0.0 - other)
+    payment = inputs.get("payment_per_honored_detainer")
+    if payment is not None and not _is_zero(payment):
+        terms.append(0.0 - honored * payment)
+    hours = inputs.get("staff_hours_per_detainer")
+    if hours is not None:
+        terms.append(_times(detainers * (hours * inputs["staff_hourly_cost"]), inflation))
+    program = inputs.get("program_cost_per_year")
+    if program is not None:
+        terms.append(_times(program, inflation))
+    return terms
 
 
 def _simulate_years(
@@ -788,17 +1026,40 @@ def run_trials(
     and the drawn inputs (``input:NAME``). ``person_level=False`` gives only the last
     two kinds, the same to the bit, without simulating people.
     """
-    if person_level:
-        param_rng, *year_rngs = rng.spawn(1 + scenario.horizon_years)
-    else:  # the same first stream, without building the years' unused ones
-        param_rng, year_rngs = sampling.spawned(rng, [0])[0], []
+    if not person_level:  # the inputs' streams below the first child, as spawned below
+        seq = sampling.seed_sequence(rng)
+        values = _parameter_trials(scenario, size, seq, type(rng.bit_generator), inputs)
+        return {k: np.full(size, v) if isinstance(v, float) else v for k, v in values.items()}
+    param_rng, *year_rngs = rng.spawn(1 + scenario.horizon_years)
     if inputs is None:
-        inputs = draw_inputs(scenario, size, rng=param_rng)
-    inputs = _defaults(dict(inputs), size)
-    out: dict[str, Array] = {f"input:{k}": v for k, v in inputs.items()}
-    if year_rngs:
-        out.update(_simulate_years(scenario, inputs, year_rngs, volumes))
-    out.update(_expected_costs(scenario, inputs))
+        seq, bits = sampling.seed_sequence(param_rng), type(param_rng.bit_generator)
+        drawn = _draw_values(scenario, size, seq, (), bits)
+    else:
+        drawn = dict(inputs)
+    drawn = _defaults(drawn)
+    arrays = {k: np.full(size, v) if isinstance(v, float) else v for k, v in drawn.items()}
+    out: dict[str, Array] = {f"input:{k}": v for k, v in arrays.items()}
+    out.update(_simulate_years(scenario, arrays, year_rngs, volumes))
+    out.update(_expected_costs(scenario, drawn, size))
+    return out
+
+
+def _parameter_trials(
+    scenario: Scenario,
+    size: int,
+    seq: np.random.SeedSequence,
+    bit_generator: type[np.random.BitGenerator],
+    inputs: Mapping[str, Array] | None = None,
+) -> dict[str, Value]:
+    """``run_trials(..., person_level=False)`` of the chunk whose generator is seeded
+    from ``seq``, without building that generator or its children but the inputs'
+    streams; fixed inputs stay floats (``input:NAME`` of a fixed input is a float)."""
+    drawn: dict[str, Value] = (
+        _draw_values(scenario, size, seq, (0,), bit_generator) if inputs is None else dict(inputs)
+    )
+    drawn = _defaults(drawn)
+    out: dict[str, Value] = {f"input:{k}": v for k, v in drawn.items()}
+    out.update(_expected_costs(scenario, drawn, size))
     return out
 
 
@@ -823,17 +1084,24 @@ def run(
     """
     watched = "annual_cost" if person_level else "expected:annual_cost"
     n = scenario.trials
-    chunks = rng.spawn(math.ceil(n / chunk))
-    parts: list[dict[str, Array]] = []
+    count = math.ceil(n / chunk)
+    # Without people, each chunk's seed sequence only (rng.spawn's, and it advances
+    # rng's count of children alike): the chunk builds the inputs' streams alone.
+    bits = type(rng.bit_generator)
+    chunks = rng.spawn(count) if person_level else sampling.seed_sequence(rng).spawn(count)
+    parts: list[Mapping[str, Value]] = []
+    sizes: list[int] = []
     done = 0
     stopped_by = "trials" if scenario.precision is None else "trial_cap"
-    for chunk_rng in chunks:
+    for chunk_seed in chunks:
         if cancel is not None:
             cancel()
         size = min(chunk, n - done)
-        parts.append(
-            run_trials(scenario, size, rng=chunk_rng, volumes=volumes, person_level=person_level)
-        )
+        if isinstance(chunk_seed, np.random.Generator):
+            parts.append(run_trials(scenario, size, rng=chunk_seed, volumes=volumes))
+        else:
+            parts.append(_parameter_trials(scenario, size, chunk_seed, bits))
+        sizes.append(size)
         done += size
         if progress is not None:
             progress(done, n)
@@ -846,7 +1114,7 @@ def run(
         cancel()
     # Each key joined across chunks when read; the half-widths computed when read
     # (or here, to judge a precision target): a lean result reads few of either.
-    samples = ChunkedSamples(parts)
+    samples = ChunkedSamples(parts, sizes)
     widths = HalfWidths(samples[watched])
     if stopped_by == "trial_cap" and max(widths.values()) <= (scenario.precision or 0):
         stopped_by = "precision"
@@ -993,8 +1261,12 @@ def _check_summaries(
 ) -> tuple[str, ...]:
     if isinstance(summaries, str):
         raise ValueError(f"summaries: give a sequence of keys, e.g. ({summaries!r},)")
+    always = EXPECTED_KEYS if not person_level else (*PER_TRIAL_KEYS, *EXPECTED_KEYS)
+    if all(k in always for k in summaries):  # keys every scenario gives
+        return tuple(dict.fromkeys(summaries))
     given = sample_keys(sc, person_level=person_level)
-    unknown = [k for k in summaries if k not in set(given)]
+    known = set(given)
+    unknown = [k for k in summaries if k not in known]
     if unknown:
         how = "" if person_level else " without person-level simulation"
         raise ValueError(
@@ -1063,9 +1335,25 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: Each scenario's input notes by its hash (they are read from the canonical form it
+#: hashes): a scenario parsed once and simulated again reads them once.
+_NOTES: dict[str, dict[str, str]] = {}
+_NOTES_MAX = 256
+
+
 def _input_notes(sc: Scenario) -> dict[str, str]:
     """Each input's ``note`` as the canonical scenario gives it, by dotted name (a
     portfolio's total, whose canonical form lists its members, has none)."""
+    notes = _NOTES.get(sc.sha256)
+    if notes is None:
+        notes = _read_notes(sc)
+        if len(_NOTES) >= _NOTES_MAX:
+            _NOTES.clear()
+        _NOTES[sc.sha256] = notes
+    return dict(notes)
+
+
+def _read_notes(sc: Scenario) -> dict[str, str]:
     notes = {}
     for name in sorted(sc.params):
         node: object = sc.canonical

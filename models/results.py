@@ -166,16 +166,36 @@ def order_statistics(x: NDArray[np.float64], ranks: RankTable) -> NDArray[np.flo
 
     One sort (numpy's vectorized sort is several times faster than a partition at the
     ~20 indices a summary needs). Equal floats are the same bits except 0.0 and -0.0;
-    when both occur, which lands at an index is up to the algorithm, so those arrays
-    are partitioned exactly as before (same ``kth``), keeping every figure and its sign
-    unchanged.
+    when both occur, which lands at an index is up to the algorithm (the vectorized
+    sort may even give one sign to all), so those arrays are partitioned exactly as
+    before (same ``kth``), keeping every figure and its sign unchanged. Whether ``x``
+    holds a zero at all is read off the sorted values (none when every value is on one
+    side of 0; else by bisection), their signs off ``x``.
     """
-    zeros = x == 0
-    if zeros.any():
-        signs = np.signbit(x[zeros])
-        if signs.any() and not signs.all():
-            return np.partition(x, ranks.kth)
-    return np.sort(x)
+    ordered = np.sort(x)
+    n = ordered.size
+    if n and not (ordered[0] > 0 or ordered[n - 1] < 0):
+        lo = int(np.searchsorted(ordered, 0.0, side="left"))
+        hi = int(np.searchsorted(ordered, 0.0, side="right"))
+        if hi > lo:
+            signs = np.signbit(x[x == 0])
+            if signs.any() and not signs.all():
+                return np.partition(x, ranks.kth)
+    return ordered
+
+
+def _mean_sd(x: NDArray[np.float64]) -> tuple[float, float]:
+    """``numpy.mean(x)`` and ``numpy.std(x, ddof=1)`` (0 for one value) to the bit: the
+    same operations as numpy's (the sum, over the count; the deviations from it,
+    squared in place, summed, over ``n - 1``, square root), the sum taken once."""
+    n = x.size
+    total = np.add.reduce(x, axis=None)
+    mean = total / n
+    if n < 2:
+        return float(mean), 0.0
+    deviations = x - mean
+    np.multiply(deviations, deviations, out=deviations)
+    return float(mean), math.sqrt(np.add.reduce(deviations, axis=None) / (n - 1))
 
 
 def summarize(
@@ -199,8 +219,7 @@ def summarize(
     """
     x = np.asarray(values, dtype=np.float64)
     n = x.size
-    mean = float(np.mean(x))
-    sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+    mean, sd = _mean_sd(x)
     se = sd / math.sqrt(n)
     r = rank_table(n, tuple(float(p) for p in percentiles))
     part = order_statistics(x, r)
@@ -244,16 +263,29 @@ class ChunkedSamples(Mapping[str, NDArray[np.float64]]):
 
     Parameters
     ----------
-    parts : sequence of mapping of str to ndarray
+    parts : sequence of mapping of str to ndarray or float
         Each chunk's per-trial values, with the same keys, in trial order. Kept as
-        given; the mapping's values are marked read-only.
+        given; the mapping's values are marked read-only. A float is that value in
+        every trial of its chunk (a fixed input), made an array only when read.
+    sizes : sequence of int, optional
+        The trials of each chunk; needed when a chunk gives a float, else taken from
+        the arrays.
     """
 
-    def __init__(self, parts: Sequence[Mapping[str, NDArray[np.float64]]]) -> None:
+    def __init__(
+        self,
+        parts: Sequence[Mapping[str, NDArray[np.float64] | float]],
+        sizes: Sequence[int] | None = None,
+    ) -> None:
         if not parts:
             raise ValueError("samples need at least one chunk")
+        if sizes is None:
+            sizes = [_size(p) for p in parts]
+        if len(sizes) != len(parts):
+            raise ValueError("samples need one size per chunk")
         self._keys = tuple(parts[0])
-        self._parts: tuple[Mapping[str, NDArray[np.float64]], ...] | None = tuple(parts)
+        self._parts: tuple[Mapping[str, NDArray[np.float64] | float], ...] | None = tuple(parts)
+        self._sizes = tuple(sizes)
         self._joined: dict[str, NDArray[np.float64]] = {}
 
     def __getitem__(self, key: str) -> NDArray[np.float64]:
@@ -265,12 +297,19 @@ class ChunkedSamples(Mapping[str, NDArray[np.float64]]):
             return self._joined[key]
         if key not in parts[0]:
             raise KeyError(key)
-        # One chunk: its array, not a copy (unless it is a strided view).
-        joined = (
-            np.ascontiguousarray(parts[0][key])
-            if len(parts) == 1
-            else np.concatenate([p[key] for p in parts])
-        )
+        values = [p[key] for p in parts]
+        if all(isinstance(v, float) for v in values) and len(set(values)) == 1:
+            joined = np.full(sum(self._sizes), values[0])
+        elif len(parts) == 1:
+            # One chunk: its array, not a copy (unless it is a strided view).
+            joined = np.ascontiguousarray(values[0])
+        else:
+            joined = np.concatenate(
+                [
+                    np.full(n, v) if isinstance(v, float) else v
+                    for v, n in zip(values, self._sizes, strict=True)
+                ]
+            )
         joined.flags.writeable = False
         self._joined[key] = joined
         if len(self._joined) == len(self._keys):
@@ -289,6 +328,14 @@ class ChunkedSamples(Mapping[str, NDArray[np.float64]]):
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled (to another process) as the plain dict of every joined key.
         return (dict, (dict(self.items()),))
+
+
+def _size(part: Mapping[str, NDArray[np.float64] | float]) -> int:
+    """The trials of a chunk: the size of its first array."""
+    for value in part.values():
+        if not isinstance(value, float):
+            return int(np.size(value))
+    raise ValueError("give the sizes of chunks whose every value is a float")
 
 
 class HalfWidths(Mapping[str, float]):

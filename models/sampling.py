@@ -25,7 +25,9 @@ __all__ = [
     "SAMPLING_METHODS",
     "Correlation",
     "correlation_matrix",
+    "descendants",
     "iman_conover",
+    "seed_sequence",
     "spawned",
     "unit_points",
 ]
@@ -59,13 +61,60 @@ def unit_points(method: str, size: int, dims: int, *, rng: np.random.Generator) 
     return rng.random((size, dims))
 
 
+def seed_sequence(rng: np.random.Generator) -> np.random.SeedSequence:
+    """The ``numpy.random.SeedSequence`` ``rng`` was seeded from (TypeError if none)."""
+    seq = rng.bit_generator.seed_seq
+    if not isinstance(seq, np.random.SeedSequence):
+        raise TypeError("rng must be seeded from a SeedSequence to spawn streams")
+    return seq
+
+
+def descendants(
+    seq: np.random.SeedSequence,
+    keys: Sequence[Sequence[int]],
+    bit_generator: type[np.random.BitGenerator] = np.random.PCG64,
+) -> list[np.random.Generator]:
+    """The generators that spawning from ``seq`` would give at ``keys``, without making
+    the others or the generations between.
+
+    A key ``(i,)`` is the ``i``-th child (counted from the children ``seq`` has spawned
+    so far, as ``spawn`` counts), ``(i, j)`` the ``j``-th child of that child as it is
+    when new, and so on: ``spawn`` builds child ``i`` from ``SeedSequence(entropy,
+    spawn_key=spawn_key + (i,), pool_size)`` and a bit generator of the same type, and
+    so does this, for the generators asked for only (building one costs tens of
+    microseconds). It does not advance ``seq``'s count of children.
+
+    Parameters
+    ----------
+    seq : numpy.random.SeedSequence
+    keys : sequence of sequence of int
+        Each non-empty.
+    bit_generator : type, default numpy.random.PCG64
+        The bit generator of the generators (that of the generator ``seq`` seeds).
+
+    Returns
+    -------
+    list of numpy.random.Generator
+    """
+    base = seq.n_children_spawned
+    entropy, spawn_key, pool_size = seq.entropy, tuple(seq.spawn_key), seq.pool_size
+    return [
+        np.random.Generator(
+            bit_generator(
+                np.random.SeedSequence(
+                    entropy, spawn_key=(*spawn_key, base + key[0], *key[1:]), pool_size=pool_size
+                )
+            )
+        )
+        for key in keys
+    ]
+
+
 def spawned(rng: np.random.Generator, positions: Sequence[int]) -> list[np.random.Generator]:
     """The generators ``rng.spawn(n)`` would give at ``positions`` (0-based, counted
     from the children ``rng`` has spawned so far), without making the others.
 
-    ``Generator.spawn`` builds child ``i`` from ``SeedSequence(entropy,
-    spawn_key=spawn_key + (i,), pool_size)`` and a bit generator of the same type; so does
-    this, only for the children needed (building one costs tens of microseconds). Unlike
+    :func:`descendants` of ``rng``'s seed sequence at ``(i,)`` for each position. Unlike
     ``spawn`` it does not advance ``rng``'s count of children.
 
     Parameters
@@ -78,21 +127,8 @@ def spawned(rng: np.random.Generator, positions: Sequence[int]) -> list[np.rando
     -------
     list of numpy.random.Generator
     """
-    bit_generator = rng.bit_generator
-    seq = bit_generator.seed_seq
-    if not isinstance(seq, np.random.SeedSequence):
-        raise TypeError("rng must be seeded from a SeedSequence to spawn streams")
-    base = seq.n_children_spawned
-    return [
-        np.random.Generator(
-            type(bit_generator)(
-                np.random.SeedSequence(
-                    seq.entropy, spawn_key=(*seq.spawn_key, base + i), pool_size=seq.pool_size
-                )
-            )
-        )
-        for i in positions
-    ]
+    keys = [(i,) for i in positions]
+    return descendants(seed_sequence(rng), keys, type(rng.bit_generator))
 
 
 def spearman_to_pearson(rho: float) -> float:

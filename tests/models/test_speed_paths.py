@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models import simulate
+from models import engine, sampling, simulate
 from models.engine import CHUNK_TRIALS, run, total_of
 from models.results import ChunkedSamples, HalfWidths, relative_half_widths
 from models.scenario import parse_scenario
@@ -133,3 +133,155 @@ def test_the_parameter_level_path_reads_only_what_it_summarizes() -> None:
     assert summary.percentiles == full.parameter_range["annual_cost"].percentiles
     assert fast.samples["input:daily_cost"].tobytes() == full.samples["input:daily_cost"].tobytes()
     assert fast.to_dict()["convergence"]["relative_half_width"]["mean"] > 0
+
+
+# --- the parameter-level path computes only what the scenario has (issue 10) ---------
+
+
+def _accounted(sc: Any, values: dict[str, Any], size: int) -> dict[str, bytes]:
+    """The expected costs as before: every component of :func:`account` over arrays of
+    every input, summed by :func:`total_of`, year by year."""
+    arrays = {k: np.full(size, v) if isinstance(v, float) else v for k, v in values.items()}
+    total = np.zeros(size)
+    first = None
+    for y in range(sc.horizon_years):
+        year = engine.inputs_for_year(sc, arrays, y)
+        components, _ = engine.account(sc, year, engine.expected_volumes(sc, year, y), y)
+        net = total_of(components.values())
+        total += net
+        first = net if first is None else first
+    assert first is not None
+    return {"expected:annual_cost": first.tobytes(), "expected:total_cost": total.tobytes()}
+
+
+def _uniform(low: float, high: float) -> dict[str, Any]:
+    return {"dist": "uniform", "low": low, "high": high}
+
+
+#: Components present and absent, fixed at 0 (either sign), at 1, drawn, scheduled.
+EXPECTED_CASES: list[dict[str, Any]] = [
+    {"detainers_per_year": 300, "daily_cost": _uniform(50, 90)},
+    {"detainers_per_year": 300.0, "daily_cost": 80, "honor_rate": -0.0, "trials": 10},
+    {
+        "bookings_per_year": _uniform(1000, 5000),
+        "match_rate": 0.2,
+        "detainers_per_match": _uniform(0.1, 0.3),
+        "daily_cost_average": 120,
+        "hold_window_used": _uniform(0.2, 1),
+        "ice_pickup_rate": 0.6,
+        "transport_cost_per_transfer": 40,
+        "admin_cost_per_detainer": -0.0,
+        "extra_stay_applies_to": "lodged",
+        "bookings_growth": 0.05,
+        "cost_inflation": _uniform(0, 0.05),
+        "horizon_years": 3,
+    },
+    {
+        "detainers_per_year": _uniform(100, 400),
+        "daily_cost": 0,
+        "liability": {"claims_per_1000_honored": 2, "cost_per_claim": _uniform(1000, 9000)},
+        "offsets": {
+            "scaap_eligible_share": 0.5,
+            "scaap_reimbursement_rate": _uniform(0.1, 0.3),
+            "other_reimbursement": 500,
+        },
+        "capacity": {
+            "rated_beds": 50,
+            "baseline_adp": _uniform(30, 60),
+            "overflow_daily_cost": 200,
+        },
+        "payment_per_honored_detainer": _uniform(0, 100),
+        "staff_hours_per_detainer": 2,
+        "staff_hourly_cost": 40,
+        "program_cost_per_year": 10_000,
+        "fiscal_year_start_month": 7,
+        "horizon_years": 2,
+    },
+    {
+        "detainers_per_year": 1000,
+        "daily_cost": {"schedule": {"2026": 100, "2027": _uniform(90, 130)}},
+        "honor_rate": {"schedule": {"2026": 1, "2028": 0}},
+        "liability": {"claims_per_1000_honored": 0, "cost_per_claim": 5000},
+        "offsets": {"scaap_eligible_share": 0, "scaap_reimbursement_rate": 0.2},
+        "start_year": 2026,
+        "horizon_years": 4,
+    },
+]
+
+
+@pytest.mark.parametrize("case", range(len(EXPECTED_CASES)))
+def test_expected_costs_equal_every_component_accounted_to_the_bit(case: int) -> None:
+    """Fixed inputs kept as floats, components whose inputs are absent or 0 left out:
+    the same bits as accounting every component over arrays, including the sign of
+    zero where every term is zero (a fixed -0.0)."""
+    sc = parse_scenario({"trials": 300, **EXPECTED_CASES[case]})
+    for size in (1, 300):
+        seq = np.random.SeedSequence(case)
+        values = engine._defaults(engine._draw_values(sc, size, seq, (0,), np.random.PCG64))
+        assert any(isinstance(v, float) for v in values.values())
+        got = engine._expected_costs(sc, values, size)
+        assert {k: v.tobytes() for k, v in got.items()} == _accounted(sc, values, size)
+
+
+def test_a_sum_that_is_not_finite_is_accounted_in_full() -> None:
+    """Where the volumes are not finite a left-out term may be NaN (0 x inf): the year
+    is then accounted in full, and gives account's bits, NaN and infinity alike."""
+    sc = parse_scenario({"bookings_per_year": 1000, "detainer_rate": 0.1, "daily_cost": 100})
+    rate = np.array([0.1, np.inf, 0.2])
+    values: dict[str, Any] = {"detainer_rate": rate, "honor_rate": np.array([1.0, 1.0, 0.0])}
+    values = {
+        **engine._defaults(
+            engine._draw_values(sc, 3, np.random.SeedSequence(1), (0,), np.random.PCG64)
+        ),
+        **values,
+    }
+    with np.errstate(invalid="ignore"):
+        got = engine._expected_costs(sc, values, 3)["expected:annual_cost"]
+        expected = _accounted(sc, values, 3)["expected:annual_cost"]
+    assert got.tobytes() == expected
+    assert np.isfinite(got[0])
+    assert np.isnan(got[1])
+
+
+def test_fixed_inputs_are_arrays_only_when_read() -> None:
+    """The parameter-level path keeps a fixed input as its float in each chunk; the
+    samples give the array of it, the same bits as the person-level run's."""
+    fast = simulate(SCENARIO, summaries=("expected:annual_cost",), person_level=False)
+    full = simulate(SCENARIO)
+    for key in ("input:honor_rate", "input:extra_days_cv", "input:bookings_growth"):
+        assert fast.samples[key].tobytes() == full.samples[key].tobytes()
+        assert fast.samples[key].size == SCENARIO["trials"]
+        assert not fast.samples[key].flags.writeable
+
+
+def test_chunked_samples_of_floats_and_arrays() -> None:
+    parts: list[dict[str, Any]] = [
+        {"a": 2.5, "b": np.arange(3.0)},
+        {"a": 2.5, "b": np.arange(2.0)},
+    ]
+    samples = ChunkedSamples(parts)  # the sizes from the arrays
+    assert samples["a"].tobytes() == np.full(5, 2.5).tobytes()
+    mixed = ChunkedSamples([{"a": 1.0}, {"a": np.array([3.0, 4.0])}], sizes=[2, 2])
+    assert mixed["a"].tolist() == [1.0, 1.0, 3.0, 4.0]
+    with pytest.raises(ValueError, match="sizes"):
+        ChunkedSamples([{"a": 1.0}])
+
+
+def test_descendants_are_the_spawned_generators() -> None:
+    """Keys below a seed sequence give what spawning generation by generation gives,
+    the first index counted from the children already spawned."""
+
+    def fresh() -> np.random.Generator:
+        rng = np.random.default_rng(11)
+        rng.spawn(2)  # two children spawned before
+        return rng
+
+    seq = sampling.seed_sequence(fresh())
+    got = sampling.descendants(seq, [(0,), (1, 3), (1, 0, 2)], np.random.PCG64)
+    expected = [
+        fresh().spawn(1)[0],
+        fresh().spawn(2)[1].spawn(4)[3],
+        fresh().spawn(2)[1].spawn(1)[0].spawn(3)[2],
+    ]
+    for g, e in zip(got, expected, strict=True):
+        assert g.random(4).tobytes() == e.random(4).tobytes()
