@@ -9,7 +9,7 @@ LOCK := requirements.lock
 SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed-test
 
-.PHONY: test lint typecheck unit serve wheel bench clean lock spec system-deps system-deps-serve axe-core
+.PHONY: test test-deep lint typecheck unit serve wheel bench clean lock spec system-deps system-deps-serve axe-core
 
 # Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium for the
 # browser test of the scenario page; PostgreSQL, whose server the job store's tests start
@@ -72,14 +72,22 @@ typecheck: $(STAMP)
 # One pytest worker per core (pytest-xdist); idle workers take tests from busy ones.
 # Two runs: the in-process tests under --cov, which measures models/ and service/ in every
 # worker (pytest-cov combines them) and fails under the floor of [tool.coverage.report] in
-# pyproject.toml; then the `slow` tests (the fuzzing, real servers, browsers, deep hunts)
-# without it, since tracing every line slowed them by half and their servers run in other
-# processes, unmeasured anyway. Every test runs in one of the two.
+# pyproject.toml; then the `slow` tests (the fuzzing at its quick depth, real servers,
+# browsers) without it, since tracing every line slowed them by half and their servers run
+# in other processes, unmeasured anyway. Every test but the `deep` ones runs in one of the two.
 unit: $(STAMP) system-deps axe-core
-	$(BIN)/pytest -n auto --dist worksteal --cov -m "not slow"
-	$(BIN)/pytest -n auto --dist worksteal -m slow
+	DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
+	DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal -m slow
 
 test: lint typecheck unit
+
+# The deep hunts, after `make test` in .ci/run: the Schemathesis fuzzing at its deep depth
+# (every operation's coverage phase, the scenario's whole enumeration at /v1/simulations,
+# 100 examples each; `make test` runs every operation and check with fewer cases,
+# tests/service/test_fuzz.py says which) and the `deep` hypothesis hunts (300 and 3,000
+# examples where `make test` runs 50).
+test-deep: $(STAMP)
+	DETAINER_COST_FUZZ_DEPTH=deep $(BIN)/pytest -n auto --dist worksteal -m deep
 
 # openapi.yaml anew from service/openapi.skeleton.yaml and the code (service/spec.py);
 # tests/service/test_spec_generated.py checks that the committed file is the generated one.

@@ -289,7 +289,7 @@ def test_extreme_distributions_simulate_or_name_their_field(scenario: dict[str, 
     _simulates_or_names_a_field(scenario)
 
 
-@pytest.mark.slow
+@pytest.mark.deep
 @settings(SETTINGS, max_examples=3000)
 @given(extreme_scenarios())
 def test_extreme_distributions_deep_hunt(scenario: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
 """Schemathesis against the app in process (WSGI) and its own served openapi.yaml:
-every operation, all default checks and phases, a fixed seed, 100 examples per operation.
+every operation, all default checks and phases, a fixed seed (depths below).
 
 The schema is loaded lazily from a fixture (`schemathesis.pytest.from_fixture`), so
 collecting the tests costs nothing: Schemathesis builds an operation's cases (its coverage
@@ -17,11 +17,23 @@ every operation was 62,000 requests and most of `make test`. So /v1/simulations,
 cheapest, gets the whole enumeration; every other operation gets every mutation of every
 shape, with its wrong values, on the first few uncertain inputs that have that shape
 (`_FirstOfEachShape`), and every mutation of its own fields in full. The fuzzing and
-examples phases and every check are unchanged everywhere."""
+examples phases and every check are unchanged everywhere.
+
+Two depths, chosen by DETAINER_COST_FUZZ_DEPTH (`quick`, the default, or `deep`):
+* deep (`make test-deep`, which .ci/run runs after `make test`): all of the above, 100
+  fuzzing examples per operation.
+* quick (`make test`): every operation, every check, the examples phase and
+  `QUICK_EXAMPLES` fuzzing examples per operation; the coverage phase at /v1/simulations
+  (every mutation shape of the scenario, `_FirstOfEachShape` there too) and at the
+  operations that take no scenario. The coverage phase of the four operations that embed
+  the scenario runs at the deep depth only: Schemathesis builds some 20,000 candidate
+  cases for each before any filter sees them, which was most of this file's CPU time
+  (coverage phase ~165 s of ~220 s CPU on 2 workers)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -39,17 +51,24 @@ from service import create_app
 
 from .conftest import SPEC
 
-pytestmark = pytest.mark.slow
-
 # Positive (schema-valid) data may still get 422: the schema cannot state every rule
 # (low < high in a distribution, a distribution whose draws can leave a field's range,
 # correlations between inputs given as distributions, equal trials across portfolio
 # members). The engine answers those with 422 naming the field, as the Scenario's
 # description says; every other check keeps its default.
-CONFIG = SchemathesisConfig.from_str("""
+CHECKS = """
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429", "5xx"]
-""")
+"""
+
+DEPTH = os.environ.get("DETAINER_COST_FUZZ_DEPTH", "quick")
+if DEPTH not in ("quick", "deep"):
+    raise ValueError(f"DETAINER_COST_FUZZ_DEPTH must be 'quick' or 'deep', not {DEPTH!r}")
+DEEP_EXAMPLES = 100
+QUICK_EXAMPLES = 50
+# At the deep depth these are `deep` tests (`make test-deep`), at the quick one `slow`
+# ones (`make test`'s second run).
+pytestmark = pytest.mark.deep if DEPTH == "deep" else pytest.mark.slow
 
 # The operations whose body is a scenario (or several): each costs a test of its own.
 SCENARIO_PATHS = (
@@ -59,6 +78,20 @@ SCENARIO_PATHS = (
     "/v1/portfolios",
     "/v1/reports",
 )
+# Their coverage phase runs at the deep depth only (see the module's docstring).
+DEEP_COVERAGE_PATHS = SCENARIO_PATHS[1:]
+
+if DEPTH == "deep":
+    CONFIG = SchemathesisConfig.from_str(CHECKS)
+else:
+    CONFIG = SchemathesisConfig.from_str(
+        CHECKS
+        + f"""
+[[operations]]
+include-path-regex = "^({"|".join(map(re.escape, DEEP_COVERAGE_PATHS))})$"
+phases.coverage.enabled = false
+"""
+    )
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +137,8 @@ class _FirstOfEachShape:
     Deterministic: Schemathesis builds the coverage cases in a fixed order, and a case
     once kept is kept again if the test is built anew."""
 
-    FULL = "POST /v1/simulations"
+    # The whole enumeration at the deep depth; at the quick one, no operation.
+    FULL = "POST /v1/simulations" if DEPTH == "deep" else None
     # "Incorrect type" sends five wrong values to a location: keep all five.
     PER_SHAPE = 5
 
@@ -162,7 +196,10 @@ def _contract_test(operations: LazySchema) -> Callable[..., None]:
     @operations.parametrize()
     @hypothesis.seed(2877)
     @settings(
-        max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        max_examples=DEEP_EXAMPLES if DEPTH == "deep" else QUICK_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
     )
     def test(case: schemathesis.Case[Any]) -> None:
         case.call_and_validate()

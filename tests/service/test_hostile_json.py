@@ -7,8 +7,8 @@ control characters, distribution specs with extreme parameters, deep nesting. Wh
 comes back must be below 500; a 4xx must be problem+json, and a 422 must point (RFC
 6901) into the body that was sent: the parent of every pointer exists in it.
 
-Default runs are short and derandomized (repeatable in CI); the ``slow`` variants draw
-many more examples.
+Default runs are short and derandomized (repeatable in CI); the ``deep`` variants draw
+many more examples (`make test-deep`, which .ci/run runs after `make test`).
 """
 
 from __future__ import annotations
@@ -237,4 +237,4 @@ def test_any_json_at_all_is_answered_below_500(hunted: FlaskClient, body: Any) -
 
 for _path in BODIES:
     _name = "test_deep_hunt_" + _path.strip("/").replace("/", "_").replace("?format=", "_")
-    globals()[_name] = pytest.mark.slow(_hunt(_path, DEEP))
+    globals()[_name] = pytest.mark.deep(_hunt(_path, DEEP))
