@@ -155,45 +155,73 @@ _COUNT = {n: BY_NAME[n].count for n in UNCERTAIN}
 Value = Array | float
 
 
+@dataclass(frozen=True)
+class _DrawPlan:
+    """What :func:`_draw_values` needs of a scenario, worked out once for every chunk
+    of a run: the inputs present in the order of the field table, those drawn, the
+    streams they are drawn from, the fixed ones' values (counts rounded) and the
+    scheduled values' keys."""
+
+    present: tuple[str, ...]
+    needed: tuple[str, ...]
+    wanted: tuple[int, ...]
+    fixed: Mapping[str, float]
+    scheduled: tuple[str, ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> _DrawPlan:
+        params = scenario.params
+        present = tuple(name for name in UNCERTAIN if name in params)
+        needed = tuple(n for n in present if not params[n].is_fixed)
+        wanted = [_STREAM_POSITION[n] for n in needed]
+        wanted += [_QMC_STREAM] if scenario.sampling != "random" else []
+        wanted += [_QMC_STREAM + 1] if scenario.correlations else []
+        fixed = {
+            n: float(np.rint(params[n].value)) if _COUNT[n] else params[n].value
+            for n in present
+            if params[n].is_fixed
+        }
+        return cls(present, needed, tuple(wanted), fixed, scheduled_keys(scenario))
+
+
 def _draw_values(
     scenario: Scenario,
     size: int,
-    seq: np.random.SeedSequence,
+    seq: np.random.SeedSequence | sampling.SeedKey,
     prefix: tuple[int, ...],
     bit_generator: type[np.random.BitGenerator],
+    plan: _DrawPlan | None = None,
 ) -> dict[str, Value]:
     """:func:`draw_inputs` with each fixed input as its float (counts rounded), drawn
     from the streams below ``seq`` at ``prefix`` (``()``: ``seq`` is the inputs' own;
     ``(0,)``: they are those of its first child, as ``run_trials`` spawns it), building
-    only the streams drawn from. Inputs in correlations are arrays, fixed or not."""
+    only the streams drawn from. Inputs in correlations are arrays, fixed or not.
+    ``plan`` is the scenario's :class:`_DrawPlan`, when a run has it."""
+    plan = _DrawPlan.of(scenario) if plan is None else plan
     params = scenario.params
-    present = [name for name in UNCERTAIN if name in params]
-    needed = [n for n in present if not params[n].is_fixed]
-    qmc_at, correlation_at = _QMC_STREAM, _QMC_STREAM + 1
-    position = _STREAM_POSITION
-    wanted = [position[n] for n in needed]
-    wanted += [qmc_at] if scenario.sampling != "random" else []
-    wanted += [correlation_at] if scenario.correlations else []
+    wanted = plan.wanted
     keys = [(*prefix, p) for p in wanted]
     built = dict(zip(wanted, sampling.descendants(seq, keys, bit_generator), strict=True))
-    streams = {n: built[position[n]] for n in needed}
     draws: dict[str, Array]
     if scenario.sampling == "random" and not scenario.correlations:
         # Each input from its own stream, as sampling.draw does; the fixed ones stay floats.
-        draws = {n: params[n].sample(size, rng=streams[n]) for n in needed}
+        draws = {n: params[n].sample(size, rng=built[_STREAM_POSITION[n]]) for n in plan.needed}
     else:
-        dists = {n: params[n] for n in present}
         draws = sampling.draw(
-            dists, size, method=scenario.sampling, streams=streams, qmc_rng=built.get(qmc_at)
+            {n: params[n] for n in plan.present},
+            size,
+            method=scenario.sampling,
+            streams={n: built[_STREAM_POSITION[n]] for n in plan.needed},
+            qmc_rng=built.get(_QMC_STREAM),
         )
     if scenario.correlations:
-        correlation_rng = built[correlation_at]
+        correlation_rng = built[_QMC_STREAM + 1]
         names = [n for n in UNCERTAIN if any(n in (c.a, c.b) for c in scenario.correlations)]
         target = sampling.correlation_matrix(names, scenario.correlations, ("correlations",))
         matrix = np.column_stack([draws[n] for n in names])
         shuffled = sampling.iman_conover(matrix, target, rng=correlation_rng)
         draws.update({n: shuffled[:, j] for j, n in enumerate(names)})
-    for name in needed:
+    for name in plan.needed:
         # A finite sum has no infinity or NaN in it (an infinite one may be an overflow).
         drawn = draws[name]
         if not math.isfinite(np.add.reduce(drawn, axis=None)) and not np.isfinite(drawn).all():
@@ -202,15 +230,16 @@ def _draw_values(
                 "this distribution gave non-finite draws; widen or simplify its parameters",
             )
     out: dict[str, Value] = {}
-    for name in present:
-        count = _COUNT[name]
+    fixed = plan.fixed
+    for name in plan.present:
         if name in draws:
-            out[name] = np.rint(draws[name]) if count else draws[name]
+            out[name] = np.rint(draws[name]) if _COUNT[name] else draws[name]
         else:
-            value = params[name].value
-            out[name] = float(np.rint(value)) if count else value
-    for key, values in _draw_schedules(scenario, size, seq, prefix, bit_generator).items():
-        out[key] = np.rint(values) if BY_NAME[key.split("@")[0]].count else values
+            out[name] = fixed[name]
+    if plan.scheduled:
+        schedules = _draw_schedules(scenario, plan.scheduled, size, seq, prefix, bit_generator)
+        for key, values in schedules.items():
+            out[key] = np.rint(values) if _COUNT[key.split("@")[0]] else values
     return out
 
 
@@ -237,17 +266,16 @@ def scheduled_keys(scenario: Scenario) -> tuple[str, ...]:
 
 def _draw_schedules(
     scenario: Scenario,
+    keys: Sequence[str],
     size: int,
-    seq: np.random.SeedSequence,
+    seq: np.random.SeedSequence | sampling.SeedKey,
     prefix: tuple[int, ...],
     bit_generator: type[np.random.BitGenerator],
 ) -> dict[str, Array]:
-    """Draws of every scheduled value after the first year (``scheduled_keys``), each
-    from its own stream by independent draws (whatever ``sampling``), uncorrelated: the
-    children of the schedules' stream, after the inputs' (see :func:`_draw_values`)."""
-    keys = scheduled_keys(scenario)
-    if not keys:
-        return {}
+    """Draws of the scheduled values after the first year (``keys``, of
+    :func:`scheduled_keys`), each from its own stream by independent draws (whatever
+    ``sampling``), uncorrelated: the children of the schedules' stream, after the
+    inputs' (see :func:`_draw_values`)."""
     out: dict[str, Array] = {}
     for key in keys:
         name, year = key.split("@")
@@ -1047,15 +1075,18 @@ def run_trials(
 def _parameter_trials(
     scenario: Scenario,
     size: int,
-    seq: np.random.SeedSequence,
+    seq: np.random.SeedSequence | sampling.SeedKey,
     bit_generator: type[np.random.BitGenerator],
     inputs: Mapping[str, Array] | None = None,
+    plan: _DrawPlan | None = None,
 ) -> dict[str, Value]:
     """``run_trials(..., person_level=False)`` of the chunk whose generator is seeded
     from ``seq``, without building that generator or its children but the inputs'
     streams; fixed inputs stay floats (``input:NAME`` of a fixed input is a float)."""
     drawn: dict[str, Value] = (
-        _draw_values(scenario, size, seq, (0,), bit_generator) if inputs is None else dict(inputs)
+        _draw_values(scenario, size, seq, (0,), bit_generator, plan)
+        if inputs is None
+        else dict(inputs)
     )
     drawn = _defaults(drawn)
     out: dict[str, Value] = {f"input:{k}": v for k, v in drawn.items()}
@@ -1082,13 +1113,37 @@ def run(
     chunk. ``person_level=False`` skips the simulation of people (see
     :func:`run_trials`); the precision target then applies to the expected year-1 cost.
     """
-    watched = "annual_cost" if person_level else "expected:annual_cost"
-    n = scenario.trials
-    count = math.ceil(n / chunk)
+    count = math.ceil(scenario.trials / chunk)
     # Without people, each chunk's seed sequence only (rng.spawn's, and it advances
     # rng's count of children alike): the chunk builds the inputs' streams alone.
-    bits = type(rng.bit_generator)
     chunks = rng.spawn(count) if person_level else sampling.seed_sequence(rng).spawn(count)
+    return _run_chunks(
+        scenario,
+        chunks,
+        type(rng.bit_generator),
+        volumes=volumes,
+        chunk=chunk,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def _run_chunks(
+    scenario: Scenario,
+    chunks: Sequence[np.random.Generator] | Sequence[np.random.SeedSequence | sampling.SeedKey],
+    bits: type[np.random.BitGenerator],
+    *,
+    volumes: VolumesFn = year_volumes,
+    chunk: int = CHUNK_TRIALS,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> tuple[Mapping[str, Array], Convergence]:
+    """:func:`run` of the chunks' generators (with people) or seed sequences (without:
+    the streams below them are built with ``bits``)."""
+    person_level = isinstance(chunks[0], np.random.Generator)
+    watched = "annual_cost" if person_level else "expected:annual_cost"
+    n = scenario.trials
+    plan = None if person_level else _DrawPlan.of(scenario)
     parts: list[Mapping[str, Value]] = []
     sizes: list[int] = []
     done = 0
@@ -1100,7 +1155,7 @@ def run(
         if isinstance(chunk_seed, np.random.Generator):
             parts.append(run_trials(scenario, size, rng=chunk_seed, volumes=volumes))
         else:
-            parts.append(_parameter_trials(scenario, size, chunk_seed, bits))
+            parts.append(_parameter_trials(scenario, size, chunk_seed, bits, plan=plan))
         sizes.append(size)
         done += size
         if progress is not None:
@@ -1214,10 +1269,19 @@ def simulate(
     elif not person_level:
         raise ValueError("person_level=False needs summaries (expected:* or input:* keys)")
     seed = sc.seed if rng is None else None
-    generator = np.random.default_rng(sc.seed if rng is None else rng)
-    samples, convergence = run(
-        sc, rng=generator, progress=progress, cancel=cancel, person_level=person_level
-    )
+    if rng is None and not person_level:
+        # default_rng(seed)'s seed sequence, without the generator run() would only
+        # spawn the chunks' seed sequences from.
+        root = sampling.SeedKey(sc.seed)
+        chunks = root.children(math.ceil(sc.trials / CHUNK_TRIALS))
+        samples, convergence = _run_chunks(
+            sc, chunks, np.random.PCG64, progress=progress, cancel=cancel
+        )
+    else:
+        generator = np.random.default_rng(sc.seed if rng is None else rng)
+        samples, convergence = run(
+            sc, rng=generator, progress=progress, cancel=cancel, person_level=person_level
+        )
     if summaries is not None:
         return lean_result(sc, samples, seed, convergence, summaries, percentile_ci=percentile_ci)
     return build_result(sc, samples, seed, convergence, percentile_ci=percentile_ci)

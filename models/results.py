@@ -161,6 +161,16 @@ def lerp(a: NDArray[np.float64], b: NDArray[np.float64], t: NDArray[np.float64])
     return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
+def _lerp_each(a: list[float], b: list[float], t: list[float]) -> list[float]:
+    """:func:`lerp` of a few values as Python floats (the same IEEE operations, without
+    numpy's per-call cost)."""
+    out = []
+    for low, high, w in zip(a, b, t, strict=True):
+        diff = high - low
+        out.append(high - diff * (1 - w) if w >= 0.5 else low + diff * w)
+    return out
+
+
 def order_statistics(x: NDArray[np.float64], ranks: RankTable) -> NDArray[np.float64]:
     """``x`` arranged so that every index of ``ranks.kth`` holds that order statistic.
 
@@ -223,7 +233,7 @@ def summarize(
     se = sd / math.sqrt(n)
     r = rank_table(n, tuple(float(p) for p in percentiles))
     part = order_statistics(x, r)
-    values_q = lerp(part[r.below], part[r.above], r.fraction)
+    values_q = _lerp_each(part[r.below].tolist(), part[r.above].tolist(), r.fraction.tolist())
     return Summary(
         mean=mean,
         sd=sd,
@@ -231,7 +241,7 @@ def summarize(
         ci95_mean=(mean - _Z975 * se, mean + _Z975 * se),
         min=float(part[0]),
         max=float(part[n - 1]),
-        percentiles={k: float(v) for k, v in zip(r.keys, values_q, strict=True)},
+        percentiles=dict(zip(r.keys, values_q, strict=True)),
         percentile_ci95={
             k: (float(part[lo]), float(part[hi]))
             for k, lo, hi in zip(r.keys, r.ci_lo, r.ci_hi, strict=True)

@@ -285,3 +285,16 @@ def test_descendants_are_the_spawned_generators() -> None:
     ]
     for g, e in zip(got, expected, strict=True):
         assert g.random(4).tobytes() == e.random(4).tobytes()
+
+
+def test_seed_keys_spawn_as_seed_sequences() -> None:
+    """A run without people spawns its chunks' keys from the seed without building the
+    seed sequences between: the same streams as default_rng(seed).spawn."""
+    keys = sampling.SeedKey(2026).children(3)
+    got = sampling.descendants(keys[2], [(0, 5)], np.random.PCG64)[0]
+    expected = np.random.default_rng(2026).spawn(3)[2].spawn(1)[0].spawn(6)[5]
+    assert got.random(4).tobytes() == expected.random(4).tobytes()
+    sc = parse_scenario({**SCENARIO, "trials": 2 * CHUNK_TRIALS + 5})
+    fast = simulate(sc, summaries=("expected:total_cost",), person_level=False)
+    samples, _ = run(sc, rng=np.random.default_rng(sc.seed), person_level=False)
+    assert fast.samples["expected:total_cost"].tobytes() == samples["expected:total_cost"].tobytes()
