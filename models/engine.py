@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import math
+import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast, overload
@@ -170,6 +171,19 @@ class _DrawPlan:
 
     @classmethod
     def of(cls, scenario: Scenario) -> _DrawPlan:
+        """The plan of ``scenario``, worked out once per scenario object (one parsed
+        once and simulated again, as a caller running many parameter-level runs does)."""
+        cached = _PLANS.get(id(scenario))
+        if cached is not None and cached[0]() is scenario:
+            return cached[1]
+        plan = cls._work_out(scenario)
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[id(scenario)] = (weakref.ref(scenario), plan)
+        return plan
+
+    @classmethod
+    def _work_out(cls, scenario: Scenario) -> _DrawPlan:
         params = scenario.params
         present = tuple(name for name in UNCERTAIN if name in params)
         needed = tuple(n for n in present if not params[n].is_fixed)
@@ -182,6 +196,11 @@ class _DrawPlan:
             if params[n].is_fixed
         }
         return cls(present, needed, tuple(wanted), fixed, scheduled_keys(scenario))
+
+
+#: Plans by scenario object (its id, checked against a weak reference to it).
+_PLANS: dict[int, tuple[weakref.ref[Scenario], _DrawPlan]] = {}
+_PLANS_MAX = 256
 
 
 def _draw_values(
