@@ -9,7 +9,7 @@ LOCK := requirements.lock
 SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed-test
 
-.PHONY: test test-deep lint typecheck unit serve wheel bench clean lock spec system-deps system-deps-serve axe-core
+.PHONY: test test-deep lint typecheck unit unit-quick unit-slow serve wheel bench clean lock spec system-deps system-deps-serve axe-core
 
 # Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium for the
 # browser test of the scenario page; PostgreSQL, whose server the job store's tests start
@@ -82,11 +82,20 @@ typecheck: $(STAMP)
 # pyproject.toml; then the `slow` tests (the fuzzing at its quick depth, real servers,
 # browsers) without it, since tracing every line slowed them by half and their servers run
 # in other processes, unmeasured anyway. Every test but the `deep` ones runs in one of the two.
-unit: $(STAMP) system-deps axe-core
+unit: unit-quick unit-slow
+
+unit-quick: $(STAMP) system-deps axe-core
 	DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
+
+unit-slow: $(STAMP) system-deps axe-core
 	DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal -m slow
 
-test: lint typecheck unit
+# `make test` runs the linters, mypy and both test runs at once (make -j, after the
+# install): the cores that servers starting, browsers and sleeps leave idle, and that each
+# run's last long tests leave to the other, do the rest of the work. Each prints its
+# output, whole, as it finishes (--output-sync).
+test:
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck unit-quick unit-slow
 
 # The deep hunts, after `make test` in .ci/run: the Schemathesis fuzzing at its deep depth
 # (every operation's coverage phase, the scenario's whole enumeration at /v1/simulations,
