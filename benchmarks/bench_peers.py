@@ -322,6 +322,13 @@ def main() -> None:
         default="wall",
         help="wall time, or this process's CPU time (less disturbed on a shared machine)",
     )
+    parser.add_argument(
+        "--rotate",
+        action="store_true",
+        help="start each round one row later, so that no row always follows the same "
+        "one (a row run after a heavy one is slowed by what that one left in the caches "
+        "and the heap)",
+    )
     args = parser.parse_args()
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     n = args.trials
@@ -332,7 +339,8 @@ def main() -> None:
     best: dict[str, float] = {}
     result: dict[str, Stats] = {}
     for round_ in range(args.repeats):
-        for formulation, name, fn, repeated in rows:
+        shift = round_ % len(rows) if args.rotate else 0
+        for formulation, name, fn, repeated in rows[shift:] + rows[:shift]:
             key = f"{formulation}:{name}"
             if not repeated and round_ > 0:
                 continue
@@ -345,7 +353,8 @@ def main() -> None:
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
         f", {platform.machine()}; {n:,} trials, {BOOKINGS:,} bookings a year; fast rows best "
-        f"of {args.repeats} (interleaved), person-level rows once; {args.clock} time\n"
+        f"of {args.repeats} (interleaved{', rotated' if args.rotate else ''}), person-level "
+        f"rows once; {args.clock} time\n"
     )
     print(
         "| formulation | implementation | per trial (us) | x squigglepy parameter-level "
