@@ -42,7 +42,8 @@ if workers:
     from distributed import LocalCluster
     from service.scaleout import DaskExecutor
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                           worker_dashboard_address="127.0.0.1:0")
     executor = DaskExecutor(cluster.scheduler_address)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0, c0 = time.perf_counter(), time.process_time()

@@ -44,8 +44,10 @@ def scheduler() -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
+        # every HTTP server on the loopback too, on a free port (None means 8787, or a
+        # random port, on every interface)
+        dashboard_address="127.0.0.1:0",
+        worker_dashboard_address="127.0.0.1:0",
     ) as cluster:
         yield str(cluster.scheduler_address)
 
