@@ -850,6 +850,14 @@ def _times(values: Array, factor: Array | float) -> Array:
     return values * factor
 
 
+def _product(values: Array, factor: Array | float) -> Array:
+    """``values * factor``, into ``values`` when it is an array (one this module has
+    just made and reads no more): the same bits, one array fewer."""
+    if isinstance(values, np.ndarray) and values.ndim:
+        return np.multiply(values, factor, out=values)
+    return values * factor
+
+
 def _is_zero(value: Value | None) -> bool:
     """Whether ``value`` is absent or a float 0: a term it multiplies is 0 in every
     trial (or not finite, when what it multiplies is not; see :func:`_expected_net`)."""
@@ -884,6 +892,12 @@ def _expected_net(
     x = cast("Mapping[str, Array]", inputs)
     detainers = _expected_detainers(scenario, x, year_index, size)
     honored = detainers * x["honor_rate"]
+    inflation = _grown(x["cost_inflation"], year_index, size)
+    # The components that read the people, before honored's array is reused below.
+    people = _expected_people_costs(x, detainers, honored, inflation)
+    others = _expected_other_costs(x, detainers, honored, inflation)
+    lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
+    extra_days = lengthened * x["extra_days_per_detainer"]
     mean = _mean_hold_days(
         scenario.start_year + year_index,
         scenario.hold_hours,
@@ -893,17 +907,11 @@ def _expected_net(
     )
     used, pickup = inputs["hold_window_used"], inputs["ice_pickup_rate"]
     if isinstance(used, float) and used == 1.0 and isinstance(pickup, float):
-        hold_days = honored * mean  # window_share is 1.0, and mean * 1.0 is mean
+        hold_days = _product(honored, mean)  # window_share is 1.0, and mean * 1.0 is mean
     else:
-        hold_days = honored * (mean * window_share(x))
-    lengthened = detainers if scenario.extra_stay_applies_to == "lodged" else honored
-    extra_days = lengthened * x["extra_days_per_detainer"]
-    inflation = _grown(x["cost_inflation"], year_index, size)
+        hold_days = _product(honored, mean * window_share(x))
     daily = _times(daily_cost(x), inflation)
-    hold = hold_days * daily
-    extra = extra_days * daily
-    terms = [hold, extra]  # in the order of ALL_COMPONENTS
-    reimbursed = hold + extra if _scaap_share(x) is not None else None
+    premium = None
     if scenario.rated_beds is not None:
         days_in_year = days_of_year(scenario.start_year + year_index, scenario.start_month)
         bed_days = hold_days + extra_days
@@ -911,15 +919,17 @@ def _expected_net(
         above = x["capacity.baseline_adp"] * days_in_year + bed_days - rated
         overflow = np.clip(above, 0.0, bed_days)
         premium = overflow * (_times(x["capacity.overflow_daily_cost"], inflation) - daily)
-        terms.append(premium)
-        reimbursed = None if reimbursed is None else reimbursed + premium
-    terms += _expected_people_costs(x, detainers, honored, inflation)
+    hold = _product(hold_days, daily)
+    extra = _product(extra_days, daily)
+    terms = [hold, extra] if premium is None else [hold, extra, premium]
+    terms += people  # in the order of ALL_COMPONENTS
     share = _scaap_share(x)
-    if share is not None and reimbursed is not None:
+    if share is not None:
         # Without a premium, hold + extra is (hold + extra) + 0 but for the sign of a
         # zero, which share x (...) and 0.0 - (...) take to +0.0 alike.
+        reimbursed = hold + extra if premium is None else hold + extra + premium
         terms.append(0.0 - share * reimbursed)
-    terms += _expected_other_costs(x, detainers, honored, inflation)
+    terms += others
     # The sum from +0.0 (total_of): 0.0 + hold, in place (this function's array).
     net = np.full(size, 0.0 + hold) if np.ndim(hold) == 0 else np.add(hold, 0.0, out=hold)
     for term in terms[1:]:
