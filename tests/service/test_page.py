@@ -90,8 +90,10 @@ def serve() -> Iterator[Any]:
         server.shutdown()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def _chromium() -> Iterator[Any]:
+    """One Chromium for the module's tests (Playwright's driver and the browser took a
+    few seconds of CPU to start for each test)."""
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -99,6 +101,15 @@ def browser() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(_chromium: Any) -> Iterator[Any]:
+    """The module's Chromium; every context a test opened (its pages, cookies, storage) is
+    closed after it, so each test starts from none."""
+    yield _chromium
+    for context in _chromium.contexts:
+        context.close()
 
 
 def _page(browser: Any, viewport: dict[str, int], ignore: tuple[str, ...] = ()) -> Any:
