@@ -135,8 +135,9 @@ def portfolio(
     Parameters
     ----------
     members : sequence of mappings
-        Scenarios with equal ``trials``, ``horizon_years``, ``start_year`` and
-        ``percentiles``; none may set ``seed`` or ``precision``.
+        Scenarios with equal ``trials``, ``horizon_years``, ``start_year``,
+        ``percentiles`` and ``fiscal_year_start_month`` (the total's years are the
+        first member's, labels and bounds); none may set ``seed`` or ``precision``.
     threshold : float or {"umra_year": int}, optional
         Dollar amount for P(total year-1 cost > threshold); ``umra_year`` takes CBO's
         published UMRA intergovernmental threshold of that year.
@@ -364,13 +365,21 @@ def _portfolio_keys(member: object, i: int) -> list[FieldError]:
 
 
 def _mismatches(parsed: Sequence[Scenario]) -> list[FieldError]:
-    """Members whose trials, horizon, start year or percentiles differ from the first's,
-    or whose costs are on another basis (a sum of marginal and average costs has none)."""
+    """Members whose trials, horizon, start year, percentiles or fiscal year start month
+    (given or not: a member that gives none has calendar years, labelled 2027 rather
+    than FY2027) differ from the first's, or whose costs are on another basis (a sum of
+    marginal and average costs has none)."""
     first = parsed[0]
     return [
         FieldError(("members", i, key), f"must equal members[0]'s {key}")
         for i, sc in enumerate(parsed[1:], start=1)
-        for key in ("trials", "horizon_years", "start_year", "percentiles")
+        for key in (
+            "trials",
+            "horizon_years",
+            "start_year",
+            "percentiles",
+            "fiscal_year_start_month",
+        )
         if getattr(sc, key) != getattr(first, key)
     ] + basis_errors(list(enumerate(parsed)), "members")
 
@@ -398,7 +407,8 @@ def with_members_settings(total: SimulationResult, parsed: Sequence[Scenario]) -
     """``total`` (built from ``parsed[0]``'s settings) with its provenance's
     ``hold_rule`` and ``extra_stay_applies_to``, and each year's ``hold_rule``, set to
     ``MIXED`` where the members differ, so the total never claims the first member's
-    setting for all of them."""
+    setting for all of them. A year's rule is worked out over each member's year (its
+    fiscal year when it gives ``fiscal_year_start_month``), as the engine does."""
     rules = {sc.hold_rule or "form_in_force" for sc in parsed}
     applies = {sc.extra_stay_applies_to for sc in parsed}
     provenance = replace(
@@ -408,7 +418,7 @@ def with_members_settings(total: SimulationResult, parsed: Sequence[Scenario]) -
     )
     years = []
     for y in total.years:
-        used = {year_hold_rule(y.year, sc.hold_rule) for sc in parsed}
+        used = {year_hold_rule(y.year, sc.hold_rule, sc.start_month) for sc in parsed}
         years.append(replace(y, hold_rule=used.pop() if len(used) == 1 else MIXED))
     return replace(total, provenance=provenance, years=tuple(years))
 

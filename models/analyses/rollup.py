@@ -48,6 +48,7 @@ __all__ = [
     "RollupResult",
     "block_size",
     "rollup",
+    "row_name",
     "rows_from_csv",
     "run_block",
     "run_row",
@@ -55,8 +56,9 @@ __all__ = [
 
 #: Most rows of one roll-up (every US jail, about 3,500 (BJS), with room to spare).
 MAX_ROWS = 5000
-#: Fields every member shares, set by the base only.
-COMMON_FIELDS = ("trials", "horizon_years", "start_year", "percentiles")
+#: Fields every member shares, set by the base only (a row giving one is refused at its
+#: cell: members summed under one year's labels and bounds must share its fiscal year).
+COMMON_FIELDS = ("trials", "horizon_years", "start_year", "percentiles", "fiscal_year_start_month")
 #: Columns that are not scenario fields: ``preset`` (the row starts from that preset
 #: instead of the base) and ``note`` (free text, e.g. the source of the row's figures,
 #: returned with the row's result).
@@ -75,7 +77,7 @@ class Jurisdiction:
     """One row's result: its summaries and its share of the total mean cost."""
 
     row: int
-    name: str | None
+    name: str
     note: str | None
     annual_cost: Summary
     total_cost: Summary
@@ -101,7 +103,7 @@ class RankedRow:
 
     rank: int
     row: int
-    name: str | None
+    name: str
     mean: float
     p5: float
     p95: float
@@ -318,6 +320,8 @@ class _Table:
         if start is None:
             return None
         fields = {c: v for c, v in cells.items() if c not in EXTRA_COLUMNS}
+        if "name" not in fields and ("preset" not in cells or not start.get("name")):
+            fields["name"] = row_name(i)  # never the base's name
         try:
             merged = merge(start, _nested({**_volume_overrides(fields), **fields}), ("rows", i))
             scenario = parse_scenario(merged)
@@ -348,6 +352,12 @@ class _Table:
         where = ".".join(str(p) for p in e.path) or "(row)"
         reason = f"{e.reason} (give it in the row or in the base)" if e.path else e.reason
         return FieldError(("rows", i, where), reason)
+
+
+def row_name(i: int) -> str:
+    """The name of row ``i`` (from 0) that gives none: ``"Row 1"`` for the first row
+    (the CSV's line 2, after the header), whatever the base is named."""
+    return f"Row {i + 1}"
 
 
 def _present(data: Mapping[str, Any], path: Path) -> bool:
@@ -432,16 +442,19 @@ def rollup(
     ----------
     base : mapping
         The base scenario (it may name a preset); it alone sets ``trials``,
-        ``horizon_years``, ``start_year`` and ``percentiles``, and it may not set
+        ``horizon_years``, ``start_year``, ``percentiles`` and
+        ``fiscal_year_start_month`` (:data:`COMMON_FIELDS`), and it may not set
         ``seed`` or ``precision``. It need not be complete: a field every row gives
         may be missing from it.
     rows : list of mappings, or str
         A CSV table (read by :func:`rows_from_csv`, its cells' errors reported with
         the rest), or one mapping per jurisdiction: column (a scenario field, dotted
         for grouped ones such as ``offsets.scaap_eligible_share``, or a group as an
-        object; ``name``;
-        ``preset``; ``note``) to value. A
-        missing, null or empty cell takes the base's value. A row that gives
+        object; ``name``; ``preset``; ``note``) to value. A missing, null or empty
+        cell takes the base's value, except ``name``: a row that gives none (and no
+        ``preset`` that has one) is named ``"Row N"``, N its place in the table from
+        1 (``"Row 1"`` is ``rows[0]``, the CSV's line 2; :func:`row_name`), never the
+        base's name. A row that gives
         ``detainers_per_year`` drops the base's bookings fields and one that gives
         bookings or rates drops the base's ``detainers_per_year``. A row naming a
         ``preset`` starts from that preset (with the base's common fields) instead of
@@ -792,7 +805,7 @@ def _assemble(
         return float(means[i] / total_mean) if total_mean else 0.0
 
     jurisdictions = tuple(
-        Jurisdiction(i, sc.name, notes[i], a, t, share(i), rank[i])
+        Jurisdiction(i, sc.name or row_name(i), notes[i], a, t, share(i), rank[i])
         for i, (sc, (a, t)) in enumerate(zip(parsed, summaries, strict=True))
     )
     ranked = []
@@ -804,7 +817,7 @@ def _assemble(
             RankedRow(
                 r,
                 i,
-                parsed[i].name,
+                parsed[i].name or row_name(i),
                 a.mean,
                 _pct(a, 5.0),
                 _pct(a, 95.0),

@@ -185,6 +185,36 @@ def test_portfolio_errors_name_the_field(members: Any, threshold: Any, field: st
     assert field in {e.field for e in info.value.errors}
 
 
+def test_portfolio_members_share_the_fiscal_year_start_month() -> None:
+    """The total's years are the first member's (labels and bounds): a member with
+    another start month, or calendar years beside fiscal ones, is refused at its field."""
+    july = {**BASE, "fiscal_year_start_month": 7, "trials": 50}
+    members = [july, {**july, "fiscal_year_start_month": 10}, {**BASE, "trials": 50}, july]
+    with pytest.raises(ScenarioError) as info:
+        portfolio(members)
+    assert [e.pointer for e in info.value.errors] == [
+        "/members/1/fiscal_year_start_month",
+        "/members/2/fiscal_year_start_month",
+    ]
+
+
+def test_portfolio_years_hold_rule_follows_the_fiscal_year() -> None:
+    """The I-247A (clock hours) came into use on 2 April 2017. Fiscal years from April:
+    FY2017 (April 2016-March 2017) is all business hours and FY2018 (from 1 April 2017)
+    both; the calendar years 2017 and 2018 would be both, then clock hours."""
+    member = {
+        **BASE,
+        "fiscal_year_start_month": 4,
+        "start_year": 2017,
+        "horizon_years": 2,
+        "trials": 50,
+    }
+    result = portfolio([member, {**member, "daily_cost": 100}])
+    expected = ["business_hours", "business_hours_then_clock_hours"]
+    assert [y.hold_rule for y in result.members[0].result.years] == expected
+    assert [y.hold_rule for y in result.total.years] == expected
+
+
 def test_sensitivity_is_reproducible_bootstrap_included() -> None:
     a = sensitivity(BASE, sobol_n=64, tornado_trials=50).to_dict()
     b = sensitivity(BASE, sobol_n=64, tornado_trials=50).to_dict()

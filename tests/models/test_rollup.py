@@ -300,3 +300,51 @@ def test_a_total_says_mixed_where_its_members_settings_differ() -> None:
     both = portfolio(members).total
     assert (both.provenance.hold_rule, both.provenance.extra_stay_applies_to) == ("mixed",) * 2
     assert [y.hold_rule for y in both.years] == ["mixed", "mixed"]
+
+
+def test_a_row_without_a_name_is_row_n_never_the_base_name() -> None:
+    """Blank cells take the base's values, but not its name: an unnamed row is "Row N",
+    N its place in the table from 1; a preset row keeps the preset's name."""
+    base = {k: v for k, v in BASE.items() if k != "daily_cost"}  # the preset's basis
+    base |= {"daily_cost_average": 90, "name": "Statewide base", "trials": 50}
+    rows: list[dict[str, Any]] = [
+        {"name": "A", "detainers_per_year": 10},
+        {"detainers_per_year": 400},
+        {"detainers_per_year": 20, "name": ""},
+        {"preset": "cook-county-2011"},
+    ]
+    result = rollup(base, rows)
+    names = ["A", "Row 2", "Row 3", "Cook County, IL, 2011"]
+    assert [j.name for j in result.jurisdictions] == names
+    assert {r.row: r.name for r in result.ranked} == dict(enumerate(names))
+    assert [j["name"] for j in result.to_dict()["jurisdictions"]] == names
+    table, errors = rows_from_csv("name,detainers_per_year\n,10\nB,20\n")
+    assert errors == []
+    assert [j.name for j in rollup(base, table).jurisdictions] == ["Row 1", "B"]
+
+
+def test_the_base_alone_sets_the_fiscal_year_for_every_row() -> None:
+    """Members summed under one year's labels and bounds must share the fiscal year's
+    start month: a row giving one is refused at its cell (as a row's start year is),
+    and a preset row takes the base's."""
+    base = {k: v for k, v in BASE.items() if k != "daily_cost"}  # the preset's basis
+    base |= {"daily_cost_average": 90, "fiscal_year_start_month": 7, "trials": 50}
+    rows: list[dict[str, Any]] = [
+        {"detainers_per_year": 10},
+        {"detainers_per_year": 10, "fiscal_year_start_month": 10},
+        {"detainers_per_year": 10, "fiscal_year_start_month": None},
+        {"detainers_per_year": 10, "fiscal_year_start_month": 1},
+    ]
+    with pytest.raises(ScenarioError) as exc:
+        rollup(base, rows)
+    assert _pointers(exc) == [
+        "/rows/1/fiscal_year_start_month",
+        "/rows/3/fiscal_year_start_month",
+    ]
+    with pytest.raises(ScenarioError) as csv_exc:
+        rollup(base, "detainers_per_year,fiscal_year_start_month\n10,\n10,10\n")
+    assert _pointers(csv_exc) == ["/rows/1/fiscal_year_start_month"]
+    dated = {**base, "start_year": 2026}
+    for table in ([rows[0], {"preset": "cook-county-2011"}], [{"preset": "cook-county-2011"}]):
+        years = rollup(dated, table).total.years
+        assert [y.label for y in years] == ["FY2026", "FY2027"]
