@@ -45,7 +45,7 @@ from .problems import (
     PointerError,
     WorkBudgetExceeded,
 )
-from .scaleout import DaskExecutor, scheduler_address
+from .scaleout import DaskExecutor, ScaleoutError, scheduler_address
 from .schemas import load_body
 
 __all__ = ["KINDS", "Executor", "bp", "job_store", "start_executors"]
@@ -148,7 +148,7 @@ def _report(
     from .runner import build_report
 
     if "rows" in body:  # a roll-up's report
-        from .reports.rollup import render_rollup, report_names, with_report_percentiles
+        from .reports.rollup import render_rollup_of, with_report_percentiles
 
         body = with_report_percentiles(body)
         result = rollup(
@@ -162,8 +162,7 @@ def _report(
             cancel=cancel,
             executor=executor,
         )
-        name, description = report_names(body["base"])
-        rendered = render_rollup(result, fmt, name=name, description=description, check=cancel)
+        rendered = render_rollup_of(result, fmt, body["base"], check=cancel)
         return rendered.body, rendered.media_type
     report, _ = build_report(body, budget=budget, progress=progress, cancel=cancel)
     rendered = render(report, fmt, samples=samples, check=cancel)
@@ -276,6 +275,10 @@ class Executor:
             errors = [{"pointer": "/input" + e.pointer, "detail": e.reason} for e in exc.errors]
             self.store.finish(claimed.id, self.worker, "failed", error=_problem(422, errors))
             return True
+        except ScaleoutError as exc:  # the Dask scheduler is down or Dask is missing
+            log.warning("job %s failed: %s", claimed.id, exc)
+            self.store.finish(claimed.id, self.worker, "failed", error=_unavailable(exc))
+            return True
         except Exception:
             log.exception("job %s failed", claimed.id)
             self.store.finish(claimed.id, self.worker, "failed", error=_problem(500, []))
@@ -345,6 +348,18 @@ def _problem(status: int, errors: list[dict[str, str]]) -> dict[str, Any]:
         "title": "Internal Server Error",
         "status": 500,
         "detail": "the job failed; the error was logged",
+    }
+
+
+def _unavailable(exc: ScaleoutError) -> dict[str, Any]:
+    """A job's error when its Dask scheduler cannot be used: the scheduler's address and
+    why, in one line (the job is not run again: submit it again once the scheduler is
+    up, or run the service without ``DETAINER_COST_DASK_SCHEDULER``)."""
+    return {
+        "type": "urn:detainer-cost:problem:scheduler-unavailable",
+        "title": "Dask scheduler unavailable",
+        "status": 503,
+        "detail": f"{exc}; the job was not run: submit it again once the scheduler is up",
     }
 
 

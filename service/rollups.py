@@ -162,13 +162,10 @@ def answer_format() -> str:
 def _report(
     body: Mapping[str, Any], result: RollupResult, fmt: str, check: Callable[[], None]
 ) -> Response:
-    from .reports.rollup import render_rollup, report_fiscal_month, report_names
+    from .reports.rollup import render_rollup_of, report_names
 
-    name, description = report_names(body.get("base"))
-    month = report_fiscal_month(body.get("base"))
-    rendered = render_rollup(
-        result, fmt, name=name, description=description, check=check, fiscal_year_start_month=month
-    )
+    name, _ = report_names(body.get("base"))
+    rendered = render_rollup_of(result, fmt, body.get("base"), check=check)
     response = Response(rendered.body, mimetype=rendered.media_type)
     disposition = "inline" if fmt == "html" else "attachment"
     filename = report_filename(name or "rollup", rendered.extension)

@@ -171,7 +171,7 @@ def _write_report(args: argparse.Namespace, call: Any, rows: Any, base: Any) -> 
     from models.errors import ScenarioError
 
     from ..http import report_filename
-    from ..reports.rollup import render_rollup, report_names
+    from ..reports.rollup import render_rollup_of, report_names
 
     failures: tuple[type[Exception], ...] = ()
     if getattr(args, "scheduler", None):
@@ -192,8 +192,8 @@ def _write_report(args: argparse.Namespace, call: Any, rows: Any, base: Any) -> 
         return 1
     finally:
         bar.close()
-    name, description = report_names(base)
-    rendered = render_rollup(result, args.format, name=name, description=description)
+    name, _ = report_names(base)
+    rendered = render_rollup_of(result, args.format, base)
     output = args.output or report_filename(name or "rollup", rendered.extension)
     if output == "-":
         sys.stdout.buffer.write(rendered.body)

@@ -46,6 +46,7 @@ __all__ = [
     "ROLLUP_CSV_COLUMNS",
     "RollupReport",
     "render_rollup",
+    "render_rollup_of",
     "report_fiscal_month",
     "report_names",
     "rollup_csv",
@@ -693,3 +694,24 @@ def render_rollup(
     if check is not None:
         check()
     return Rendered(body, media_type, extension)
+
+
+def render_rollup_of(
+    result: RollupResult,
+    fmt_: str,
+    base: object,
+    *,
+    check: Callable[[], None] | None = None,
+) -> Rendered:
+    """:func:`render_rollup` with what the base scenario says of the report (its name,
+    description and fiscal year's start month): the one call the route, the report job
+    and the CLI make, so their reports cannot differ in what they state."""
+    name, description = report_names(base)
+    return render_rollup(
+        result,
+        fmt_,
+        name=name,
+        description=description,
+        check=check,
+        fiscal_year_start_month=report_fiscal_month(base),
+    )

@@ -5,6 +5,7 @@ test_jobs_served.py."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,27 @@ def test_delete_stops_a_running_job(jobs_app: Flask) -> None:
             assert state == "cancelled"
         finally:
             executor.stop()
+
+
+def test_a_job_whose_scheduler_cannot_be_reached_fails_naming_it(
+    make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing listens on port 9 of the loopback: the job ends failed with a problem
+    naming the scheduler (no traceback, none logged), not a logged 500."""
+    from service.scaleout import DaskExecutor
+
+    monkeypatch.setattr(DaskExecutor, "TIMEOUT", 0.5)
+    app = make_app(DATA_DIR=str(tmp_path))
+    with app.test_client() as client:
+        job = client.post("/v1/jobs", json={"kind": "rollup", "input": ROLLUP})
+        assert job.status_code == 202
+        with caplog.at_level("WARNING", logger="detainer_cost.jobs"):
+            assert Executor(job_store(app), "tcp://127.0.0.1:9").run_once()
+        state = client.get(job.headers["Location"]).get_json()
+    assert state["state"] == "failed"
+    error = state["error"]
+    assert error["status"] == 503
+    assert error["title"] == "Dask scheduler unavailable"
+    assert error["detail"].startswith("cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert "Traceback" not in json.dumps(error)
+    assert [r.exc_info for r in caplog.records] == [None]

@@ -160,3 +160,50 @@ def test_rollup_total_says_mixed_settings(client: FlaskClient) -> None:
     response = client.post("/v1/rollups", json={"base": {**BASE, "trials": 50}, "rows": rows})
     assert response.status_code == 200
     assert response.get_json()["total"]["provenance"]["extra_stay_applies_to"] == "mixed"
+
+
+def test_rollup_reports_by_route_job_and_cli_state_the_fiscal_year(
+    make_app: Any, tmp_path: Path
+) -> None:
+    """The three ways to a roll-up's report make it alike (one call renders all three):
+    the same bytes, saying when the base's fiscal years start."""
+    from service.cli import main
+
+    base = {**BASE, "trials": 50, "name": "July counties", "fiscal_year_start_month": 7}
+    body = {"base": base, "rows": CSV}
+    app: Flask = make_app(DATA_DIR=str(tmp_path))
+    with app.test_client() as client:
+        route = client.post("/v1/rollups?format=html", json=body)
+        assert route.status_code == 200, route.get_data(as_text=True)[:500]
+        job = client.post("/v1/jobs", json={"kind": "report", "input": body, "format": "html"})
+        assert job.status_code == 202, job.get_data(as_text=True)[:500]
+        assert Executor(job_store(app)).run_once()
+        by_job = client.get(f"/v1/jobs/{job.get_json()['id']}/result")
+        assert by_job.status_code == 200
+    (tmp_path / "table.csv").write_text(CSV)
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    out = tmp_path / "report.html"
+    command = ["rollup", str(tmp_path / "table.csv"), "--base", str(tmp_path / "base.json")]
+    assert main([*command, "--format", "html", "-o", str(out)]) == 0
+    assert "Fiscal years start in July" in route.get_data(as_text=True)
+    assert by_job.get_data() == route.get_data()
+    assert out.read_bytes() == route.get_data()
+
+
+def test_rollup_rows_get_row_names_and_share_the_base_fiscal_year(client: FlaskClient) -> None:
+    base = {**BASE, "trials": 50, "name": "Base scenario", "fiscal_year_start_month": 7}
+    rows = [ROWS[0], {"detainers_per_year": 40}, {"name": "", "detainers_per_year": 60}]
+    response = client.post("/v1/rollups", json={"base": base, "rows": rows})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    result = response.get_json()
+    assert [j["name"] for j in result["jurisdictions"]] == ["County A", "Row 2", "Row 3"]
+    assert sorted(r["name"] for r in result["ranked"]) == ["County A", "Row 2", "Row 3"]
+    bad = [*rows, {"detainers_per_year": 9, "fiscal_year_start_month": 10}]
+    refused = client.post("/v1/rollups", json={"base": base, "rows": bad})
+    assert refused.status_code == 422
+    assert _pointers(refused) == ["/rows/3/fiscal_year_start_month"]
+    member = {**BASE, "detainers_per_year": 30, "trials": 50, "fiscal_year_start_month": 7}
+    members = [member, {**member, "fiscal_year_start_month": 10}]
+    portfolio = client.post("/v1/portfolios", json={"members": members})
+    assert portfolio.status_code == 422
+    assert _pointers(portfolio) == ["/members/1/fiscal_year_start_month"]
