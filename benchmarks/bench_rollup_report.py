@@ -17,6 +17,7 @@ Usage: ``.venv/bin/python benchmarks/bench_rollup_report.py [--rows 3500] [--tri
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -75,7 +76,7 @@ def main() -> None:
     print(f"{'format':<8}{'bytes':>12}{args.clock + ' s':>10}")
     for fmt in ("html", "pdf", "xlsx", "csv"):
         size = len(render_rollup(result, fmt).body)  # warm-up
-        seconds = best(lambda f=fmt: render_rollup(result, f), args.repeats, clock)
+        seconds = best(functools.partial(render_rollup, result, fmt), args.repeats, clock)
         print(f"{fmt:<8}{size:>12,}{seconds:>10.2f}")
 
     money = '"$"#,##0;-"$"#,##0'
