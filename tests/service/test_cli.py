@@ -63,7 +63,7 @@ def test_csv_report_imports_no_chart_pdf_or_spreadsheet_library(tmp_path: Path) 
     out = tmp_path / "county.csv"
     result = run_cli(["report", "examples/county.json", "--format", "csv", "-o", str(out)])
     assert result["status"] == 0
-    assert out.read_text().startswith("scenario,section,alternative,year,quantity,")
+    assert out.read_text().startswith("scenario,section,alternative,year,year_label,quantity,")
     heavy = result["heavy"]
     assert isinstance(heavy, list)
     assert not {"weasyprint", "matplotlib", "openpyxl"} & set(heavy)
