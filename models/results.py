@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -274,9 +275,11 @@ class ChunkedSamples(Mapping[str, NDArray[np.float64]]):
     Parameters
     ----------
     parts : sequence of mapping of str to ndarray or float
-        Each chunk's per-trial values, with the same keys, in trial order. Kept as
-        given; the mapping's values are marked read-only. A float is that value in
-        every trial of its chunk (a fixed input), made an array only when read.
+        Each chunk's per-trial values, with the same keys, in trial order (the
+        mappings are not changed; a key's chunk arrays are let go once it is joined, so
+        a result that keeps its samples holds each value once, never chunks and joined
+        copy both). A float is that value in every trial of its chunk (a fixed input),
+        made an array only when read.
     sizes : sequence of int, optional
         The trials of each chunk; needed when a chunk gives a float, else taken from
         the arrays.
@@ -294,37 +297,45 @@ class ChunkedSamples(Mapping[str, NDArray[np.float64]]):
         if len(sizes) != len(parts):
             raise ValueError("samples need one size per chunk")
         self._keys = tuple(parts[0])
-        self._parts: tuple[Mapping[str, NDArray[np.float64] | float], ...] | None = tuple(parts)
+        self._parts: tuple[dict[str, NDArray[np.float64] | float], ...] | None = tuple(
+            dict(p) for p in parts
+        )
         self._sizes = tuple(sizes)
         self._joined: dict[str, NDArray[np.float64]] = {}
+        self._lock = threading.Lock()
 
     def __getitem__(self, key: str) -> NDArray[np.float64]:
         joined = self._joined.get(key)
         if joined is not None:
             return joined
-        parts = self._parts
-        if parts is None:  # every key joined (another thread may just have finished)
-            return self._joined[key]
-        if key not in parts[0]:
+        if key not in self._keys:
             raise KeyError(key)
-        values = [p[key] for p in parts]
-        if all(isinstance(v, float) for v in values) and len(set(values)) == 1:
-            joined = np.full(sum(self._sizes), values[0])
-        elif len(parts) == 1:
-            # One chunk: its array, not a copy (unless it is a strided view).
-            joined = np.ascontiguousarray(values[0])
-        else:
-            joined = np.concatenate(
-                [
-                    np.full(n, v) if isinstance(v, float) else v
-                    for v, n in zip(values, self._sizes, strict=True)
-                ]
-            )
-        joined.flags.writeable = False
-        self._joined[key] = joined
-        if len(self._joined) == len(self._keys):
-            self._parts = None  # the chunks are no longer needed
+        with self._lock:  # one thread joins a key and lets its chunks go
+            joined = self._joined.get(key)
+            if joined is not None:
+                return joined
+            parts = self._parts
+            assert parts is not None  # set to None only once every key is joined
+            values = [p.pop(key) for p in parts]
+            joined = self._join(values)
+            joined.flags.writeable = False
+            self._joined[key] = joined
+            if len(self._joined) == len(self._keys):
+                self._parts = None
         return joined
+
+    def _join(self, values: Sequence[NDArray[np.float64] | float]) -> NDArray[np.float64]:
+        if all(isinstance(v, float) for v in values) and len(set(values)) == 1:
+            return np.full(sum(self._sizes), values[0])
+        if len(values) == 1:
+            # One chunk: its array, not a copy (unless it is a strided view).
+            return np.ascontiguousarray(values[0])
+        return np.concatenate(
+            [
+                np.full(n, v) if isinstance(v, float) else v
+                for v, n in zip(values, self._sizes, strict=True)
+            ]
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)

@@ -3,7 +3,7 @@ their total passes a threshold (such as UMRA's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -129,6 +129,7 @@ def portfolio(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     executor: MemberExecutor | None = None,
+    member_samples: bool = False,
 ) -> PortfolioResult:
     """Sum several jurisdictions trial by trial.
 
@@ -159,6 +160,11 @@ def portfolio(
         ``service.scaleout.DaskExecutor``). Default: here, one after another. The result
         has the same bytes whichever ran it (each member draws from its own stream, and
         the members are summed in their order).
+    member_samples : bool, default False
+        Keep each member's per-trial values in its result (``members[i].result.samples``).
+        Off by default: the total is summed as members arrive and a member's result keeps
+        its summaries only, so memory holds one member's values at a time (a 50-member,
+        60,000-trial portfolio peaked at 1.5 GB when every member kept them).
 
     Returns
     -------
@@ -198,10 +204,8 @@ def portfolio(
         MemberTask(i, sc, child, common)
         for i, (sc, child) in enumerate(zip(parsed, root.spawn(len(parsed)), strict=True))
     ]
-    runs = _run_members(tasks, (progress, cancel), executor)
-    keys = set.intersection(*(set(s) for s, _ in runs))
-    keys = {k for k in keys if not k.startswith("input:")}
-    summed = {k: np.sum([s[k] for s, _ in runs], axis=0) for k in sorted(keys)}
+    runs = _member_runs(tasks, (progress, cancel), executor)
+    summed, first_conv, results = _fold(parsed, runs, cancel, keep=member_samples)
     first = parsed[0]
     populations = [sc.population for sc in parsed]
     total_sc = replace(
@@ -214,9 +218,12 @@ def portfolio(
         | ({"shared": list(names)} if names else {}),
     )
     used_seed = None if rng is not None else (seed if seed is not None else first.seed)
-    total = with_members_settings(build_result(total_sc, summed, used_seed, runs[0][1]), parsed)
+    total = with_members_settings(build_result(total_sc, summed, used_seed, first_conv), parsed)
     total_mean = float(np.mean(summed["annual_cost"]))
-    out = _member_results(parsed, runs, total_mean, cancel)
+    out = tuple(
+        Member(sc.name, result, result.annual_cost.mean / total_mean if total_mean else 0.0)
+        for sc, result in zip(parsed, results, strict=True)
+    )
     return PortfolioResult(total, out, value, source, names)
 
 
@@ -260,13 +267,52 @@ def run_portfolio_member(task: MemberTask) -> MemberOutcome:
     return MemberOutcome(task.index, samples, conv)
 
 
-def _run_members(
+def _fold(
+    parsed: Sequence[Scenario],
+    runs: Iterable[tuple[Mapping[str, Array], Convergence]],
+    cancel: Cancel | None,
+    *,
+    keep: bool,
+) -> tuple[dict[str, Array], Convergence, list[SimulationResult]]:
+    """The members' per-trial values summed as each run arrives (in member order, so the
+    sum has the bits of ``numpy.sum`` over the stacked members), and each member's
+    result built from its run and its values let go: memory holds the total and one
+    member's values, never every member's, unless ``keep`` keeps each member's values in
+    its result. Keys absent from any member are dropped,
+    as are the drawn inputs (``input:*``)."""
+    summed: dict[str, Array] = {}
+    first_conv: Convergence | None = None
+    results: list[SimulationResult] = []
+    for sc, (samples, conv) in zip(parsed, runs, strict=True):
+        if cancel is not None:
+            cancel()
+        if first_conv is None:
+            first_conv = conv
+            summed = {
+                k: np.array(samples[k], copy=True)
+                for k in sorted(samples)
+                if not k.startswith("input:")
+            }
+        else:
+            for k in list(summed):
+                if k in samples:
+                    summed[k] = summed[k] + samples[k]
+                else:
+                    del summed[k]
+        result = build_result(sc, samples, None, conv)
+        results.append(result if keep else replace(result, samples={}))
+    assert first_conv is not None  # a portfolio has at least one member
+    return summed, first_conv, results
+
+
+def _member_runs(
     tasks: Sequence[MemberTask],
     hooks: tuple[Progress | None, Cancel | None],
     executor: MemberExecutor | None,
-) -> list[tuple[Mapping[str, Array], Convergence]]:
-    """Every member's run, in member order: here one after another (progress by
-    trials), or on ``executor`` (progress by members come back).
+) -> Iterator[tuple[Mapping[str, Array], Convergence]]:
+    """Every member's run, yielded in member order: here one after another (progress by
+    trials), or on ``executor`` (progress by members come back; a member that comes back
+    early waits for those before it).
 
     Raises
     ------
@@ -276,56 +322,58 @@ def _run_members(
     progress, cancel = hooks
     all_trials = sum(t.scenario.trials for t in tasks)
     if executor is None:
-        runs = []
         for t in tasks:
             try:
-                runs.append(
-                    run_member(
-                        t.scenario,
-                        rng=t.stream,
-                        shared=t.shared,
-                        progress=part(progress, t.index * t.scenario.trials, all_trials),
-                        cancel=cancel,
-                    )
+                yield run_member(
+                    t.scenario,
+                    rng=t.stream,
+                    shared=t.shared,
+                    progress=part(progress, t.index * t.scenario.trials, all_trials),
+                    cancel=cancel,
                 )
             except ScenarioError as exc:
                 raise prefixed(exc, ("members", t.index)) from None
-        return runs
-    outcomes = _gather(executor(run_portfolio_member, tasks), hooks, all_trials)
-    if sorted(outcomes) != [t.index for t in tasks]:
-        raise RuntimeError("the executor did not return every member of the portfolio")
-    ordered = [outcomes[t.index] for t in tasks]
-    for outcome in ordered:
-        if outcome.errors:
-            raise ScenarioError(list(outcome.errors))
-    return [(o.samples, o.convergence) for o in ordered if o.convergence is not None]
+        return
+    yield from _in_member_order(executor(run_portfolio_member, tasks), tasks, hooks, all_trials)
 
 
-def _gather(
+def _in_member_order(
     results: Iterable[MemberOutcome],
+    tasks: Sequence[MemberTask],
     hooks: tuple[Progress | None, Cancel | None],
     all_trials: int,
-) -> dict[int, MemberOutcome]:
-    """An executor's outcomes by member, reporting progress and asking ``cancel`` as
-    each comes back; the executor's generator is closed at the end (it cancels what it
-    has not finished)."""
+) -> Iterator[tuple[Mapping[str, Array], Convergence]]:
+    """An executor's outcomes, which come back in any order, yielded in member order as
+    soon as each member's turn comes, reporting progress and asking ``cancel`` as each
+    comes back; the executor's generator is closed at the end (it cancels what it has not
+    finished)."""
     progress, cancel = hooks
-    outcomes: dict[int, MemberOutcome] = {}
+    waiting: dict[int, MemberOutcome] = {}
+    order = iter(t.index for t in tasks)
+    following = next(order, None)
     done = 0
     try:
         for outcome in results:
-            outcomes[outcome.index] = outcome
+            waiting[outcome.index] = outcome
             if cancel is not None:
                 cancel()
             if outcome.convergence is not None:
                 done += outcome.convergence.trial_cap
             if progress is not None:
                 progress(done, all_trials)
+            while following is not None and following in waiting:
+                ready = waiting.pop(following)
+                if ready.errors:
+                    raise ScenarioError(list(ready.errors))
+                assert ready.convergence is not None
+                yield ready.samples, ready.convergence
+                following = next(order, None)
     finally:
         close = getattr(results, "close", None)
         if close is not None:
             close()
-    return outcomes
+    if following is not None or waiting:
+        raise RuntimeError("the executor did not return every member of the portfolio")
 
 
 def _parse_members(members: Sequence[object], seed: object) -> tuple[int | None, list[Scenario]]:
@@ -421,20 +469,3 @@ def with_members_settings(total: SimulationResult, parsed: Sequence[Scenario]) -
         used = {year_hold_rule(y.year, sc.hold_rule, sc.start_month) for sc in parsed}
         years.append(replace(y, hold_rule=used.pop() if len(used) == 1 else MIXED))
     return replace(total, provenance=provenance, years=tuple(years))
-
-
-def _member_results(
-    parsed: Sequence[Scenario],
-    runs: Sequence[tuple[Any, Any]],
-    total_mean: float,
-    cancel: Cancel | None,
-) -> tuple[Member, ...]:
-    """Each member's result from its run, with its share of the total mean cost."""
-    out = []
-    for sc, (samples, conv) in zip(parsed, runs, strict=True):
-        if cancel is not None:
-            cancel()
-        result = build_result(sc, samples, None, conv)
-        share = result.annual_cost.mean / total_mean if total_mean else 0.0
-        out.append(Member(sc.name, result, share))
-    return tuple(out)

@@ -153,7 +153,7 @@ def test_sensitivity_counts_its_evaluations() -> None:
 
 def test_portfolio_sums_members_trial_by_trial() -> None:
     members = [dict(BASE, name="A"), dict(BASE, name="B", daily_cost=100)]
-    result = portfolio(members, threshold={"umra_year": 2019})
+    result = portfolio(members, threshold={"umra_year": 2019}, member_samples=True)
     total = result.total.samples["annual_cost"]
     parts = [m.result.samples["annual_cost"] for m in result.members]
     np.testing.assert_allclose(total, parts[0] + parts[1])
@@ -162,9 +162,10 @@ def test_portfolio_sums_members_trial_by_trial() -> None:
     assert result.total.exceedance[0].probability == float(np.mean(total > 82e6))
     assert "CBO" in (result.threshold_source or "")
     # Independent streams: the two members do not share draws.
+    twins = portfolio([members[0], members[0]], member_samples=True)
     assert not np.array_equal(
         result.members[0].result.samples["detainers"],
-        portfolio([members[0], members[0]]).members[1].result.samples["detainers"],
+        twins.members[1].result.samples["detainers"],
     )
 
 
@@ -286,3 +287,17 @@ def test_analyses_expand_presets_first_and_name_their_fields() -> None:
     with pytest.raises(ScenarioError) as info:
         portfolio([preset, {"preset": "atlantis"}])
     assert [e.path for e in info.value.errors] == [("members", 1, "preset")]
+
+
+def test_portfolio_members_keep_summaries_not_per_trial_values_by_default() -> None:
+    """Memory holds one member's per-trial values at a time: by default a member's result
+    keeps its summaries only (the total keeps its values, for its report)."""
+    members = [dict(BASE, name="A"), dict(BASE, name="B", daily_cost=100)]
+    result = portfolio(members)
+    assert all(m.result.samples == {} for m in result.members)
+    assert "annual_cost" in result.total.samples
+    kept = portfolio(members, member_samples=True)
+    assert kept.total.to_dict() == result.total.to_dict()
+    assert [m.result.to_dict() for m in kept.members] == [
+        m.result.to_dict() for m in result.members
+    ]

@@ -169,8 +169,8 @@ def test_csv_rows_cells_and_errors() -> None:
 
 def test_shared_input_is_one_draw_per_trial_for_every_member() -> None:
     members = [{**BASE, **row} for row in ROWS[:3]]
-    shared = portfolio(members, shared=["extra_days_per_detainer"])
-    own = portfolio(members)
+    shared = portfolio(members, shared=["extra_days_per_detainer"], member_samples=True)
+    own = portfolio(members, member_samples=True)
     key = "input:extra_days_per_detainer"
     draws = [m.result.samples[key] for m in shared.members]
     assert all(np.array_equal(draws[0], d) for d in draws[1:])
@@ -195,7 +195,7 @@ def test_different_distributions_of_a_shared_input_move_at_one_quantile() -> Non
             "extra_days_per_detainer": {"dist": "lognormal", "mean": 30, "sd": 10},
         },
     ]
-    result = portfolio(members, shared=["extra_days_per_detainer"])
+    result = portfolio(members, shared=["extra_days_per_detainer"], member_samples=True)
     a, b = (m.result.samples["input:extra_days_per_detainer"] for m in result.members)
     assert stats.spearmanr(a, b).statistic == pytest.approx(1.0)
 

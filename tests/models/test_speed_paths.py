@@ -298,3 +298,22 @@ def test_seed_keys_spawn_as_seed_sequences() -> None:
     fast = simulate(sc, summaries=("expected:total_cost",), person_level=False)
     samples, _ = run(sc, rng=np.random.default_rng(sc.seed), person_level=False)
     assert fast.samples["expected:total_cost"].tobytes() == samples["expected:total_cost"].tobytes()
+
+
+def test_chunked_samples_read_from_many_threads_leave_the_callers_chunks_alone() -> None:
+    """A key's chunks are let go once joined (a kept result holds each value once), but
+    the caller's mappings are not changed, and threads reading one key at once all get
+    the one joined array."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    parts = [{"a": rng.random(1000), "b": rng.random(1000)} for _ in range(4)]
+    before = [dict(p) for p in parts]
+    samples = ChunkedSamples(parts)
+    with ThreadPoolExecutor(8) as pool:
+        arrays = list(pool.map(lambda _: samples["a"], range(32)))
+    assert all(a is arrays[0] for a in arrays)
+    np.testing.assert_array_equal(arrays[0], np.concatenate([p["a"] for p in before]))
+    np.testing.assert_array_equal(samples["b"], np.concatenate([p["b"] for p in before]))
+    assert [list(p) for p in parts] == [["a", "b"]] * 4
+    assert all(p["a"] is q["a"] for p, q in zip(parts, before, strict=True))
