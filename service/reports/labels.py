@@ -189,6 +189,9 @@ def plain_text(text: str) -> str:
             return _OTHER_NAMES[name]
         if name in FIELD_LABELS or name in COMPONENT_LABELS or name in QUANTITY_LABELS:
             words = label(name)
+            head, sep, qualifier = words.partition(", ")
+            if sep:  # in running text "X, marginal" reads as a list: "X (marginal)"
+                words = f"{head} ({qualifier})"
             return words[:1].lower() + words[1:]
         return name
 

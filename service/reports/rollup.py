@@ -147,11 +147,12 @@ class RollupReport:
 
 
 def jurisdiction_name(name: str | None, row: int) -> str:
-    """A jurisdiction's name, or "Row 12 (no name)" (rows count from 0, the first after
-    the header, as the error pointers ``/rows/12/...`` do)."""
+    """A jurisdiction's name, or "Row 13 (no name)" for ``row`` 12 (counted from 1 as the
+    model names unnamed rows; ``row`` and the error pointers ``/rows/12/...`` count from
+    0)."""
     if name and name.strip():
         return plain_text(name)
-    return f"Row {row} (no name)"
+    return f"Row {row + 1} (no name)"
 
 
 def _range(s: Summary) -> str:
@@ -204,8 +205,12 @@ def _shared_text(result: RollupResult) -> str:
     return (
         f"Shared across jurisdictions: {listed}, drawn once per trial for every "
         "jurisdiction (each at the same quantile of its own distribution), so their "
-        "uncertainty moves the whole total rather than cancelling between jurisdictions. "
-        "Every other input is drawn independently for each jurisdiction."
+        "uncertainty moves together across the jurisdictions where it is uncertain rather "
+        "than cancelling between them. A jurisdiction that gives one of them as a single "
+        "number (a preset's fixed figure, say) keeps that number and does not move with "
+        "the rest, so the total moves only as much as the jurisdictions that leave it "
+        "uncertain weigh in it. Every other input is drawn independently for each "
+        "jurisdiction."
     )
 
 

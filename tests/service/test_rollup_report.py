@@ -148,8 +148,8 @@ def test_the_last_cumulative_share_reads_100_percent() -> None:
 
 
 def test_unnamed_rows_are_named_by_their_table_row() -> None:
-    assert jurisdiction_name(None, 12) == "Row 12 (no name)"
-    assert jurisdiction_name("  ", 0) == "Row 0 (no name)"
+    assert jurisdiction_name(None, 12) == "Row 13 (no name)"
+    assert jurisdiction_name("  ", 0) == "Row 1 (no name)"
 
 
 def test_xlsx_holds_every_jurisdiction_as_numbers(result: RollupResult) -> None:
@@ -524,3 +524,16 @@ def test_cli_says_when_the_report_cannot_be_written(
     target = tmp_path / "missing" / "state.html"
     assert _cli(tmp_path, "--format", "html", "-o", str(target)) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_a_field_label_with_a_qualifier_reads_as_a_phrase_in_running_text() -> None:
+    """A description naming `daily_cost` reads "daily cost ... (marginal)" in a report, not
+    a label whose comma breaks the sentence."""
+    from service.reports.labels import label, plain_text
+
+    words = label("daily_cost")
+    assert ", " in words  # the label this guards: "..., marginal"
+    text = plain_text("a preset whose back-solved `daily_cost` puts it on the marginal basis")
+    head, _, qualifier = words.partition(", ")
+    assert f"{head[:1].lower()}{head[1:]} ({qualifier})" in text
+    assert ", " not in text
