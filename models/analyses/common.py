@@ -5,7 +5,7 @@ name the field there), and the random streams of an analysis."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,3 +103,32 @@ class Streams:
             raise ValueError("purpose must be 1 or more")
         key = (*self._key, OWN_STREAM_OFFSET + purpose)
         return np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=key))
+
+
+_T = TypeVar("_T")
+
+
+class InOrder(Generic[_T]):
+    """Results that come back in any order (an executor's tasks), let through in index
+    order from 0: one that comes back before those ahead of it waits here. Floating-point
+    sums depend on the order, so a total added in this order has the same bits whichever
+    executor ran the tasks."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[int, _T] = {}
+        #: The index whose turn it is (how many have been let through).
+        self.next = 0
+
+    def add(self, index: int, item: _T) -> list[_T]:
+        """Take result ``index``; the results it lets through, in order."""
+        self._waiting[index] = item
+        ready = []
+        while self.next in self._waiting:
+            ready.append(self._waiting.pop(self.next))
+            self.next += 1
+        return ready
+
+    @property
+    def waiting(self) -> int:
+        """How many results wait for their turn."""
+        return len(self._waiting)

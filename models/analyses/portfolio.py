@@ -15,7 +15,7 @@ from ..engine import Cancel, build_result, cost_basis
 from ..errors import FieldError, ScenarioError
 from ..results import Convergence, SimulationResult
 from ..scenario import Scenario, parse_seed
-from .common import Array, Budget, Progress, parse_at, part, prefixed
+from .common import Array, Budget, InOrder, Progress, parse_at, part, prefixed
 from .shared import SharedInputs, parse_shared, run_member, shared_errors
 
 __all__ = [
@@ -348,31 +348,26 @@ def _in_member_order(
     comes back; the executor's generator is closed at the end (it cancels what it has not
     finished)."""
     progress, cancel = hooks
-    waiting: dict[int, MemberOutcome] = {}
-    order = iter(t.index for t in tasks)
-    following = next(order, None)
+    order: InOrder[MemberOutcome] = InOrder()
     done = 0
     try:
         for outcome in results:
-            waiting[outcome.index] = outcome
             if cancel is not None:
                 cancel()
             if outcome.convergence is not None:
                 done += outcome.convergence.trial_cap
             if progress is not None:
                 progress(done, all_trials)
-            while following is not None and following in waiting:
-                ready = waiting.pop(following)
+            for ready in order.add(outcome.index, outcome):
                 if ready.errors:
                     raise ScenarioError(list(ready.errors))
                 assert ready.convergence is not None
                 yield ready.samples, ready.convergence
-                following = next(order, None)
     finally:
         close = getattr(results, "close", None)
         if close is not None:
             close()
-    if following is not None or waiting:
+    if order.next != len(tasks) or order.waiting:
         raise RuntimeError("the executor did not return every member of the portfolio")
 
 

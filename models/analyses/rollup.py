@@ -31,7 +31,7 @@ from ..overrides import merge
 from ..presets import expand
 from ..results import Convergence, SimulationResult, Summary, summarize
 from ..scenario import BY_NAME, GROUPS, VOLUME_FIELDS, Scenario, parse_scenario, parse_seed
-from .common import Array, Budget, Progress, part, prefixed
+from .common import Array, Budget, InOrder, Progress, part, prefixed
 from .portfolio import basis_errors, parse_threshold, with_members_settings
 from .shared import SharedInputs, parse_shared, run_member, shared_errors
 
@@ -746,8 +746,7 @@ class _Total:
         self.values = {k: np.zeros(trials) for k in keys}
         self.summaries: list[tuple[Summary, Summary]] = []
         self.convergence: Convergence | None = None
-        self._waiting: dict[int, BlockRun] = {}
-        self._next = 0
+        self._order: InOrder[BlockRun] = InOrder()
 
     def add(self, result: BlockRun) -> None:
         """Take one task's result; add it and every waiting one it lets through.
@@ -757,10 +756,7 @@ class _Total:
         ScenarioError
             The errors of the first task, in row order, whose member failed.
         """
-        self._waiting[result.index] = result
-        while self._next in self._waiting:
-            ready = self._waiting.pop(self._next)
-            self._next += 1
+        for ready in self._order.add(result.index, result):
             if ready.errors:
                 raise ScenarioError(list(ready.errors))
             for k in self.keys:
