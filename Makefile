@@ -76,6 +76,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every test process (the xdist workers, each server and command a test starts) imports
+# numpy, scipy, Flask, hypothesis...; where PYTHONDONTWRITEBYTECODE is set (as on CI and
+# this project's machines) each compiled all of it from source again, and pytest
+# rewrote every test module's asserts again in each worker: some 10 s of CPU a process.
+# The test runs keep compiled modules under build/pycache instead (PYTHONPYCACHEPREFIX:
+# nothing is written beside the sources or into the installed packages' folders).
+TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache
+
 # One pytest worker per core (pytest-xdist); idle workers take tests from busy ones.
 # Two runs: the in-process tests under --cov, which measures models/ and service/ in every
 # worker (pytest-cov combines them) and fails under the floor of [tool.coverage.report] in
@@ -85,10 +93,10 @@ typecheck: $(STAMP)
 unit: unit-quick unit-slow
 
 unit-quick: $(STAMP) system-deps axe-core
-	DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
+	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
 
 unit-slow: $(STAMP) system-deps axe-core
-	DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal -m slow
+	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal -m slow
 
 # `make test` runs the linters, mypy and both test runs at once (make -j, after the
 # install): the cores that servers starting, browsers and sleeps leave idle, and that each
@@ -103,7 +111,7 @@ test:
 # tests/service/test_fuzz.py says which) and the `deep` hypothesis hunts (300 and 3,000
 # examples where `make test` runs 50).
 test-deep: $(STAMP)
-	DETAINER_COST_FUZZ_DEPTH=deep $(BIN)/pytest -n auto --dist worksteal -m deep
+	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=deep $(BIN)/pytest -n auto --dist worksteal -m deep
 
 # openapi.yaml anew from service/openapi.skeleton.yaml and the code (service/spec.py);
 # tests/service/test_spec_generated.py checks that the committed file is the generated one.
