@@ -84,29 +84,26 @@ typecheck: $(STAMP)
 # nothing is written beside the sources or into the installed packages' folders).
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache
 
-# Every test but the `deep` ones, in one pytest-xdist run with two workers per core: the
-# `slow` tests (the fuzzing at its quick depth, real servers, browsers: seconds each, much
-# of it waiting for a server to start or drain) go first and the in-process ones fill the
-# cores their waits leave idle (tests/conftest.py); idle workers take tests from busy
-# ones. Under --cov: the in-process tests are measured in every worker (pytest-cov
-# combines them) and the run fails under the floor of [tool.coverage.report] in
-# pyproject.toml; the slow ones are not (their servers run in other processes, and
-# tracing their own work slowed them by half).
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
-unit: $(STAMP) system-deps axe-core
-	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --cov -m "not deep"
+# One pytest worker per core (pytest-xdist); idle workers take tests from busy ones.
+# Two runs: the in-process tests under --cov, which measures models/ and service/ in every
+# worker (pytest-cov combines them) and fails under the floor of [tool.coverage.report] in
+# pyproject.toml; then the `slow` tests (the fuzzing at its quick depth, real servers,
+# browsers) without it, since tracing every line slowed them by half and their servers run
+# in other processes, unmeasured anyway. Every test but the `deep` ones runs in one of the two.
+unit: unit-quick unit-slow
 
-# Either half alone, while you work: the in-process tests under --cov, or the slow ones.
 unit-quick: $(STAMP) system-deps axe-core
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
 
 unit-slow: $(STAMP) system-deps axe-core
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal -m slow
 
-# `make test` runs the linters, mypy and the tests at once (make -j, after the install),
-# each printing its output, whole, as it finishes (--output-sync).
+# `make test` runs the linters, mypy and both test runs at once (make -j, after the
+# install): the cores that servers starting, browsers and sleeps leave idle, and that each
+# run's last long tests leave to the other, do the rest of the work. Each prints its
+# output, whole, as it finishes (--output-sync).
 test:
-	@$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck unit
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck unit-quick unit-slow
 
 # The deep hunts, after `make test` in .ci/run: the Schemathesis fuzzing at its deep depth
 # (every operation's coverage phase, the scenario's whole enumeration at /v1/simulations,
