@@ -20,6 +20,7 @@ from models.scenario import MAX_TRIALS as ENGINE_MAX_TRIALS
 from . import metrics
 from .errors import problem_response
 from .http import json_response
+from .spec import DUMPER, load_yaml
 
 __all__ = ["bp", "max_trials", "openapi_document", "parameters"]
 
@@ -40,8 +41,7 @@ def _spec_text() -> str:
 def _spec_document() -> dict[str, Any]:
     """The file parsed once per process (about 0.5 s of CPU in pure-Python YAML, which
     every ``create_app`` paid twice); callers get deep copies, never this object."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document: dict[str, Any] = yaml.load(_spec_text(), Loader=loader)
+    document: dict[str, Any] = load_yaml(_spec_text())
     return document
 
 
@@ -166,7 +166,7 @@ def docs_asset(filename: str) -> Response:
     return _asset(folder, filename, 3600)
 
 
-class _NoAliases(yaml.SafeDumper):
+class _NoAliases(DUMPER):  # type: ignore[misc,valid-type]
     def ignore_aliases(self, data: Any) -> bool:
         return True
 

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy.engine import make_url
 
 from service.config import ENVIRONMENT
+from service.spec import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+COMPOSE: dict[str, Any] = load_yaml((ROOT / "compose.yaml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 SCHEDULER_ENV = "DETAINER_COST_DASK_SCHEDULER"
 

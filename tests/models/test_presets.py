@@ -27,6 +27,7 @@ from models.presets import (
 )
 from models.presets import _check as check_preset_file
 from service.cli.engine_commands import presets_markdown
+from service.spec import load_yaml
 
 PRESETS = load_presets()
 STUDIES = [p for p in PRESETS.values() if p.headline]
@@ -285,11 +286,10 @@ def test_model_doc_lists_the_umra_thresholds_the_code_knows() -> None:
 def test_the_spec_accepts_exactly_the_umra_years_the_code_knows() -> None:
     """Every ``umra_year`` enum in the OpenAPI skeleton lists the years of
     ``UMRA_THRESHOLDS``, so the contract and the model accept the same years."""
-    import yaml
 
     from models.analyses import UMRA_THRESHOLDS
 
-    spec = yaml.safe_load((ROOT / "service" / "openapi.skeleton.yaml").read_text())
+    spec = load_yaml((ROOT / "service" / "openapi.skeleton.yaml").read_text())
     enums: list[list[int]] = []
 
     def walk(node: Any) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import Config, OpenAPI
@@ -18,12 +17,13 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 
 from service import create_app
+from service.spec import load_yaml
 
 from .postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
-SPEC = yaml.safe_load(SPEC_PATH.read_text())
+SPEC = load_yaml(SPEC_PATH.read_text())
 OPENAPI = OpenAPI.from_file_path(
     str(SPEC_PATH),
     config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from models.inputs import MAX_DEPTH
+from service.spec import load_yaml
 
 from .conftest import ROOT, SCENARIO
 from .test_errors import problem
@@ -178,7 +178,7 @@ def test_scenario_seeds_outside_the_range_are_422(
 
 
 def test_spec_and_parameters_state_the_same_seed_range(client: FlaskClient) -> None:
-    served = yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True))
+    served = load_yaml(client.get("/openapi.yaml").get_data(as_text=True))
     schemas = served["components"]["schemas"]
     params = {p["name"]: p for p in client.get("/v1/parameters").get_json()["parameters"]}
     # Exact integers in JSON: a float would state 2**64 (18446744073709551616).

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from models.scenario import FIELDS, GROUPS
 from service.config import DEFAULTS
+from service.spec import load_yaml
 
 from .conftest import SPEC, SPEC_PATH
 
@@ -54,14 +54,14 @@ def test_scenario_schema_is_the_field_table() -> None:
 
 def test_served_spec_carries_configured_limits(make_app: Any) -> None:
     client = make_app(MAX_TRIALS=1234).test_client()
-    served = yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True))
+    served = load_yaml(client.get("/openapi.yaml").get_data(as_text=True))
     assert served["components"]["schemas"]["Scenario"]["properties"]["trials"]["maximum"] == 1234
     served["components"]["schemas"]["Scenario"]["properties"]["trials"]["maximum"] = 100_000
     assert served == SPEC
 
 
 def test_default_served_spec_equals_the_file(client: FlaskClient) -> None:
-    assert yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True)) == SPEC
+    assert load_yaml(client.get("/openapi.yaml").get_data(as_text=True)) == SPEC
 
 
 def test_default_served_spec_is_the_file_byte_for_byte(client: FlaskClient) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
 from models.scenario import MAX_TRIALS as ENGINE_MAX_TRIALS
 from service.config import DEFAULTS, ENVIRONMENT, load_settings
+from service.spec import load_yaml
 
 from .conftest import ROOT, SCENARIO, SPEC
 
@@ -130,7 +130,7 @@ def test_two_apps_are_independent(make_app: Any) -> None:
 
 def _served_trials_limits(client: FlaskClient) -> tuple[Any, Any]:
     listed = {p["name"]: p for p in client.get("/v1/parameters").get_json()["parameters"]}
-    spec = yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True))
+    spec = load_yaml(client.get("/openapi.yaml").get_data(as_text=True))
     in_spec = spec["components"]["schemas"]["Scenario"]["properties"]["trials"]["maximum"]
     return listed["trials"]["maximum"], in_spec
 

@@ -22,9 +22,9 @@ from threading import Barrier
 
 import pytest
 import requests
-import yaml
 
 from benchmarks.load import free_port
+from service.spec import load_yaml
 
 from .conftest import SCENARIO
 
@@ -76,7 +76,7 @@ def test_configured_trials_limit_agrees_under_gunicorn(tmp_path: Path) -> None:
     with served(tmp_path, {"DETAINER_COST_MAX_TRIALS": "700"}) as base:
         response = requests.get(f"{base}/v1/parameters", timeout=60)
         listed = {p["name"]: p for p in response.json()["parameters"]}
-        spec = yaml.safe_load(requests.get(f"{base}/openapi.yaml", timeout=60).text)
+        spec = load_yaml(requests.get(f"{base}/openapi.yaml", timeout=60).text)
         in_spec = spec["components"]["schemas"]["Scenario"]["properties"]["trials"]["maximum"]
         assert listed["trials"]["maximum"] == in_spec == 700
         assert listed["seed"]["maximum"] == 2**64 - 1

@@ -12,6 +12,7 @@ from models import __version__
 from models.distributions import DISTRIBUTIONS
 from models.scenario import VOLUME_FIELDS
 from service import spec as generator
+from service.spec import DUMPER, load_yaml
 
 from .conftest import SPEC, SPEC_PATH
 
@@ -58,11 +59,11 @@ def test_volume_fields_are_plain_typed_properties_not_required_only_branches() -
 
 def test_a_skeleton_naming_an_unknown_field_or_family_is_refused() -> None:
     text = generator.SKELETON.read_text(encoding="utf-8")
-    skeleton = yaml.safe_load(text)
+    skeleton = load_yaml(text)
     skeleton["components"]["schemas"]["Scenario"]["properties"]["no_such_field"] = {}
     with pytest.raises(ValueError, match="no_such_field"):
-        generator.generate(yaml.safe_dump(skeleton))
-    skeleton = yaml.safe_load(text)
+        generator.generate(yaml.dump(skeleton, Dumper=DUMPER))
+    skeleton = load_yaml(text)
     del skeleton["x-distributions"]["gamma"]
     with pytest.raises(ValueError, match="gamma"):
-        generator.generate(yaml.safe_dump(skeleton))
+        generator.generate(yaml.dump(skeleton, Dumper=DUMPER))
