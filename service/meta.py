@@ -173,7 +173,14 @@ class _NoAliases(DUMPER):  # type: ignore[misc,valid-type]
 
 def openapi_text(settings: dict[str, Any]) -> str:
     """The spec to serve: the file itself, or a copy with the configured limits."""
-    spec = openapi_document(settings)
+    return _openapi_text(max_trials(settings))
+
+
+@functools.lru_cache(maxsize=16)
+def _openapi_text(trials: int) -> str:
+    """``openapi_text`` of the settings whose trials limit is ``trials``, made once per
+    limit (copying the document took some 20 ms, and every ``create_app`` asked)."""
+    spec = openapi_document({"MAX_TRIALS": trials})
     if spec == _spec_document():
         return _spec_text()
     return yaml.dump(spec, Dumper=_NoAliases, sort_keys=False, allow_unicode=True)
