@@ -195,7 +195,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 def _contract_test(operations: LazySchema) -> Callable[..., None]:
-    @operations.parametrize()
+    @operations.parametrize()  # type: ignore[untyped-decorator]  # Any: not followed
     @hypothesis.seed(2877)
     @settings(
         max_examples=DEEP_EXAMPLES if DEPTH == "deep" else QUICK_EXAMPLES,
