@@ -95,8 +95,11 @@ unit: unit-quick unit-slow
 unit-quick: $(STAMP) system-deps axe-core
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
 
+# The slow tests wait much of their time (a server starting, draining, a heartbeat going
+# stale): two workers per core, so that their waits overlap.
+SLOW_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 unit-slow: $(STAMP) system-deps axe-core
-	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal -m slow
+	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n $(SLOW_WORKERS) --dist worksteal -m slow
 
 # `make test` runs the linters, mypy and both test runs at once (make -j, after the
 # install): the cores that servers starting, browsers and sleeps leave idle, and that each

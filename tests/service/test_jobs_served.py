@@ -28,13 +28,13 @@ BODY: dict[str, Any] = {
         "extra_days_per_detainer": {"dist": "pert", "low": 10, "mode": 20, "high": 50},
         "honor_rate": {"dist": "uniform", "low": 0.5, "high": 1},
         "daily_cost": 90,
-        "trials": 10000,
+        "trials": 5000,
     },
-    # 200 rows x 10,000 trials: some 6 s of CPU, so the server stops mid-job. The test
+    # 200 rows x 5,000 trials: some 3 s of CPU, so the server stops mid-job. The test
     # sees the first progress in the job database itself (a heartbeat writes it each
-    # second), not by asking the server, whose answers wait behind the job's work: asked
-    # over HTTP, 60 rows x 20,000 trials (some 4 s) once finished between the first
-    # progress and the SIGTERM.
+    # second, the first a second into the job), not by asking the server, whose answers
+    # wait behind the job's work: asked over HTTP, 60 rows x 20,000 trials (some 4 s)
+    # once finished between the first progress and the SIGTERM.
     "rows": [{"name": f"County {i}", "detainers_per_year": 100 + i} for i in range(200)],
     "shared": ["extra_days_per_detainer"],
     "threshold": {"umra_year": 2019},
