@@ -24,7 +24,10 @@ from models.errors import ScenarioError
 from models.inputs import json_int
 from models.presets import load_presets, parse_expanded
 from models.results import SimulationResult, Summary
-from models.scenario import FIELDS, MAX_TRIALS, NOT_SCHEDULABLE
+from models.scenario import FIELDS, MAX_TRIALS, NOT_SCHEDULABLE, Scenario
+
+from ..reports.document import fiscal_year_text
+from ..reports.labels import component_label
 
 __all__ = ["EXIT_USAGE", "ProgressBar", "build_parser", "load_json", "main"]
 
@@ -84,24 +87,38 @@ def _money(x: float) -> str:
     return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
+#: The width of the first column of :func:`format_table`: the longest component label.
+LABEL_WIDTH = 32
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in a column ``width`` characters wide, with a space after it: cut to
+    ``width - 1`` characters, the last an ellipsis, when longer."""
+    return text if len(text) < width else text[: width - 2] + "\u2026"
+
+
 def _row(label: str, s: Summary, fmt: Any = _money) -> str:
     p = s.percentiles
     lo = p.get("p5", s.min)
     hi = p.get("p95", s.max)
     mid = p.get("p50", s.mean)
-    return f"{label:<28}{fmt(s.mean):>16}{fmt(mid):>16}{fmt(lo):>16}{fmt(hi):>16}"
+    return f"{label:<{LABEL_WIDTH}}{fmt(s.mean):>16}{fmt(mid):>16}{fmt(lo):>16}{fmt(hi):>16}"
 
 
-def format_table(result: SimulationResult) -> str:
-    """A plain-text table of the main figures."""
+def format_table(result: SimulationResult, fiscal_year_start_month: int | None = None) -> str:
+    """A plain-text table of the main figures; with fiscal years, the first one's label
+    and span (``fiscal_year_start_month``: the scenario's, when known)."""
 
     def num(x: float) -> str:
         return f"{x:,.1f}"
 
+    first = result.years[0].label if result.years else None
+    fiscal = fiscal_year_text(fiscal_year_start_month, result)
     lines = [
         f"Scenario: {result.name or '(unnamed)'}  trials: {result.trials}  "
-        f"start year: {result.provenance.start_year}",
-        f"{'':<28}{'mean':>16}{'median':>16}{'p5 (or min)':>16}{'p95 (or max)':>16}",
+        + (f"first year: {first}" if first else f"start year: {result.provenance.start_year}"),
+        *([fiscal] if fiscal else []),
+        f"{'':<{LABEL_WIDTH}}{'mean':>16}{'median':>16}{'p5 (or min)':>16}{'p95 (or max)':>16}",
         _row("Year-1 net cost", result.annual_cost),
         _row("Total over horizon", result.total_cost),
         _row("Present value", result.present_value),
@@ -117,7 +134,10 @@ def format_table(result: SimulationResult) -> str:
         _row("Beds occupied (average)", result.average_beds_occupied, num),
         "Components (year 1):",
     ]
-    lines += [_row(f"  {name}", summary) for name, summary in result.components.items()]
+    lines += [
+        _row(fit(f"  {component_label(name)}", LABEL_WIDTH), summary)
+        for name, summary in result.components.items()
+    ]
     for e in result.exceedance:
         lines.append(f"P(year-1 net cost > {_money(e.threshold)}) = {e.probability:.3f}")
     lines.append(f"Scenario SHA-256: {result.provenance.scenario_sha256}")
@@ -173,7 +193,7 @@ def _compare(args: argparse.Namespace) -> int:
         for alt in result.alternatives:
             d = alt.difference.annual_cost
             lines.append(
-                f"{alt.name[:27]:<28}{_money(d.mean):>16}"
+                f"{fit(alt.name, 28):<28}{_money(d.mean):>16}"
                 f"{_money(d.percentiles.get('p5', d.min)):>16}"
                 f"{_money(d.percentiles.get('p95', d.max)):>16}"
                 f"{alt.probability_saves:>10.3f}"
@@ -195,7 +215,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
             f"{'input':<40}{'at p10':>16}{'at p90':>16}{'swing':>16}",
         ]
         lines += [
-            f"{b.input:<40}{_money(b.low):>16}{_money(b.high):>16}{_money(b.swing):>16}"
+            f"{fit(b.input, 40):<40}{_money(b.low):>16}{_money(b.high):>16}{_money(b.swing):>16}"
             for b in result.tornado
         ]
         lines.append(f"{'input':<40}{'Spearman':>10}{'share':>8}{'Sobol S1':>10}{'ST':>8}")
@@ -203,7 +223,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
         for r in result.rank_correlation:
             s = sobol.get(r.input)
             lines.append(
-                f"{r.input:<40}{r.rho:>10.3f}{r.contribution:>8.3f}"
+                f"{fit(r.input, 40):<40}{r.rho:>10.3f}{r.contribution:>8.3f}"
                 f"{(s.first_order if s else 0):>10.3f}{(s.total_order if s else 0):>8.3f}"
             )
         lines.append(
@@ -232,7 +252,8 @@ def _portfolio(args: argparse.Namespace) -> int:
     def table(result: PortfolioResult) -> str:
         lines = [format_table(result.total), "Members (share of mean year-1 net cost):"]
         lines += [
-            f"  {m.name or '(unnamed)':<30}{_money(m.result.annual_cost.mean):>16}{m.share:>8.1%}"
+            f"  {fit(m.name or '(unnamed)', 30):<30}"
+            f"{_money(m.result.annual_cost.mean):>16}{m.share:>8.1%}"
             for m in result.members
         ]
         if result.threshold is not None:
@@ -262,12 +283,16 @@ def _simulate(args: argparse.Namespace) -> int:
             scenario["trials"] = args.trials
         if args.seed is not None:
             scenario["seed"] = args.seed
-    return _run(
-        args,
-        lambda body, bar: simulate(parse_expanded(body), progress=bar),
-        format_table,
-        scenario,
-    )
+    parsed: list[Scenario] = []
+
+    def call(body: Any, bar: ProgressBar) -> SimulationResult:
+        parsed.append(parse_expanded(body))
+        return simulate(parsed[0], progress=bar)
+
+    def table(result: SimulationResult) -> str:
+        return format_table(result, parsed[0].fiscal_year_start_month)
+
+    return _run(args, call, table, scenario)
 
 
 def presets_markdown() -> str:

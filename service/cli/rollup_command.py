@@ -14,7 +14,7 @@ from typing import Any
 from models.analyses.rollup import RollupResult, rollup
 
 from . import engine_commands
-from .engine_commands import EXIT_USAGE, format_table, load_json
+from .engine_commands import EXIT_USAGE, fit, format_table, load_json
 
 __all__ = ["add_rollup", "format_rollup"]
 
@@ -47,7 +47,7 @@ def format_rollup(result: RollupResult, top: int = TOP) -> str:
     lines.append(f"Largest {shown} of {len(result.ranked)} jurisdictions (mean year-1 net cost):")
     lines.append(f"{'rank':>5}  {'row':>5}  {'name':<32}{'mean':>16}{'share':>8}{'cumul.':>8}")
     lines += [
-        f"{r.rank:>5}  {r.row:>5}  {(r.name or '(unnamed)')[:31]:<32}{_money(r.mean):>16}"
+        f"{r.rank:>5}  {r.row:>5}  {fit(r.name or '(unnamed)', 32):<32}{_money(r.mean):>16}"
         f"{r.share:>8.1%}{r.cumulative_share:>8.1%}"
         for r in result.ranked[:shown]
     ]

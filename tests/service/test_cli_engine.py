@@ -205,3 +205,52 @@ def test_presets_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cook-county-2011" in capsys.readouterr().out
     assert main(["presets", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["parameters"]
+
+
+def test_the_table_names_components_in_words_and_says_the_fiscal_year(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "fiscal.json"
+    path.write_text(
+        json.dumps(
+            {
+                **SCENARIO,
+                "fiscal_year_start_month": 10,
+                "start_year": 2027,
+                "payment_per_honored_detainer": 50,
+            }
+        )
+    )
+    assert main(["simulate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "first year: FY2027" in out
+    assert "FY2027 = October 2026\u2013September 2027." in out
+    lines = out.splitlines()
+    lines = lines[lines.index("Components (year 1):") + 1 :]
+    for key, words in (
+        ("hold", "The hold"),
+        ("extra_stay", "Longer stays"),
+        ("overflow_premium", "Beds above capacity (premium)"),
+        ("federal_payment", "Federal payments per hold"),
+    ):
+        assert any(line.startswith(f"  {words} ") for line in lines), words
+        assert not any(line.startswith(f"  {key} ") for line in lines), key
+
+
+def test_a_name_too_long_for_its_column_ends_in_an_ellipsis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "A very long alternative name that goes on and on"
+    path = tmp_path / "compare.json"
+    path.write_text(
+        json.dumps(
+            {
+                "baseline": SCENARIO,
+                "alternatives": [{"name": name, "overrides": {"honor_rate": 0.5}}],
+            }
+        )
+    )
+    assert main(["compare", str(path)]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row.startswith(name[:26] + "\u2026 ")
+    assert name[:27] not in row
