@@ -119,6 +119,7 @@ class FieldSpec:
             if self.high is None
             else ("every draw" if self.bounded or self.kind != "uncertain" else "the mean"),
             "description": self.description,
+            "schedulable": self.kind == "uncertain" and self.name not in NOT_SCHEDULABLE,
         }
 
 

@@ -51,7 +51,8 @@ def max_trials(settings: Mapping[str, Any]) -> int:
     return min(int(settings["MAX_TRIALS"]), ENGINE_MAX_TRIALS)
 
 
-#: The order of a parameter's keys in ``GET /v1/parameters`` (as served since 0.1.0).
+#: The order of a parameter's keys in ``GET /v1/parameters`` (as served since 0.1.0;
+#: ``schedulable`` added last).
 PARAMETER_KEYS = (
     "name",
     "type",
@@ -64,6 +65,7 @@ PARAMETER_KEYS = (
     "maximum_applies_to",
     "choices",
     "description",
+    "schedulable",
 )
 
 

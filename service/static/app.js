@@ -92,8 +92,6 @@ const SHAPES = [
   {id: "range-normal", label: "90% range, symmetric (normal)", boxes: ["low", "high"]},
   {id: "by-year", label: "Changes by year", boxes: []},
 ];
-// Inputs the engine takes one value for, never per year (docs/parameters.md).
-const NOT_SCHEDULABLE = ["bookings_growth", "cost_inflation", "detainer_days_per_detainer"];
 const BOX_LABEL = {value: "Figure", low: "Low", mode: "Likely", high: "High"};
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -374,7 +372,7 @@ function uncertainControl(p) {
   const id = idOf(p.name);
   const meta = FIELD_META[p.name] || {};
   const shape = h("select", {id: id + "-shape", class: "shape", "aria-describedby": `${id}-help`});
-  for (const sh of SHAPES) if (sh.id !== "by-year" || !NOT_SCHEDULABLE.includes(p.name)) shape.add(new Option(sh.label, sh.id));
+  for (const sh of SHAPES) if (sh.id !== "by-year" || p.schedulable) shape.add(new Option(sh.label, sh.id));
   const boxes = h("div", {class: "boxes"});
   const spark = h("div", {class: "spark", "aria-hidden": "true"});
   const keptNote = h("p", {class: "kept", id: id + "-kept", hidden: true});

@@ -78,3 +78,34 @@ def test_fiscal_years_are_labelled(client: FlaskClient) -> None:
     response = client.post("/v1/simulations", json={**BODY, "fiscal_year_start_month": 13})
     assert response.status_code == 422
     assert "/fiscal_year_start_month" in response.get_data(as_text=True)
+
+
+def test_parameters_say_which_fields_take_a_schedule(client: FlaskClient) -> None:
+    """`schedulable` in GET /v1/parameters is what the engine does: a schedule on a field
+    it lists as schedulable draws no error at that field's `schedule`, one on any other
+    field is refused there."""
+    listed = client.get("/v1/parameters").get_json()["parameters"]
+    assert {p["name"] for p in listed if p["type"] == "uncertain" and not p["schedulable"]} == {
+        "bookings_growth",
+        "cost_inflation",
+        "detainer_days_per_detainer",
+    }
+    for parameter in listed:
+        name = parameter["name"]
+        if parameter["type"] != "uncertain":
+            assert parameter["schedulable"] is False, name
+            continue
+        body: dict[str, Any] = dict(BODY)
+        *groups, last = name.split(".")
+        node = body
+        for group in groups:
+            node = node.setdefault(group, {})
+        node[last] = {"schedule": {"2026": 0}}
+        response = client.post("/v1/simulations", json=body)
+        pointer = "/" + name.replace(".", "/") + "/schedule"
+        errors = response.get_json().get("errors", []) if response.status_code == 422 else []
+        refused = [e for e in errors if e["pointer"] == pointer]
+        if parameter["schedulable"]:
+            assert refused == [], (name, refused)
+        else:
+            assert [e["detail"] for e in refused] == ["cannot be given per year: give one value"]

@@ -58,7 +58,7 @@ RESULT_PINS: list[tuple[str, dict[str, Any], str]] = [
 
 #: Bodies that do not depend on numpy or scipy.
 STATIC_PINS: list[tuple[str, str]] = [
-    ("/v1/parameters", "bf43aab475384237e83b70eed3387a37d9de0066b01fde9dd5312878252477d7"),
+    ("/v1/parameters", "26ea4db3acda3440754bcc403fa5884033f2ec384502f27848c52bc4a6d76897"),
     ("/v1/presets", "781fe048754a898b355f68f5294208ad9e7a37a07407ac8436d9e55f4b6aab8a"),
     (
         "/v1/presets/cook-county-2011",
