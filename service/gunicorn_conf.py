@@ -98,14 +98,18 @@ def post_fork(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """On SIGTERM, mark the app as draining (``/readyz`` 503), keep serving for
-    ``DRAIN_SECONDS``, then stop gracefully (finishing every accepted request)."""
+    """On SIGTERM, mark the app as draining (``/readyz`` 503) and give a running job back
+    to the queue, keep serving for ``DRAIN_SECONDS``, then stop gracefully (finishing
+    every accepted request)."""
     original = signal.getsignal(signal.SIGTERM)
 
     def drain(signum: int, frame: Any) -> None:
         state = getattr(worker.wsgi, "extensions", {}).get("detainer_cost")
         if state is not None:
             state.draining = True
+            from service.jobs import request_stop  # the worker has it loaded already
+
+            request_stop(worker.wsgi)
         if not callable(original):
             return
         if DRAIN_SECONDS > 0:

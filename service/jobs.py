@@ -229,6 +229,11 @@ class Executor:
         self._thread = threading.Thread(target=self._loop, name="detainer-cost-jobs", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Stop without waiting (safe in a signal handler): a running job is given back
+        at its next progress or cancel check, and no job is claimed after."""
+        self.stopping.set()
+
     def stop(self, wait: float = 5.0) -> None:
         """Stop: a running job is given back to the queue (another worker, or the next
         start, runs it again)."""
@@ -385,6 +390,15 @@ def start_executors(app: Flask) -> None:
             executor.stop()
 
     atexit.register(stop_all)
+
+
+def request_stop(app: Flask) -> None:
+    """Ask ``app``'s job executors to stop, without waiting (gunicorn's SIGTERM handler,
+    service/gunicorn_conf.py): a draining worker gives its running job back to the queue
+    at once, for another replica or the next start, rather than working on until it
+    exits."""
+    for executor in app.extensions.get("detainer_cost.executors", ()):
+        executor.request_stop()
 
 
 # --- the routes -------------------------------------------------------------------------

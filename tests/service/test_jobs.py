@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service import create_app
-from service.jobs import Executor, job_store
+from service.jobs import Executor, job_store, request_stop
 
 from .conftest import SCENARIO, ContractClient
 
@@ -232,6 +232,34 @@ def test_delete_stops_a_running_job(jobs_app: Flask) -> None:
                 time.sleep(0.1)
                 state = client.get(f"/v1/jobs/{job['id']}", headers=_headers()).get_json()["state"]
             assert state == "cancelled"
+        finally:
+            executor.stop()
+
+
+def test_a_stop_request_gives_the_running_job_back_at_once(jobs_app: Flask) -> None:
+    """What gunicorn's SIGTERM handler does (service/gunicorn_conf.py): the app's
+    executors stop without being waited for, and the running job is queued again at its
+    next chunk, not run on to the end while the worker drains."""
+    executor = Executor(job_store(jobs_app))
+    jobs_app.extensions["detainer_cost.executors"] = [executor]
+    with jobs_app.test_client() as client:
+        body = {"kind": "simulation", "input": {**SCENARIO, "trials": 100_000, "horizon_years": 30}}
+        job = client.post("/v1/jobs", json=body, headers=_headers()).get_json()
+        executor.start()
+        try:
+            deadline = time.monotonic() + 60
+            state = job["state"]
+            while state != "running":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+                state = client.get(f"/v1/jobs/{job['id']}", headers=_headers()).get_json()["state"]
+            request_stop(jobs_app)
+            assert executor._thread is not None
+            executor._thread.join(30)
+            assert not executor._thread.is_alive()
+            after = client.get(f"/v1/jobs/{job['id']}", headers=_headers()).get_json()
+            assert after["state"] == "queued"
+            assert after["progress"]["done"] < after["progress"]["total"]
         finally:
             executor.stop()
 

@@ -33,8 +33,9 @@ BODY: dict[str, Any] = {
     # 200 rows x 5,000 trials: some 3 s of CPU, so the server stops mid-job. The test
     # sees the first progress in the job database itself (a heartbeat writes it each
     # second, the first a second into the job), not by asking the server, whose answers
-    # wait behind the job's work: asked over HTTP, 60 rows x 20,000 trials (some 4 s)
-    # once finished between the first progress and the SIGTERM.
+    # wait behind the job's work; on SIGTERM the worker gives the job back at its next
+    # row (service/gunicorn_conf.py). Before it did, it worked on until it exited, and
+    # under load it once finished the job first.
     "rows": [{"name": f"County {i}", "detainers_per_year": 100 + i} for i in range(200)],
     "shared": ["extra_days_per_detainer"],
     "threshold": {"umra_year": 2019},
