@@ -1116,6 +1116,18 @@ def parse_scenario(data: object, *, today: dt.date | None = None) -> Scenario:
             )
         elif isinstance(start, int):
             params[name] = schedule.at(start)
+            horizon = values.get("horizon_years")
+            last = start + horizon - 1 if isinstance(horizon, int) else None
+            errors += [
+                FieldError(
+                    (*name.split("."), "schedule", str(year)),
+                    f"is after the last simulated year, {last} (start_year {start}, "
+                    f"horizon_years {horizon}), so it would change nothing: simulate more "
+                    "years or leave it out",
+                )
+                for year, _ in schedule.entries
+                if last is not None and year > last
+            ]
     if (
         "daily_cost" not in params
         and "daily_cost_average" not in params

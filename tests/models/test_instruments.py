@@ -256,6 +256,11 @@ def test_the_state_law_takes_effect_in_2028() -> None:
     [
         ({"schedule": {"2026": 1, "2028": 1.5}}, "/honor_rate/schedule/2028", "between 0 and 1"),
         ({"schedule": {"2027": 1}}, "/honor_rate/schedule", "start_year 2026"),
+        (
+            {"schedule": {"2026": 1, "2027": 0.5}},
+            "/honor_rate/schedule/2027",
+            "after the last simulated year, 2026",
+        ),
         ({"schedule": {"next year": 1}}, "/honor_rate/schedule/next year", "is not a year"),
         ({"schedule": {}}, "/honor_rate/schedule", "object of years"),
         ({"schedule": {"2026": 1}, "from": 2026}, "/honor_rate/from", "not a field"),

@@ -391,7 +391,12 @@ def test_rollup_report_names_fiscal_years_and_components(rollup_result: RollupRe
 
 def test_rollup_report_by_http_says_when_the_fiscal_years_start(client: FlaskClient) -> None:
     """The route passes the base's start month to the report (the path a user takes)."""
-    base = {**ROLLUP_BASE, "bookings_per_year": 8000, "horizon_years": 2}
+    base = {
+        **ROLLUP_BASE,
+        "bookings_per_year": 8000,
+        "horizon_years": 2,
+        "honor_rate": {"schedule": {"2027": 0.9, "2028": 0}},  # the years simulated
+    }
     response = client.post("/v1/rollups?format=html", json={"base": base, "rows": ROLLUP_ROWS})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     text = visible(response.get_data(as_text=True))
