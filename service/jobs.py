@@ -237,7 +237,7 @@ class Executor:
     def stop(self, wait: float = 5.0) -> None:
         """Stop: a running job is given back to the queue (another worker, or the next
         start, runs it again)."""
-        self.stopping.set()
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(wait)
 
