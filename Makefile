@@ -84,6 +84,18 @@ typecheck: $(STAMP)
 # nothing is written beside the sources or into the installed packages' folders).
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache
 
+# On a fresh clone build/pycache is empty, and the eight test processes that start at once
+# (two runs' controllers and workers) each compiled numpy, scipy, Flask, hypothesis,
+# Schemathesis... from source: some 12 s of CPU each, 90 s in all. One process compiles
+# them first (collecting the tests imports what every worker imports; the servers, the
+# coverage tracer and the scale-out tests import the rest), while lint and mypy run. Only
+# speed depends on it: a collection error is reported by the test runs that follow.
+WARM := build/pycache/.warm
+$(WARM): $(STAMP)
+	-$(TEST_ENV) $(BIN)/pytest --collect-only -q -p no:cacheprovider > /dev/null 2>&1
+	-$(TEST_ENV) $(BIN)/python -c "import coverage, pytest_cov, gunicorn.app.wsgiapp, gunicorn.workers.gthread, dask.distributed" > /dev/null 2>&1
+	@mkdir -p $(@D) && touch $@
+
 # One pytest worker per core (pytest-xdist); idle workers take tests from busy ones.
 # Two runs: the in-process tests under --cov, which measures models/ and service/ in every
 # worker (pytest-cov combines them) and fails under the floor of [tool.coverage.report] in
@@ -92,13 +104,13 @@ TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache
 # in other processes, unmeasured anyway. Every test but the `deep` ones runs in one of the two.
 unit: unit-quick unit-slow
 
-unit-quick: $(STAMP) system-deps axe-core
+unit-quick: $(STAMP) system-deps axe-core $(WARM)
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
 
 # The slow tests wait much of their time (a server starting, draining, a heartbeat going
 # stale): two workers per core, so that their waits overlap.
 SLOW_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
-unit-slow: $(STAMP) system-deps axe-core
+unit-slow: $(STAMP) system-deps axe-core $(WARM)
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n $(SLOW_WORKERS) --dist worksteal -m slow
 
 # `make test` runs the linters, mypy and both test runs at once (make -j, after the
@@ -113,7 +125,7 @@ test:
 # 100 examples each; `make test` runs every operation and check with fewer cases,
 # tests/service/test_fuzz.py says which) and the `deep` hypothesis hunts (300 and 3,000
 # examples where `make test` runs 50).
-test-deep: $(STAMP)
+test-deep: $(STAMP) $(WARM)
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=deep $(BIN)/pytest -n auto --dist worksteal -m deep
 
 # openapi.yaml anew from service/openapi.skeleton.yaml and the code (service/spec.py);
