@@ -51,17 +51,25 @@ $(AXE_JS):
 UV_VERSION := 0.13.8
 UV := $(BIN)/uv
 
+# The venv without pip (`python -m venv` spent 5 s installing it, then uv installs the
+# locked pip with the rest), uv put into it by the interpreter's own pip; where that
+# interpreter has no pip, by the pip that ensurepip gives the venv.
+define venv_with_uv
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet -c $(LOCK) uv==$(UV_VERSION) 2>/dev/null \
+	  || { $(BIN)/python -m ensurepip --default-pip > /dev/null \
+	       && $(BIN)/python -m pip install --quiet -c $(LOCK) uv==$(UV_VERSION); }
+endef
+
 # Serving: the package and its runtime dependencies only.
 $(SERVE_STAMP): pyproject.toml $(LOCK)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c $(LOCK) uv==$(UV_VERSION)
+	$(venv_with_uv)
 	$(UV) pip install --quiet --python $(BIN)/python -c $(LOCK) pip -e .
 	touch $(SERVE_STAMP)
 
 # Testing: the same, plus the test extras.
 $(STAMP): pyproject.toml $(LOCK)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c $(LOCK) uv==$(UV_VERSION)
+	$(venv_with_uv)
 	$(UV) pip install --quiet --python $(BIN)/python -c $(LOCK) pip -e '.[test]'
 	touch $(STAMP) $(SERVE_STAMP)
 
