@@ -13,6 +13,7 @@ memory and ``/metrics`` would answer an empty body.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import glob
@@ -22,6 +23,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from typing import Any
 
 # One BLAS thread per worker: the workers are the parallelism. Set before any worker
@@ -100,23 +102,36 @@ def post_fork(server: Any, worker: Any) -> None:
 def post_worker_init(worker: Any) -> None:
     """On SIGTERM, mark the app as draining (``/readyz`` 503) and give a running job back
     to the queue, keep serving for ``DRAIN_SECONDS``, then stop gracefully (finishing
-    every accepted request)."""
+    every accepted request).
+
+    The handler itself only sets a flag and writes a byte to a pipe: Python runs it in
+    the main thread between any two bytecodes, even inside a ``with lock:`` of that thread
+    or inside itself (the master forwards the SIGTERM that ``kill`` of the process group
+    already sent), so taking a lock there (an Event's, a new thread's) could wait forever
+    on the main thread itself. A thread started here does the rest.
+    """
     original = signal.getsignal(signal.SIGTERM)
+    state = getattr(worker.wsgi, "extensions", {}).get("detainer_cost")
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
 
     def drain(signum: int, frame: Any) -> None:
-        state = getattr(worker.wsgi, "extensions", {}).get("detainer_cost")
         if state is not None:
             state.draining = True
+        with contextlib.suppress(BlockingIOError):
+            os.write(wake_write, b"\0")
+
+    def stop_after_drain() -> None:
+        os.read(wake_read, 1)  # the first SIGTERM
+        if state is not None:
             from service.jobs import request_stop  # the worker has it loaded already
 
             request_stop(worker.wsgi)
-        if not callable(original):
-            return
-        if DRAIN_SECONDS > 0:
-            threading.Timer(DRAIN_SECONDS, original, args=(signum, frame)).start()
-        else:
-            original(signum, frame)
+        if callable(original):
+            time.sleep(DRAIN_SECONDS)
+            original(signal.SIGTERM, None)
 
+    threading.Thread(target=stop_after_drain, name="drain", daemon=True).start()
     signal.signal(signal.SIGTERM, drain)
 
 
