@@ -49,6 +49,10 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 wsgi_app = "service:create_app()"
+# gunicorn 25.1+ opens a control socket for `gunicornc` (scale, reload, stop) at one path per
+# user ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl), which a second instance on the
+# same host takes over; the service needs none of it.
+control_socket_disable = True
 
 # prometheus_client multiprocess mode: a fresh directory per server start.
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")

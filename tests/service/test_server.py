@@ -230,6 +230,7 @@ def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path)
         assert time.monotonic() - started < 40
     log = (tmp_path / "log").read_text()
     assert f"http://127.0.0.1:{port}/docs" in log
+    assert "Control socket" not in log  # gunicorn's, off (service/gunicorn_conf.py)
 
 
 @pytest.fixture(scope="module")
