@@ -127,13 +127,16 @@ def post_worker_init(worker: Any) -> None:
 
     def stop_after_drain() -> None:
         os.read(wake_read, 1)  # the first SIGTERM
-        if state is not None:
-            from service.jobs import request_stop  # the worker has it loaded already
+        try:
+            if state is not None:
+                from service.jobs import request_stop  # the worker has it loaded already
 
-            request_stop(worker.wsgi)
-        if callable(original):
-            time.sleep(DRAIN_SECONDS)
-            original(signal.SIGTERM, None)
+                request_stop(worker.wsgi)
+        finally:  # whatever happened above, the worker stops
+            if callable(original):
+                if DRAIN_SECONDS > 0:
+                    time.sleep(DRAIN_SECONDS)
+                original(signal.SIGTERM, None)
 
     threading.Thread(target=stop_after_drain, name="drain", daemon=True).start()
     signal.signal(signal.SIGTERM, drain)

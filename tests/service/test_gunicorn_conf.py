@@ -4,10 +4,13 @@ thread, and the drain must still end in gunicorn's own exit handler."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # killed it (a `make serve` that took 45 s to stop, under load).
 SCRIPT = textwrap.dedent(
     """
-    import os, signal, threading, time
-    os.environ["DETAINER_COST_DRAIN_SECONDS"] = "0.3"
+    import os, signal, sys, threading, time
+    os.environ["DETAINER_COST_DRAIN_SECONDS"] = sys.argv[1]
     import service.gunicorn_conf as conf
 
     class State:
@@ -54,16 +57,22 @@ SCRIPT = textwrap.dedent(
     started = time.monotonic()
     assert Executor.stopping.wait(10)
     assert worker.exited.wait(10)
-    print("exited after the drain", time.monotonic() - started >= 0.25)
+    print("exited after the drain", time.monotonic() - started >= float(sys.argv[2]))
     """
 )
 
 
-def test_sigterm_handler_returns_at_once_and_the_drain_ends_in_gunicorns_exit() -> None:
+# A drain of 0.3 s, and a negative one (a bad setting: the worker still stops, at once).
+@pytest.mark.parametrize(("drain", "at_least"), [("0.3", 0.25), ("-1", 0.0)])
+def test_sigterm_handler_returns_at_once_and_the_drain_ends_in_gunicorns_exit(
+    tmp_path: Path, drain: str, at_least: float
+) -> None:
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}  # else the config makes one
     try:
         done = subprocess.run(
-            [sys.executable, "-c", SCRIPT],
+            [sys.executable, "-c", SCRIPT, drain, str(at_least)],
             cwd=ROOT,
+            env=env,
             capture_output=True,
             text=True,
             timeout=60,
