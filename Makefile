@@ -132,7 +132,7 @@ test:
 # (every operation's coverage phase, the scenario's whole enumeration at /v1/simulations,
 # 100 examples each; `make test` runs every operation and check with fewer cases,
 # tests/service/test_fuzz.py says which) and the `deep` hypothesis hunts (300 and 3,000
-# examples where `make test` runs 50).
+# examples where `make test` runs 50 and 200).
 test-deep: $(STAMP) $(WARM)
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=deep $(BIN)/pytest -n auto --dist worksteal -m deep
 
