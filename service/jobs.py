@@ -230,8 +230,9 @@ class Executor:
         self._thread.start()
 
     def request_stop(self) -> None:
-        """Stop without waiting (safe in a signal handler): a running job is given back
-        at its next progress or cancel check, and no job is claimed after."""
+        """Stop without waiting (it sets an Event, whose lock makes it unsafe in a signal
+        handler; gunicorn's drain thread calls it): a running job is given back at its
+        next progress or cancel check, and no job is claimed after."""
         self.stopping.set()
 
     def stop(self, wait: float = 5.0) -> None:
@@ -393,10 +394,10 @@ def start_executors(app: Flask) -> None:
 
 
 def request_stop(app: Flask) -> None:
-    """Ask ``app``'s job executors to stop, without waiting (gunicorn's SIGTERM handler,
-    service/gunicorn_conf.py): a draining worker gives its running job back to the queue
-    at once, for another replica or the next start, rather than working on until it
-    exits."""
+    """Ask ``app``'s job executors to stop, without waiting (the drain thread that a
+    worker's SIGTERM wakes, service/gunicorn_conf.py): a draining worker gives its running
+    job back to the queue at once, for another replica or the next start, rather than
+    working on until it exits."""
     for executor in app.extensions.get("detainer_cost.executors", ()):
         executor.request_stop()
 
