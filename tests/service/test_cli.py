@@ -67,3 +67,32 @@ def test_csv_report_imports_no_chart_pdf_or_spreadsheet_library(tmp_path: Path) 
     heavy = result["heavy"]
     assert isinstance(heavy, list)
     assert not {"weasyprint", "matplotlib", "openpyxl"} & set(heavy)
+
+
+SERVE = """
+import json, os, sys
+from service.cli import main
+
+def execv(path, argv):
+    engine = ("numpy", "scipy", "models", "flask", "gunicorn")
+    print(json.dumps({"argv": argv, "loaded": sorted(m for m in engine if m in sys.modules)}))
+    sys.exit(0)
+
+os.execv = execv
+main(["serve", "--port", "8123", "--workers", "1"])
+"""
+
+
+def test_serve_becomes_gunicorn_without_importing_the_engine() -> None:
+    """`detainer-cost serve` execs gunicorn: importing numpy and scipy first (some 1.2 s
+    of CPU) was start-up time spent in a process about to be replaced."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["loaded"] == []
+    assert result["argv"][1:] == [
+        "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
+        "--bind", "127.0.0.1:8123", "--workers", "1",
+    ]  # fmt: skip
