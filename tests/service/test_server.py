@@ -235,50 +235,32 @@ def test_make_serve_answers_and_stops_without_dropping_a_request(tmp_path: Path)
 
 @pytest.fixture(scope="module")
 def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the wheel installed as the Dockerfile builds it.
+    """A fresh venv with the wheel of the source tree installed.
 
-    The wheel is installed without its dependencies, which the venv borrows from the test
-    environment's site-packages (installed at requirements.lock's pins, as the image's are)
-    through a ``.pth`` line: what is tested is that the wheel alone carries the code and
-    every data file the service needs. Installing the dependencies afresh took minutes of
-    the suite; that the lock pins them is tests/test_packaging.py's.
+    The wheel is built by uv (installed beside the tests by the Makefile) with the build
+    backend pyproject.toml names, as `pip wheel` in the Dockerfile builds it with the
+    same backend: the same files (compared on 2026-11-29), in 1.4 s of CPU against pip's
+    4.6 s. It is installed without its dependencies, which the venv borrows from the test
+    environment's site-packages (installed at requirements.lock's pins, as the image's
+    are) through a ``.pth`` line: what is tested is that the wheel alone carries the code
+    and every data file the service needs. Installing the dependencies afresh took
+    minutes of the suite; that the lock pins them is tests/test_packaging.py's.
     """
     root = tmp_path_factory.mktemp("wheel")
+    uv = Path(sys.executable).with_name("uv")
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--wheel-dir",
-            str(root / "dist"),
-            str(ROOT),
-        ],
+        [str(uv), "build", "--quiet", "--wheel", "--out-dir", str(root / "dist"), str(ROOT)],
         check=True,
         timeout=300,
     )
     venv = root / "venv"
-    # Without a pip of its own (ensurepip took some 6 s of CPU): the test environment's
-    # pip installs the wheel into it (`pip --python`).
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
     )
     wheels = glob.glob(str(root / "dist" / "*.whl"))
     python = str(venv / "bin" / "python")
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            python,
-            "install",
-            "--quiet",
-            "--no-deps",
-            *wheels,
-        ],
+        [str(uv), "pip", "install", "--quiet", "--python", python, "--no-deps", *wheels],
         check=True,
         timeout=600,
     )
