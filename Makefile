@@ -92,41 +92,44 @@ typecheck: $(STAMP)
 # nothing is written beside the sources or into the installed packages' folders).
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache
 
-# On a fresh clone build/pycache is empty, and the eight test processes that start at once
-# (two runs' controllers and workers) each compiled numpy, scipy, Flask, hypothesis,
+# On a fresh clone build/pycache is empty, and the test processes that start at once (then
+# two runs' eight controllers and workers) each compiled numpy, scipy, Flask, hypothesis,
 # Schemathesis... from source: some 12 s of CPU each, 90 s in all. One process compiles
 # them first (collecting the tests imports what every worker imports; the servers, the
 # coverage tracer and the scale-out tests import the rest), while lint and mypy run. Only
-# speed depends on it: a collection error is reported by the test runs that follow.
+# speed depends on it: a collection error is reported by the test run that follows.
 WARM := build/pycache/.warm
 $(WARM): $(STAMP)
 	-$(TEST_ENV) $(BIN)/pytest --collect-only -q -p no:cacheprovider > /dev/null 2>&1
 	-$(TEST_ENV) $(BIN)/python -c "import coverage, pytest_cov, gunicorn.app.wsgiapp, gunicorn.workers.gthread, dask.distributed" > /dev/null 2>&1
 	@mkdir -p $(@D) && touch $@
 
-# One pytest worker per core (pytest-xdist); idle workers take tests from busy ones.
-# Two runs: the in-process tests under --cov, which measures models/ and service/ in every
-# worker (pytest-cov combines them) and fails under the floor of [tool.coverage.report] in
-# pyproject.toml; then the `slow` tests (the fuzzing at its quick depth, real servers,
-# browsers) without it, since tracing every line slowed them by half and their servers run
-# in other processes, unmeasured anyway. Every test but the `deep` ones runs in one of the two.
-unit: unit-quick unit-slow
+# Every test but the `deep` ones in one pytest run (pytest-xdist), two workers per core:
+# idle workers take tests from busy ones, and the slow tests wait much of their time (a
+# server starting, draining, a heartbeat going stale), so that one worker's wait is
+# another's CPU. --cov measures the lines of models/ and service/ that the in-process tests
+# run, in every worker (pytest-cov combines them), and fails under the floor of
+# [tool.coverage.report] in pyproject.toml; the `slow` tests (statistical comparisons, the
+# fuzzing at its quick depth, real servers, browsers) run with coverage paused
+# (tests/conftest.py), since tracing every line slowed them by half and their servers run
+# in other processes, unmeasured anyway.
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+unit: $(STAMP) system-deps axe-core $(WARM)
+	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n $(WORKERS) --dist worksteal --cov -m "not deep"
 
+# Either part alone, for a quicker look: the in-process tests (measured, with the floor),
+# or the slow ones.
 unit-quick: $(STAMP) system-deps axe-core $(WARM)
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n auto --dist worksteal --cov -m "not slow and not deep"
 
-# The slow tests wait much of their time (a server starting, draining, a heartbeat going
-# stale): two workers per core, so that their waits overlap.
-SLOW_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 unit-slow: $(STAMP) system-deps axe-core $(WARM)
-	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n $(SLOW_WORKERS) --dist worksteal -m slow
+	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n $(WORKERS) --dist worksteal -m slow
 
-# `make test` runs the linters, mypy and both test runs at once (make -j, after the
-# install): the cores that servers starting, browsers and sleeps leave idle, and that each
-# run's last long tests leave to the other, do the rest of the work. Each prints its
-# output, whole, as it finishes (--output-sync).
+# `make test` runs the linters, mypy and the tests at once (make -j, after the install):
+# the cores that servers starting, browsers and sleeps leave idle do the rest of the
+# work. Each prints its output, whole, as it finishes (--output-sync).
 test:
-	@$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck unit-quick unit-slow
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck unit
 
 # The deep hunts, after `make test` in .ci/run: the Schemathesis fuzzing at its deep depth
 # (every operation's coverage phase, the scenario's whole enumeration at /v1/simulations,

@@ -1,11 +1,13 @@
 """What every test run shares: the run names, at its end, each folder of screenshots that
-its browser tests wrote (build/screenshots/<name>/) for a person to look at. This file
-sits at the top of tests/ so that pytest loads it in the controlling process, with or
-without workers (pytest-xdist)."""
+its browser tests wrote (build/screenshots/<name>/) for a person to look at; and under
+``--cov`` the ``slow`` tests run unmeasured. This file sits at the top of tests/ so that
+pytest loads it in the controlling process, with or without workers (pytest-xdist)."""
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,3 +23,25 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     written = {p.parent for p in SCREENSHOTS.rglob("*.png") if p.stat().st_mtime >= _LOADED}
     for folder in sorted(written):
         terminalreporter.write_line(f"screenshots to look at: {folder}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Coverage paused for each ``slow`` test, its fixtures included.
+
+    `make test` runs every test in one pytest run, measured (--cov) for the lines of
+    models/ and service/ that the in-process tests run. The slow tests (statistical
+    comparisons, the fuzzing, real servers and browsers) ran in a second run, unmeasured:
+    the tracer slowed them by half, and their servers run in other processes anyway. One
+    run spares the second run's workers their start (some 9 s of CPU each: the imports
+    and the collection of every test) and lets each worker take either kind of test.
+    """
+    coverage = sys.modules.get("coverage")
+    current = coverage.Coverage.current() if coverage is not None else None
+    if current is None or item.get_closest_marker("slow") is None:
+        return (yield)
+    current.stop()
+    try:
+        return (yield)
+    finally:
+        current.start()
