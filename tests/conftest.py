@@ -37,11 +37,16 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     and the collection of every test) and lets each worker take either kind of test.
     """
     coverage = sys.modules.get("coverage")
-    current = coverage.Coverage.current() if coverage is not None else None
-    if current is None or item.get_closest_marker("slow") is None:
+    if coverage is None or item.get_closest_marker("slow") is None:
         return (yield)
-    current.stop()
+    # Every running instance: in an xdist worker pytest-cov starts two (its controller's,
+    # at start-up, and the worker's), and stopping the one on top resumes the other.
+    stopped = []
+    while (current := coverage.Coverage.current()) is not None:
+        current.stop()
+        stopped.append(current)
     try:
         return (yield)
     finally:
-        current.start()
+        for instance in reversed(stopped):
+            instance.start()
