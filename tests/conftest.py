@@ -29,12 +29,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """Coverage paused for each ``slow`` test, its fixtures included.
 
-    `make test` runs every test in one pytest run, measured (--cov) for the lines of
-    models/ and service/ that the in-process tests run. The slow tests (statistical
-    comparisons, the fuzzing, real servers and browsers) ran in a second run, unmeasured:
-    the tracer slowed them by half, and their servers run in other processes anyway. One
-    run spares the second run's workers their start (some 9 s of CPU each: the imports
-    and the collection of every test) and lets each worker take either kind of test.
+    `make test` runs every test but the deep ones in one pytest run, measured (--cov) for
+    the lines of models/ and service/ that the in-process tests run. The slow tests
+    (statistical comparisons, the fuzzing, real servers and browsers) ran in a second
+    run, unmeasured: the tracer slowed them by half, and their servers run in other
+    processes anyway. One run spares a second run's workers their start (some 9 s of CPU
+    each: the imports and the collection of every test) and lets each worker take either
+    kind of test.
     """
     coverage = sys.modules.get("coverage")
     if coverage is None or item.get_closest_marker("slow") is None:

@@ -70,7 +70,7 @@ DEEP_EXAMPLES = 100
 # 50 took 32 s of CPU in `make test`, 25 take 22 s; the deep depth runs 100.
 QUICK_EXAMPLES = 25
 # At the deep depth these are `deep` tests (`make test-deep`), at the quick one `slow`
-# ones (`make test`'s second run).
+# ones (`make test` runs them with coverage paused).
 pytestmark = pytest.mark.deep if DEPTH == "deep" else pytest.mark.slow
 
 # The operations whose body is a scenario (or several): each costs a test of its own.
