@@ -70,6 +70,17 @@ def is_number(value: object) -> bool:
         return False
 
 
+def as_float(value: int | float) -> float:
+    """A number :func:`is_number` accepts, as a float; a negative zero as zero.
+
+    The one conversion of the engine's input numbers. ``-0.0`` is zero (JSON's ``-0`` is
+    the number zero), but numpy's samplers read its sign bit and refuse it as a scale or
+    a shape (``rng.gamma(1.0, -0.0)``: "scale < 0"): a fixed ``-0.0`` extra days per
+    detainer reached one as ``mean * cv**2`` and ended in an unhandled ValueError.
+    """
+    return float(value) + 0.0
+
+
 #: The ``scipy.stats`` family behind each drawable parametrization, and how it draws:
 #: ``scipy.stats`` draws ``loc + scale * x`` with ``x`` from its ``_rvs``, itself one
 #: ``numpy.random.Generator`` method; :meth:`Distribution.sample` calls that method
@@ -262,7 +273,7 @@ def parse_distribution(spec: object, path: Path) -> Distribution:
         Naming the field (and parameter) at fault.
     """
     if is_number(spec):
-        return Distribution("fixed", spec, None, (float(spec),))  # type: ignore[arg-type]
+        return Distribution("fixed", spec, None, (as_float(spec),))  # type: ignore[arg-type]
     if isinstance(spec, (bool, int | float)):
         raise ScenarioError.single(path, "must be a finite number or a distribution object")
     if not isinstance(spec, Mapping):
@@ -356,7 +367,7 @@ def _num(spec: Mapping[str, Any], key: str, path: Path) -> float:
     value = spec[key]
     if not is_number(value):
         raise ScenarioError.single((*path, key), "must be a finite number")
-    return float(value)
+    return as_float(value)
 
 
 def _positive(spec: Mapping[str, Any], key: str, path: Path) -> float:
@@ -540,7 +551,7 @@ def _empirical(spec: Mapping[str, Any], path: Path) -> Distribution:
     for i, value in enumerate(values):
         if not is_number(value):
             raise ScenarioError.single((*path, "values", i), "must be a finite number")
-    return Distribution("empirical", dict(spec), None, tuple(float(v) for v in values))
+    return Distribution("empirical", dict(spec), None, tuple(as_float(v) for v in values))
 
 
 _BUILDERS = {

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .calendar import FORM_I247A_IN_FORCE, HOLD_RULES
-from .distributions import Distribution, is_number, parse_distribution
+from .distributions import Distribution, as_float, is_number, parse_distribution
 from .errors import FieldError, Path, ScenarioError
 from .inputs import text_problem
 from .sampling import SAMPLING_METHODS, Correlation, correlation_matrix
@@ -783,7 +783,7 @@ def _parse_number(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fi
             else (f"{spec.low:g}", f"{spec.high:g}")
         )
         return None, [FieldError(path, f"must lie between {low} and {high}")]
-    return (int(value) if whole else float(value)), []
+    return (int(value) if whole else as_float(value)), []
 
 
 def _parse_choice(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[FieldError]]:
@@ -843,7 +843,7 @@ def _parse_list(spec: FieldSpec, value: Any, path: Path) -> tuple[Any, list[Fiel
     ]
     if errors:
         return None, errors
-    numbers = tuple(float(v) for v in value)
+    numbers = tuple(as_float(v) for v in value)
     if spec.kind == "weights":
         return _check_weights(numbers, path)
     return _check_levels(spec, numbers, path)
@@ -906,7 +906,7 @@ def _parse_correlations(value: Any, path: Path) -> tuple[Any, list[FieldError]]:
         if not is_number(rho) or not -1 < float(rho) < 1:
             errors.append(FieldError((*here, "rho"), "must be a number strictly between -1 and 1"))
         if not errors:
-            out.append(Correlation(item["a"], item["b"], float(rho)))
+            out.append(Correlation(item["a"], item["b"], as_float(rho)))
     return (tuple(out) if not errors else None), errors
 
 

@@ -288,6 +288,21 @@ def test_parameters_numpy_refuses_are_422_at_the_field(
     assert "/alternatives/0/overrides" + pointer in found, found
 
 
+@pytest.mark.parametrize(
+    "value",
+    [-0.0, {"dist": "fixed", "value": -0.0}, {"dist": "empirical", "values": [-0.0, 1]}],
+    ids=["number", "fixed", "empirical"],
+)
+def test_a_negative_zero_is_zero(client: FlaskClient, value: Any) -> None:
+    """JSON's -0 is the number zero; numpy's samplers refuse -0.0 as a scale, and a fixed
+    -0.0 extra days per detainer ended in a 500 (found by the deep hypothesis hunt)."""
+    signed = client.post("/v1/simulations", json={**SMALL, "extra_days_per_detainer": value})
+    assert signed.status_code == 200, signed.get_data(as_text=True)[:500]
+    zero = json.loads(json.dumps(value).replace("-0.0", "0.0"))
+    plain = client.post("/v1/simulations", json={**SMALL, "extra_days_per_detainer": zero})
+    assert signed.get_json()["annual_cost"] == plain.get_json()["annual_cost"]
+
+
 # --- streamed bodies over the limit --------------------------------------------------------
 
 LIMIT = 1000
