@@ -134,8 +134,10 @@ test:
 # The deep hunts, after `make test` in .ci/run: the Schemathesis fuzzing at its deep depth
 # (every operation's coverage phase, the scenario's whole enumeration at /v1/simulations,
 # 100 examples each; `make test` runs every operation and check with fewer cases,
-# tests/service/test_fuzz.py says which) and the `deep` hypothesis hunts (300 and 3,000
-# examples where `make test` runs 50 and 200).
+# tests/service/test_fuzz.py says which), the `deep` hypothesis hunts (hostile JSON at each
+# operation, valid scenarios, extreme distributions: 300, 600 and 3,000 examples where
+# `make test` runs 25, 100 and 200) and the largest allowed requests that `make test`
+# does not send (tests/service/test_load.py).
 test-deep: $(STAMP) $(WARM)
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=deep $(BIN)/pytest -n auto --dist worksteal -m deep
 

@@ -127,9 +127,21 @@ def _ordered(summary: dict[str, Any]) -> bool:
     )
 
 
-@SETTINGS
+# 100 examples in `make test` (a simulation each, some 4 s of CPU); the deep hunt, 600.
+@settings(SETTINGS, max_examples=100)
 @given(scenarios())
 def test_valid_scenarios_give_finite_ordered_results(scenario: dict[str, Any]) -> None:
+    _finite_and_ordered(scenario)
+
+
+@pytest.mark.deep
+@settings(SETTINGS, max_examples=600)
+@given(scenarios())
+def test_valid_scenarios_deep_hunt(scenario: dict[str, Any]) -> None:
+    _finite_and_ordered(scenario)
+
+
+def _finite_and_ordered(scenario: dict[str, Any]) -> None:
     result = simulate(scenario)
     d = result.to_dict()
     json.dumps(d, allow_nan=False)  # raises on NaN or infinity

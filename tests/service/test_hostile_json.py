@@ -29,7 +29,7 @@ from ..hostile import field_values, hostile, keys
 from .conftest import ContractClient
 
 QUICK = settings(
-    max_examples=50,
+    max_examples=25,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
