@@ -108,12 +108,12 @@ $(WARM): $(STAMP)
 # one more: idle workers take tests from busy ones, and the slow tests wait much of their
 # time (a server starting, draining, a heartbeat going stale), so that one worker's wait is
 # another's CPU. On 2 cores three workers kept both busy (vmstat) and, with a worker's start
-# less, took less CPU than four (docs/benchmarks.md). --cov measures the lines of models/ and service/ that the in-process tests
-# run, in every worker (pytest-cov combines them), and fails under the floor of
-# [tool.coverage.report] in pyproject.toml; the `slow` tests (statistical comparisons, the
-# fuzzing at its quick depth, real servers, browsers) run with coverage paused
-# (tests/conftest.py), since tracing every line slowed them by half and their servers run
-# in other processes, unmeasured anyway.
+# less, took less CPU than four (docs/benchmarks.md). --cov measures the lines of models/
+# and service/ that the in-process tests run, in every worker (pytest-cov combines them),
+# and fails under the floor of [tool.coverage.report] in pyproject.toml; the `slow` tests
+# (statistical comparisons, the fuzzing at its quick depth, real servers, browsers) run with
+# coverage paused (tests/conftest.py), since tracing every line slowed them by half and
+# their servers run in other processes, unmeasured anyway.
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 unit: $(STAMP) system-deps axe-core $(WARM)
 	$(TEST_ENV) DETAINER_COST_FUZZ_DEPTH=quick $(BIN)/pytest -n $(WORKERS) --dist worksteal --cov -m "not deep"
