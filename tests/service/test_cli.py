@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -85,8 +86,15 @@ class _Forks:
             proc.stdout.close()
 
 
-def _line(stream: IO[str] | None) -> str:
+def _line(stream: IO[str] | None, timeout: float = 120) -> str:
+    """The interpreter's next line, within ``timeout`` seconds (a command that hangs fails
+    the test, as the fresh interpreter's 120 s timeout did)."""
     assert stream is not None
+    ready, _, _ = select.select([stream], [], [], timeout)
+    if not ready:
+        assert _Forks.proc is not None
+        _Forks.proc.kill()
+        raise AssertionError(f"no answer from the forking interpreter in {timeout} s")
     line = stream.readline()
     assert line, "the forking interpreter exited"
     return line
