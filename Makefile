@@ -11,12 +11,13 @@ STAMP := $(VENV)/.installed-test
 
 .PHONY: test test-deep lint typecheck unit unit-quick unit-slow serve wheel bench clean lock spec system-deps system-deps-serve axe-core
 
-# Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium for the
-# browser test of the scenario page; PostgreSQL, whose server the job store's tests start
-# (tests/service/postgres.py). Installed when missing and running as root (CI, a fresh
-# machine); otherwise the missing ones are named.
+# Debian packages: Pango and fonts for PDF reports (WeasyPrint); Chromium's headless shell
+# for the browser tests of the scenario page and the phone report (tests/browser.py);
+# PostgreSQL, whose server the job store's tests start (tests/service/postgres.py).
+# Installed when missing and running as root (CI, a fresh machine); otherwise the missing
+# ones are named.
 SERVE_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_PACKAGES := $(SERVE_PACKAGES) chromium postgresql
+TEST_PACKAGES := $(SERVE_PACKAGES) chromium-headless-shell postgresql
 define ensure_packages
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -4,16 +4,15 @@ gunicorn on 127.0.0.1 (issue 14's targets: a 10,000-trial run under 1 s, a compa
 three alternatives under 2 s).
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_page.py`` (needs Debian's
-chromium, which ``make test`` installs). Each figure is the median of ``--repeat``
-clicks on the page's default scenario (10,000 trials, one year); the browser, the
-server and this script share the same cores.
+chromium-headless-shell, which ``make test`` installs, or chromium: tests/browser.py).
+Each figure is the median of ``--repeat`` clicks on the page's default scenario (10,000
+trials, one year); the browser, the server and this script share the same cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import time
 from typing import Any
@@ -23,8 +22,8 @@ from playwright.sync_api import expect, sync_playwright
 from benchmarks.load import gunicorn
 from models import simulate
 from models.analyses.compare import compare
+from tests.browser import ARGS, CHROMIUM
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT = 60_000
 
 
@@ -44,7 +43,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     with gunicorn(1) as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url + "/")
         expect(page.locator("#field-daily_cost-low")).to_be_visible(timeout=WAIT)

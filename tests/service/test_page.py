@@ -1,5 +1,5 @@
-"""The scenario page at / in a real headless Chromium (Debian's package, driven by
-Playwright), used as an analyst would: type numbers as people write them, enter a range,
+"""The scenario page at / in a real headless Chromium (Debian's, tests/browser.py, driven
+by Playwright), used as an analyst would: type numbers as people write them, enter a range,
 run, read the result, compare policies, see what drives the cost, download the scenario
 and a report, share a link and open it, calibrate the form from a bookings extract (and
 see a bad one's rows named), on a desktop and at a phone's 390 px, with the keyboard
@@ -13,8 +13,9 @@ own isolated world. The page's Content-Security-Policy forbids `eval`, and
 `page.wait_for_function` evaluates its predicate string with `eval` on every poll, so it
 is never used here (tests/test_browser_waits.py holds every test to that).
 
-`make test` installs Chromium and axe-core (`make axe-core`: npm, into build/node); where
-no browser can be installed the tests are skipped with the reason printed."""
+`make test` installs Chromium's headless shell and axe-core (`make axe-core`: npm, into
+build/node); where no browser can be installed the tests are skipped with the reason
+printed."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,21 +37,12 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from service import create_app
+from tests.browser import ARGS, CHROMIUM, MISSING
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / "build/node/node_modules/axe-core/axe.min.js"))
 SHOTS = ROOT / "build" / "screenshots" / "page"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # Generous: on a busy 2-core machine a run and a PDF take seconds.
@@ -60,10 +51,9 @@ RUN = 60_000
 
 
 def _browser_or_skip() -> None:
-    if not os.path.exists(CHROMIUM):
-        reason = "no Chromium on this machine (make test installs Debian's chromium)"
-        print(f"SKIPPED: {reason}")
-        pytest.skip(reason)
+    if CHROMIUM is None:
+        print(f"SKIPPED: {MISSING}")
+        pytest.skip(MISSING)
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,7 @@ person to look at, under a folder the test prints."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +14,12 @@ import pytest
 
 from service.reports import render
 from service.runner import build_report
+from tests.browser import ARGS, CHROMIUM, MISSING
 
 from .conftest import ROOT
 from .test_report_format import COMPARISON, SCENARIO
 
 pytestmark = pytest.mark.slow
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "build" / "screenshots" / "report"
 PHONE = {"width": 390, "height": 844}
 
@@ -38,12 +36,12 @@ MEASURE = """() => {
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium on this machine (make test installs Debian's chromium)")
+    if CHROMIUM is None:
+        pytest.skip(MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
 
