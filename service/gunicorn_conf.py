@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import glob
+import importlib
 import os
 import shutil
 import signal
@@ -26,8 +28,8 @@ import threading
 import time
 from typing import Any
 
-# One BLAS thread per worker: the workers are the parallelism. Set before any worker
-# imports numpy (workers are forked without preloading the app).
+# One BLAS thread per worker: the workers are the parallelism. Set before numpy is imported
+# (by the master in `when_ready`, and so in every worker it forks).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
@@ -72,6 +74,26 @@ def on_starting(server: Any) -> None:
     """Clear metric files a previous run may have left in a given directory."""
     for path in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(path)
+
+
+#: Libraries the master imports once, after it has bound the socket and before it forks
+#: the workers, so that each worker starts with them loaded (their pages shared until
+#: written) instead of importing them itself, at every start and every restart
+#: (``max_requests``, a worker killed). Libraries and the engine only: importing them
+#: opens no thread, file or connection; the app (its job store, its metrics) is still
+#: created in each worker. Then ``gc.freeze()``, as Python's documentation advises before
+#: a fork without exec: the workers' collections no longer walk (and so write to, page by
+#: page) what was loaded. From start to ready and stop, a server with two workers took
+#: 1.9-2.6 s of CPU, against 4.7-5.5 s when each worker imported them (one worker:
+#: 2.1-2.4 s against 2.7-3.1 s; 2026-11-29, docs/benchmarks.md "Session 8").
+PRELOAD = ("numpy", "scipy.stats", "models", "flask", "marshmallow", "sqlalchemy", "yaml")
+
+
+def when_ready(server: Any) -> None:
+    """Import :data:`PRELOAD` in the master (connections wait in the listen backlog)."""
+    for name in PRELOAD:
+        importlib.import_module(name)
+    gc.freeze()
 
 
 #: Seconds a worker keeps serving after SIGTERM while /readyz answers 503, so that a

@@ -189,6 +189,28 @@ def test_gunicorn_config_loads_no_metrics_library(tmp_path: Path) -> None:
     assert done.stdout.decode().strip() == "False", done
 
 
+def test_the_masters_preload_opens_nothing_the_workers_must_own(tmp_path: Path) -> None:
+    """The master imports the engine and libraries before it forks the workers
+    (gunicorn_conf.when_ready): that must load no metrics library and no module of the
+    service (the app, its job store and metrics are each worker's), start no thread and
+    leave no file open, and freeze what it loaded out of the workers' garbage collection."""
+    code = (
+        "import gc, os, sys, threading, service.gunicorn_conf as c\n"
+        "fds = len(os.listdir('/proc/self/fd'))\n"
+        "c.when_ready(None)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('prometheus_client', 'service.'))"
+        " and m != 'service.gunicorn_conf'))\n"
+        "print(all(m in sys.modules for m in c.PRELOAD), threading.active_count(),"
+        " len(os.listdir('/proc/self/fd')) - fds, gc.get_freeze_count() > 10000)\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done
+    assert done.stdout.decode().split("\n") == ["[]", "True 1 0 True", ""], done
+
+
 def test_missing_metrics_directory_is_a_one_line_start_up_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-dir"
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(missing)}
