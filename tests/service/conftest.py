@@ -24,9 +24,14 @@ from .postgres import PostgresServer
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "openapi.yaml"
 SPEC = load_yaml(SPEC_PATH.read_text())
+# The spec is validated once, by tests/service/test_contract.py (and `make lint`); not again
+# here in every test process (1 s of CPU each, openapi-core's check at load).
 OPENAPI = OpenAPI.from_file_path(
     str(SPEC_PATH),
-    config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
+    config=Config(
+        extra_media_type_deserializers={"application/problem+json": json.loads},
+        spec_validator_cls=None,
+    ),
 )
 PROBLEM = {
     **SPEC["components"]["schemas"]["Problem"],
