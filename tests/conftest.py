@@ -5,13 +5,14 @@ pytest loads it in the controlling process, with or without workers (pytest-xdis
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.coverage_pause import coverage_paused
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 _LOADED = time.time()
@@ -37,17 +38,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     each: the imports and the collection of every test) and lets each worker take either
     kind of test.
     """
-    coverage = sys.modules.get("coverage")
-    if coverage is None or item.get_closest_marker("slow") is None:
+    if item.get_closest_marker("slow") is None:
         return (yield)
-    # Every running instance: in an xdist worker pytest-cov starts two (its controller's,
-    # at start-up, and the worker's), and stopping the one on top resumes the other.
-    stopped = []
-    while (current := coverage.Coverage.current()) is not None:
-        current.stop()
-        stopped.append(current)
-    try:
+    with coverage_paused():
         return (yield)
-    finally:
-        for instance in reversed(stopped):
-            instance.start()
