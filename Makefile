@@ -82,8 +82,11 @@ lint: $(STAMP)
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/openapi-spec-validator openapi.yaml
 
+# At a lower priority (nice 5): under `make test` it runs beside the compile-first step
+# below, which every test waits for, and the tests themselves (it filled the second core
+# while that step had the first; then it takes the cores the tests leave idle).
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	nice -n 5 $(BIN)/mypy
 
 # Every test process (the xdist workers, each server and command a test starts) imports
 # numpy, scipy, Flask, hypothesis...; where PYTHONDONTWRITEBYTECODE is set (as on CI and
@@ -95,14 +98,16 @@ TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache
 
 # On a fresh clone build/pycache is empty, and the test processes that start at once (then
 # two runs' eight controllers and workers) each compiled numpy, scipy, Flask, hypothesis,
-# Schemathesis... from source: some 12 s of CPU each, 90 s in all. One process compiles
-# them first (collecting the tests imports what every worker imports; the servers, the
-# coverage tracer and the scale-out tests import the rest), while lint and mypy run. Only
-# speed depends on it: a collection error is reported by the test run that follows.
+# Schemathesis... from source: some 12 s of CPU each, 90 s in all. Two processes compile
+# them first, side by side (collecting the tests imports what every worker imports; the
+# other what the servers, the coverage tracer and the scale-out tests import besides),
+# while lint and mypy run. Only speed depends on it: a collection error is reported by the
+# test run that follows.
 WARM := build/pycache/.warm
 $(WARM): $(STAMP)
-	-$(TEST_ENV) $(BIN)/pytest --collect-only -q -p no:cacheprovider > /dev/null 2>&1
-	-$(TEST_ENV) $(BIN)/python -c "import coverage, pytest_cov, gunicorn.app.wsgiapp, gunicorn.workers.gthread, dask.distributed" > /dev/null 2>&1
+	$(TEST_ENV) $(BIN)/python -c "import coverage, pytest_cov, gunicorn.app.wsgiapp, gunicorn.workers.gthread, dask.distributed" > /dev/null 2>&1 & \
+	$(TEST_ENV) $(BIN)/pytest --collect-only -q -p no:cacheprovider > /dev/null 2>&1; \
+	wait; true
 	@mkdir -p $(@D) && touch $@
 
 # Every test but the `deep` ones in one pytest run (pytest-xdist), a worker per core and
