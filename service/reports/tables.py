@@ -406,38 +406,83 @@ def _alternatives_sheet(ws: Any, report: Report) -> None:
 
 
 def _samples_sheet(ws: Any, report: Report, check: Callable[[], None] | None) -> None:
-    """One row per trial, calling ``check`` every CHECK_ROWS rows."""
+    """One row per trial on a write-only sheet ``ws``, calling ``check`` every CHECK_ROWS
+    rows: each row is written out as it is appended, so the deadline covers the writing
+    (the workbook's save then only packs it; saved with the rest, 20,000 rows took 4-5 s
+    of CPU that no check could stop)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     r = report.result
     columns = _sample_columns(report)
-    write_rows(ws, [("trial", *columns)])
+    # a write-only sheet takes its widths and frozen header before its first row
+    for col, width in enumerate([8] + [16] * len(columns), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+    header = [WriteOnlyCell(ws, value=safe_cell(v)) for v in ("trial", *columns)]
+    for cell in header:
+        cell.font = Font(bold=True)
+    ws.append(header)
     arrays = [r.samples[c] for c in columns]
     for i in range(r.samples["annual_cost"].size):
         if check is not None and i % CHECK_ROWS == 0:
             check()
         ws.append([i + 1, *(float(a[i]) for a in arrays)])
-    finish_sheet(ws, [8] + [16] * len(columns))
+
+
+def _copy_sheet(source: Any, wb: Any) -> None:
+    """``source``, a finished sheet, onto a new sheet of the write-only workbook ``wb``:
+    its column widths, frozen header, values and each cell's font, number format and
+    alignment (all that write_rows and finish_sheet set)."""
+    from copy import copy
+
+    from openpyxl.cell import WriteOnlyCell
+
+    ws = wb.create_sheet(source.title)
+    for key, dimension in source.column_dimensions.items():
+        if dimension.width:
+            ws.column_dimensions[key].width = dimension.width
+    ws.freeze_panes = source.freeze_panes
+    for row in source.iter_rows():
+        cells = []
+        for cell in row:
+            out = WriteOnlyCell(ws, value=cell.value)
+            if cell.has_style:
+                out.font = copy(cell.font)
+                out.number_format = cell.number_format
+                out.alignment = copy(cell.alignment)
+            cells.append(out)
+        ws.append(cells)
 
 
 def render_xlsx(
     report: Report, *, samples: bool = False, check: Callable[[], None] | None = None
 ) -> bytes:
     """XLSX bytes: About, Summary, Thresholds, Inputs, Percentiles, Years, Components,
-    Alternatives (for a comparison) and Samples (when asked), one table a sheet."""
+    Alternatives (for a comparison) and Samples (when asked), one table a sheet.
+
+    The tables are made in an ordinary workbook (their widths are read off their cells),
+    then copied into a write-only one, where the samples are written row by row under
+    ``check``."""
     from openpyxl import Workbook  # imported here: only this format needs it
 
-    wb = Workbook()
-    ws = wb.active
+    tables = Workbook()
+    ws = tables.active
     ws.title = "About"
     _about_sheet(ws, report)
-    summary_sheet(wb.create_sheet("Summary"), report.result)
+    summary_sheet(tables.create_sheet("Summary"), report.result)
     if report.result.exceedance:
-        _thresholds_sheet(wb.create_sheet("Thresholds"), report)
-    _inputs_sheet(wb.create_sheet("Inputs"), report)
-    _percentiles_sheet(wb.create_sheet("Percentiles"), report)
-    years_sheet(wb.create_sheet("Years"), report.result)
-    components_sheet(wb.create_sheet("Components"), report.result)
+        _thresholds_sheet(tables.create_sheet("Thresholds"), report)
+    _inputs_sheet(tables.create_sheet("Inputs"), report)
+    _percentiles_sheet(tables.create_sheet("Percentiles"), report)
+    years_sheet(tables.create_sheet("Years"), report.result)
+    components_sheet(tables.create_sheet("Components"), report.result)
     if report.comparison is not None:
-        _alternatives_sheet(wb.create_sheet("Alternatives"), report)
+        _alternatives_sheet(tables.create_sheet("Alternatives"), report)
+    wb = Workbook(write_only=True)
+    for sheet in tables.worksheets:
+        _copy_sheet(sheet, wb)
     if samples:
         _samples_sheet(wb.create_sheet("Samples"), report, check)
     if check is not None:
