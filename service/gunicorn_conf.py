@@ -79,14 +79,24 @@ def on_starting(server: Any) -> None:
 #: Libraries the master imports once, after it has bound the socket and before it forks
 #: the workers, so that each worker starts with them loaded (their pages shared until
 #: written) instead of importing them itself, at every start and every restart
-#: (``max_requests``, a worker killed). Libraries and the engine only: importing them
-#: opens no thread, file or connection; the app (its job store, its metrics) is still
-#: created in each worker. Then ``gc.freeze()``, as Python's documentation advises before
-#: a fork without exec: the workers' collections no longer walk (and so write to, page by
+#: (``max_requests``, a worker killed). Third-party libraries only: importing them opens
+#: no thread, file or connection, and the app's own code (``models``, ``service``: the
+#: engine, the job store, the metrics) is still imported and created by each worker, so a
+#: SIGHUP serves changed code; upgraded libraries need a restart of the server
+#: (docs/deployment.md). Then ``gc.freeze()``, as Python's documentation advises before a
+#: fork without exec: the workers' collections no longer walk (and so write to, page by
 #: page) what was loaded. From start to ready and stop, a server with two workers took
-#: 1.9-2.6 s of CPU, against 4.7-5.5 s when each worker imported them (one worker:
-#: 2.1-2.4 s against 2.7-3.1 s; 2026-11-29, docs/benchmarks.md "Session 8").
-PRELOAD = ("numpy", "scipy.stats", "models", "flask", "marshmallow", "sqlalchemy", "yaml")
+#: about 2 s of CPU, against 4.7-5.5 s when each worker imported them (2026-11-29,
+#: docs/benchmarks.md "Session 8").
+PRELOAD = (
+    "numpy",
+    "scipy.stats",
+    "scipy.optimize",
+    "flask",
+    "marshmallow",
+    "sqlalchemy",
+    "yaml",
+)
 
 
 def when_ready(server: Any) -> None:

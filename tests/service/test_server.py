@@ -190,16 +190,17 @@ def test_gunicorn_config_loads_no_metrics_library(tmp_path: Path) -> None:
 
 
 def test_the_masters_preload_opens_nothing_the_workers_must_own(tmp_path: Path) -> None:
-    """The master imports the engine and libraries before it forks the workers
+    """The master imports third-party libraries before it forks the workers
     (gunicorn_conf.when_ready): that must load no metrics library and no module of the
-    service (the app, its job store and metrics are each worker's), start no thread and
-    leave no file open, and freeze what it loaded out of the workers' garbage collection."""
+    service or the engine (the app, its job store and metrics are each worker's, and a
+    SIGHUP serves changed code), start no thread and leave no file open, and freeze what it
+    loaded out of the workers' garbage collection."""
     code = (
         "import gc, os, sys, threading, service.gunicorn_conf as c\n"
         "fds = len(os.listdir('/proc/self/fd'))\n"
         "c.when_ready(None)\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('prometheus_client', 'service.'))"
-        " and m != 'service.gunicorn_conf'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prometheus_client',"
+        " 'service', 'models') and m not in ('service', 'service.gunicorn_conf')))\n"
         "print(all(m in sys.modules for m in c.PRELOAD), threading.active_count(),"
         " len(os.listdir('/proc/self/fd')) - fds, gc.get_freeze_count() > 10000)\n"
     )
