@@ -80,14 +80,13 @@ def on_starting(server: Any) -> None:
 #: the workers, so that each worker starts with them loaded (their pages shared until
 #: written) instead of importing them itself, at every start and every restart
 #: (``max_requests``, a worker killed). Third-party libraries only: importing them opens
-#: no thread, file or connection, and the app's own code (``models``, ``service``: the
-#: engine, the job store, the metrics) is still imported and created by each worker, so a
-#: SIGHUP serves changed code; upgraded libraries need a restart of the server
-#: (docs/deployment.md). Then ``gc.freeze()``, as Python's documentation advises before a
-#: fork without exec: the workers' collections no longer walk (and so write to, page by
-#: page) what was loaded. From start to ready and stop, a server with two workers took
-#: about 2 s of CPU, against 4.7-5.5 s when each worker imported them (2026-11-29,
-#: docs/benchmarks.md "Session 8").
+#: no thread, file or connection, and the app (the engine, the job store, the metrics) is
+#: still imported and created by each worker. Changed code or upgraded libraries need a
+#: restart of the server, not a SIGHUP (docs/deployment.md). Then ``gc.freeze()``, as
+#: Python's documentation advises before a fork without exec: the workers' collections no
+#: longer walk (and so write to, page by page) what was loaded. From start to ready and
+#: stop, a server with two workers took about 2 s of CPU, against 4.7-5.5 s when each
+#: worker imported them (2026-11-29, docs/benchmarks.md "Session 8").
 PRELOAD = (
     "numpy",
     "scipy.stats",

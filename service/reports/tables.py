@@ -17,6 +17,7 @@ ends a row, and a field holding CR or LF is quoted.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -481,12 +482,19 @@ def render_xlsx(
     if report.comparison is not None:
         _alternatives_sheet(tables.create_sheet("Alternatives"), report)
     wb = Workbook(write_only=True)
-    for sheet in tables.worksheets:
-        _copy_sheet(sheet, wb)
-    if samples:
-        _samples_sheet(wb.create_sheet("Samples"), report, check)
-    if check is not None:
-        check()
+    try:
+        for sheet in tables.worksheets:
+            _copy_sheet(sheet, wb)
+        if samples:
+            _samples_sheet(wb.create_sheet("Samples"), report, check)
+        if check is not None:
+            check()
+    except BaseException:
+        # each write-only sheet writes to a temporary file from its first row, removed by
+        # the save: saved to nowhere, a report stopped by its deadline leaves none behind
+        with contextlib.suppress(Exception):
+            wb.save(io.BytesIO())
+        raise
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -192,9 +192,9 @@ def test_gunicorn_config_loads_no_metrics_library(tmp_path: Path) -> None:
 def test_the_masters_preload_opens_nothing_the_workers_must_own(tmp_path: Path) -> None:
     """The master imports third-party libraries before it forks the workers
     (gunicorn_conf.when_ready): that must load no metrics library and no module of the
-    service or the engine (the app, its job store and metrics are each worker's, and a
-    SIGHUP serves changed code), start no thread and leave no file open, and freeze what it
-    loaded out of the workers' garbage collection."""
+    service or the engine (the app, its job store and metrics are each worker's), start no
+    thread and leave no file open, and freeze what it loaded out of the workers' garbage
+    collection."""
     code = (
         "import gc, os, sys, threading, service.gunicorn_conf as c\n"
         "fds = len(os.listdir('/proc/self/fd'))\n"
